@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every dependency is rebuilt by CI from a fresh clone, so each one has to carry real weight.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Vitals",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vitals", targets: ["vitals"]),
+    ],
+    dependencies: [
+        // Command-line parsing with generated --help for every subcommand.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML with source positions (line/column) for the cluster file and themes.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Sockets: HTTP/TCP probes and the simulator's HTTP servers. We use NIO's HTTP/1 codec directly
+        // instead of async-http-client: probes need one request per connection with a hard deadline,
+        // and dropping AHC (with its TLS/HTTP2 stack) saves minutes of CI build time.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(
+            name: "VitalsCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VitalsEngine",
+            dependencies: [
+                "VitalsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "VitalsUI", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .target(name: "VitalsTerminal", dependencies: ["VitalsUI", "CNcursesw"], swiftSettings: strict),
+        .target(
+            name: "VitalsSim",
+            dependencies: [
+                "VitalsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VitalsTesting",
+            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "vitals",
+            dependencies: [
+                "VitalsCore", "VitalsEngine", "VitalsUI", "VitalsTerminal", "VitalsSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsEngineTests",
+            dependencies: ["VitalsEngine", "VitalsSim", "VitalsTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VitalsUITests",
+            dependencies: ["VitalsUI", "VitalsTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "VitalsEndToEndTests", dependencies: ["VitalsTesting"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,197 @@
+/// A cluster file, parsed and validated: what to watch and how.
+public struct ClusterConfig: Sendable, Equatable {
+    /// The cluster's name, shown in the status bar and the snapshot.
+    public var name: String
+    public var defaults: CheckDefaults
+    public var nodes: [NodeConfig]
+    /// Which nodes the simulator serves in-process, and the scenario it plays; `nil` for a real cluster.
+    public var simulation: SimulationConfig?
+    /// The file this came from, for messages.
+    public var sourcePath: String
+
+    public init(
+        name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
+        simulation: SimulationConfig? = nil, sourcePath: String = "<memory>"
+    ) {
+        self.name = name
+        self.defaults = defaults
+        self.nodes = nodes
+        self.simulation = simulation
+        self.sourcePath = sourcePath
+    }
+
+    /// Every service name in the cluster, once each, in file order.
+    public var serviceNames: [String] {
+        var seen = Set<String>()
+        return nodes.flatMap(\.services).map(\.name).filter { seen.insert($0).inserted }
+    }
+
+    /// Every check in the cluster with the node and (for service checks) the service it belongs to.
+    public var allChecks: [CheckID: CheckConfig] {
+        var result: [CheckID: CheckConfig] = [:]
+        for node in nodes {
+            for check in node.checks { result[CheckID(node: node.name, service: nil, check: check.name)] = check }
+            for service in node.services {
+                for check in service.checks {
+                    result[CheckID(node: node.name, service: service.name, check: check.name)] = check
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// Intervals and thresholds that checks inherit unless they say otherwise.
+public struct CheckDefaults: Sendable, Equatable {
+    public var interval: Duration
+    public var timeout: Duration
+    public var successBeforePassing: Int
+    public var failuresBeforeCritical: Int
+
+    public init(
+        interval: Duration = .seconds(5), timeout: Duration = .seconds(2),
+        successBeforePassing: Int = 1, failuresBeforeCritical: Int = 1
+    ) {
+        self.interval = interval
+        self.timeout = timeout
+        self.successBeforePassing = successBeforePassing
+        self.failuresBeforeCritical = failuresBeforeCritical
+    }
+}
+
+/// A machine (or container) with an address, node-level checks and the services it runs.
+public struct NodeConfig: Sendable, Equatable {
+    public var name: String
+    public var address: String
+    public var services: [ServiceConfig]
+    /// Checks of the node itself, not of one service.
+    public var checks: [CheckConfig]
+    /// Where the node's Prometheus metrics are scraped from.
+    public var metricsURL: String?
+    /// HTTP endpoints that serve the node's recent log lines.
+    public var logURLs: [String]
+
+    public init(
+        name: String, address: String, services: [ServiceConfig] = [], checks: [CheckConfig] = [],
+        metricsURL: String? = nil, logURLs: [String] = []
+    ) {
+        self.name = name
+        self.address = address
+        self.services = services
+        self.checks = checks
+        self.metricsURL = metricsURL
+        self.logURLs = logURLs
+    }
+}
+
+/// A service instance running on one node, Consul-style.
+public struct ServiceConfig: Sendable, Equatable {
+    public var name: String
+    public var port: Int?
+    /// Names of the services this one needs in order to work.
+    public var dependsOn: [String]
+    public var checks: [CheckConfig]
+
+    public init(name: String, port: Int? = nil, dependsOn: [String] = [], checks: [CheckConfig] = []) {
+        self.name = name
+        self.port = port
+        self.dependsOn = dependsOn
+        self.checks = checks
+    }
+}
+
+/// One health check: what to probe, how often, and when a result changes the status.
+public struct CheckConfig: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        /// An HTTP GET; 2xx is passing, 429 warning, anything else critical (Consul's rule),
+        /// unless `expectStatus` says otherwise.
+        case http(url: String)
+        /// A TCP connect to host:port.
+        case tcp(host: String, port: Int)
+
+        /// The check type as named in the file and the snapshot.
+        public var typeName: String {
+            switch self {
+            case .http: "http"
+            case .tcp: "tcp"
+            }
+        }
+
+        /// The target as written: a URL or host:port.
+        public var description: String {
+            switch self {
+            case .http(let url): url
+            case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            }
+        }
+    }
+
+    public var name: String
+    public var target: Target
+    public var interval: Duration
+    public var timeout: Duration
+    /// Consecutive passing results needed before a non-passing check turns passing.
+    public var successBeforePassing: Int
+    /// Consecutive failing results needed before a non-critical check turns critical.
+    public var failuresBeforeCritical: Int
+    /// HTTP statuses that count as passing (empty: any 2xx).
+    public var expectStatus: [Int]
+    /// A substring the HTTP body must contain to pass.
+    public var bodyContains: String?
+    /// Slower than this is a warning even when the answer is right.
+    public var responseTimeBelow: Duration?
+    /// Extra attempts, within one round, before a round counts as failed.
+    public var retries: Int
+
+    public init(
+        name: String, target: Target, interval: Duration = .seconds(5), timeout: Duration = .seconds(2),
+        successBeforePassing: Int = 1, failuresBeforeCritical: Int = 1, expectStatus: [Int] = [],
+        bodyContains: String? = nil, responseTimeBelow: Duration? = nil, retries: Int = 0
+    ) {
+        self.name = name
+        self.target = target
+        self.interval = interval
+        self.timeout = timeout
+        self.successBeforePassing = successBeforePassing
+        self.failuresBeforeCritical = failuresBeforeCritical
+        self.expectStatus = expectStatus
+        self.bodyContains = bodyContains
+        self.responseTimeBelow = responseTimeBelow
+        self.retries = retries
+    }
+}
+
+/// Which nodes a file's simulator serves and which scenario it plays.
+public struct SimulationConfig: Sendable, Equatable {
+    /// Scenarios the simulator knows.
+    public static let knownScenarios = ["steady", "cascading-failure"]
+
+    /// `nil` means every node.
+    public var nodes: [String]?
+    public var scenario: String
+
+    public init(nodes: [String]? = nil, scenario: String = "steady") {
+        self.nodes = nodes
+        self.scenario = scenario
+    }
+
+    /// Whether the simulator serves `node`.
+    public func simulates(_ node: String) -> Bool { nodes?.contains(node) ?? true }
+}
+
+/// Names one check: the node, the service (or `nil` for a node check) and the check.
+public struct CheckID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var node: String
+    public var service: String?
+    public var check: String
+
+    public init(node: String, service: String?, check: String) {
+        self.node = node
+        self.service = service
+        self.check = check
+    }
+
+    public var description: String { [node, service, check].compactMap { $0 }.joined(separator: "/") }
+
+    public static func < (lhs: CheckID, rhs: CheckID) -> Bool { lhs.description < rhs.description }
+}

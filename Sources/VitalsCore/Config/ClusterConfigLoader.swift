@@ -1,0 +1,265 @@
+import Foundation
+import Yams
+
+/// Reads a cluster file and checks it, reporting every problem with file:line:column.
+public enum ClusterConfigLoader {
+    /// The result of loading: the config (when there were no errors) and every diagnostic.
+    public struct Result: Sendable {
+        public var config: ClusterConfig?
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Loads and validates the file at `path`.
+    /// - Throws: `ValidationFailure` when the file cannot be read or has errors.
+    public static func load(path: String) throws -> ClusterConfig {
+        let result = check(path: path)
+        guard let config = result.config else { throw ValidationFailure(result.diagnostics) }
+        return config
+    }
+
+    /// Loads and validates the file at `path` without throwing.
+    public static func check(path: String) -> Result {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let location = SourceLocation(file: path, line: 1, column: 1)
+            return Result(config: nil, diagnostics: [Diagnostic(location, "cannot read the file: \(error.localizedDescription)")])
+        }
+        return check(text: text, file: path)
+    }
+
+    /// Validates cluster-file `text`, naming `file` in messages.
+    public static func check(text: String, file: String) -> Result {
+        let reader = YAMLFields(file: file)
+        guard let root = reader.parse(text) else { return Result(config: nil, diagnostics: reader.diagnostics) }
+        let config = ClusterReader(reader: reader).cluster(root)
+        let diagnostics = reader.diagnostics.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+        return Result(config: reader.hasErrors ? nil : config.map { var c = $0; c.sourcePath = file; return c }, diagnostics: diagnostics)
+    }
+}
+
+/// Walks the YAML tree of a cluster file; one method per level of the file.
+private struct ClusterReader {
+    let reader: YAMLFields
+
+    static let notYet = [
+        "locks": "etcd lock watching is planned",
+        "alerts": "alert rules are planned",
+        "log_intake": "syslog and file intake are planned",
+    ]
+
+    func cluster(_ root: Node) -> ClusterConfig? {
+        guard let fields = reader.mapping(
+            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation"], unsupported: Self.notYet
+        ) else { return nil }
+        let name = fields.string("cluster", required: true)
+        let defaults = fields.value("defaults").map(self.defaults) ?? CheckDefaults()
+        var nodes: [NodeConfig] = []
+        if let items = fields.sequence("nodes") {
+            if items.isEmpty { reader.error(at: fields.value("nodes"), "'nodes' is empty: a cluster needs at least one node") }
+            nodes = items.compactMap { node($0, defaults: defaults) }
+        } else if !fields.has("nodes") {
+            fields.missing("nodes")
+        }
+        checkUniqueness(nodes: nodes, items: fields.sequence("nodes") ?? [])
+        checkDependencies(nodes: nodes, items: fields.sequence("nodes") ?? [])
+        let simulation = fields.value("simulation").flatMap { self.simulation($0, nodes: nodes) }
+        guard let name else { return nil }
+        return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation)
+    }
+
+    func defaults(_ node: Node) -> CheckDefaults {
+        var result = CheckDefaults()
+        guard let fields = reader.mapping(
+            node, "defaults", allowed: ["interval", "timeout", "success_before_passing", "failures_before_critical"]
+        ) else { return result }
+        if let value = fields.duration("interval") { result.interval = value }
+        if let value = fields.duration("timeout") { result.timeout = value }
+        if let value = fields.int("success_before_passing", in: 1...100) { result.successBeforePassing = value }
+        if let value = fields.int("failures_before_critical", in: 1...100) { result.failuresBeforeCritical = value }
+        return result
+    }
+
+    func node(_ item: Node, defaults: CheckDefaults) -> NodeConfig? {
+        guard let fields = reader.mapping(
+            item, "a node", allowed: ["name", "address", "services", "checks", "metrics", "logs"]
+        ) else { return nil }
+        let name = fields.string("name", required: true)
+        let what = "node '\(name ?? "?")'"
+        let address = fields.string("address", required: true)
+        if let address, !AddressSyntax.isValidHost(address) {
+            reader.error(at: fields.value("address"), "address '\(address)' of \(what) is not an IP address or host name")
+        }
+        let services = (fields.sequence("services") ?? []).compactMap { service($0, node: name ?? "?", defaults: defaults) }
+        let checks = (fields.sequence("checks") ?? []).compactMap { check($0, owner: what, defaults: defaults) }
+        duplicates(in: checks.map(\.name), nodes: fields.sequence("checks") ?? [], what: "check", owner: what)
+        duplicates(in: services.map(\.name), nodes: fields.sequence("services") ?? [], what: "service", owner: what)
+        var metricsURL: String?
+        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url"]) {
+            metricsURL = m.string("url", required: true)
+            if let url = metricsURL, HTTPTarget(url) == nil {
+                reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// URL with a host")
+            }
+        }
+        var logURLs: [String] = []
+        for entry in fields.sequence("logs") ?? [] {
+            guard let l = reader.mapping(entry, "a log source of \(what)", allowed: ["http"]) else { continue }
+            guard let url = l.string("http", required: true) else { continue }
+            if HTTPTarget(url) == nil {
+                reader.error(at: l.value("http"), "log url '\(url)' of \(what) is not an http:// URL with a host")
+            }
+            logURLs.append(url)
+        }
+        guard let name, let address else { return nil }
+        return NodeConfig(name: name, address: address, services: services, checks: checks, metricsURL: metricsURL, logURLs: logURLs)
+    }
+
+    func service(_ item: Node, node: String, defaults: CheckDefaults) -> ServiceConfig? {
+        guard let fields = reader.mapping(
+            item, "a service of node '\(node)'", allowed: ["name", "port", "depends_on", "checks"],
+            unsupported: ["scaling": "autoscaling is planned"]
+        ) else { return nil }
+        let name = fields.string("name", required: true)
+        let what = "service '\(name ?? "?")' on node '\(node)'"
+        let port = fields.int("port", in: 1...65535)
+        let dependsOn = (fields.stringList("depends_on") ?? []).map(\.0)
+        let checks = (fields.sequence("checks") ?? []).compactMap { check($0, owner: what, defaults: defaults) }
+        duplicates(in: checks.map(\.name), nodes: fields.sequence("checks") ?? [], what: "check", owner: what)
+        guard let name else { return nil }
+        return ServiceConfig(name: name, port: port, dependsOn: dependsOn, checks: checks)
+    }
+
+    static let checkKeys = [
+        "name", "http", "tcp", "interval", "timeout", "success_before_passing", "failures_before_critical",
+        "expect_status", "body_contains", "response_time_below", "retries",
+    ]
+    static let plannedCheckTypes = ["exec", "grpc", "grpc_service", "dns", "record", "server", "expect", "ttl"]
+
+    func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
+        guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
+        else { return nil }
+        let name = fields.string("name", required: true)
+        let what = "check '\(name ?? "?")' of \(owner)"
+        var target: CheckConfig.Target?
+        let kinds = ["http", "tcp"].filter(fields.has)
+        let planned = ["exec", "grpc", "dns", "ttl"].filter(fields.has)
+        if kinds.count > 1 {
+            reader.error(at: fields.keyNode(kinds[1]), "\(what) has more than one target (\(kinds.joined(separator: ", "))): give exactly one")
+        } else if let kind = kinds.first {
+            target = self.target(kind: kind, fields: fields, what: what)
+        } else if let kind = planned.first {
+            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp)")
+        } else {
+            reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL) or 'tcp' (host:port)")
+        }
+        for key in Self.plannedCheckTypes where !["exec", "grpc", "dns", "ttl"].contains(key) && fields.has(key) {
+            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
+        }
+        let interval = fields.duration("interval") ?? defaults.interval
+        let timeout = fields.duration("timeout") ?? defaults.timeout
+        if timeout > interval {
+            reader.warning(at: fields.value("timeout") ?? fields.node, "\(what): timeout \(timeout.goString) is longer than its interval \(interval.goString)")
+        }
+        let expect = fields.intList("expect_status", in: 100...599) ?? []
+        if !expect.isEmpty, target?.typeName == "tcp" {
+            reader.error(at: fields.keyNode("expect_status"), "'expect_status' in \(what) only applies to http checks")
+        }
+        let body = fields.string("body_contains")
+        if body != nil, target?.typeName == "tcp" {
+            reader.error(at: fields.keyNode("body_contains"), "'body_contains' in \(what) only applies to http checks")
+        }
+        guard let name, let target else { return nil }
+        return CheckConfig(
+            name: name, target: target, interval: interval, timeout: timeout,
+            successBeforePassing: fields.int("success_before_passing", in: 1...100) ?? defaults.successBeforePassing,
+            failuresBeforeCritical: fields.int("failures_before_critical", in: 1...100) ?? defaults.failuresBeforeCritical,
+            expectStatus: expect, bodyContains: body,
+            responseTimeBelow: fields.duration("response_time_below"),
+            retries: fields.int("retries", in: 0...10) ?? 0
+        )
+    }
+
+    func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
+        guard let text = fields.string(kind) else { return nil }
+        if kind == "http" {
+            if text.lowercased().hasPrefix("https://") {
+                reader.error(at: fields.value(kind), "\(what): https is not supported yet; use an http:// URL")
+                return nil
+            }
+            guard HTTPTarget(text) != nil else {
+                reader.error(at: fields.value(kind), "\(what): '\(text)' is not an http:// URL with a host")
+                return nil
+            }
+            return .http(url: text)
+        }
+        guard let (host, port) = AddressSyntax.hostPort(text) else {
+            reader.error(at: fields.value(kind), "\(what): '\(text)' is not host:port (like 127.0.0.1:8080)")
+            return nil
+        }
+        return .tcp(host: host, port: port)
+    }
+
+    func simulation(_ item: Node, nodes: [NodeConfig]) -> SimulationConfig? {
+        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario"]) else { return nil }
+        var result = SimulationConfig()
+        if let scenario = fields.string("scenario") {
+            if SimulationConfig.knownScenarios.contains(scenario) {
+                result.scenario = scenario
+            } else {
+                var message = "unknown scenario '\(scenario)' (known: \(SimulationConfig.knownScenarios.joined(separator: ", ")))"
+                if let guess = didYouMean(scenario, among: SimulationConfig.knownScenarios) { message += "; did you mean '\(guess)'?" }
+                reader.error(at: fields.value("scenario"), message)
+            }
+        }
+        if let value = fields.value("nodes") {
+            if case .scalar(let scalar) = value {
+                if scalar.string != "all" { reader.error(at: value, "'nodes' in simulation must be 'all' or a list of node names") }
+            } else if let names = fields.stringList("nodes") {
+                let known = nodes.map(\.name)
+                for (name, node) in names where !known.contains(name) {
+                    var message = "simulation names node '\(name)', which the file does not define"
+                    if let guess = didYouMean(name, among: known) { message += "; did you mean '\(guess)'?" }
+                    reader.error(at: node, message)
+                }
+                result.nodes = names.map(\.0)
+            }
+        }
+        return result
+    }
+
+    func checkUniqueness(nodes: [NodeConfig], items: [Node]) {
+        duplicates(in: nodes.map(\.name), nodes: items, what: "node", owner: "the cluster")
+    }
+
+    /// Reports a name used twice among siblings, at the second use.
+    func duplicates(in names: [String], nodes: [Node], what: String, owner: String) {
+        var seen = Set<String>()
+        for node in nodes {
+            guard let fields = node.mapping, let nameNode = fields["name"], let name = nameNode.string else { continue }
+            guard names.contains(name) else { continue }
+            if !seen.insert(name).inserted {
+                reader.error(at: nameNode, "duplicate \(what) name '\(name)' in \(owner)")
+            }
+        }
+    }
+
+    func checkDependencies(nodes: [NodeConfig], items: [Node]) {
+        let known = Set(nodes.flatMap(\.services).map(\.name))
+        for item in items {
+            for service in item.mapping?["services"]?.sequence ?? [] {
+                let serviceName = service.mapping?["name"]?.string ?? "?"
+                for dependency in service.mapping?["depends_on"]?.sequence ?? [] {
+                    guard let name = dependency.string else { continue }
+                    if name == serviceName {
+                        reader.error(at: dependency, "service '\(serviceName)' depends on itself")
+                    } else if !known.contains(name) {
+                        var message = "service '\(serviceName)' depends on '\(name)', which no node runs"
+                        if let guess = didYouMean(name, among: Array(known)) { message += "; did you mean '\(guess)'?" }
+                        reader.error(at: dependency, message)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Yams
+
+/// Reads typed fields out of a YAML document while collecting every problem with its position,
+/// so a file reports all of its mistakes at once instead of the first one.
+///
+/// Shared by the cluster file and theme loaders.
+public final class YAMLFields {
+    public let file: String
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    public init(file: String) { self.file = file }
+
+    /// Parses `text`; on a YAML syntax error records it and returns `nil`.
+    public func parse(_ text: String) -> Node? {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                error(at: nil, "the file is empty")
+                return nil
+            }
+            return node
+        } catch let yamlError as YamlError {
+            switch yamlError {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
+                diagnostics.append(Diagnostic(location(mark), "YAML syntax: \(problem)"))
+            default:
+                error(at: nil, "YAML: \(yamlError)")
+            }
+            return nil
+        } catch {
+            self.error(at: nil, "YAML: \(error)")
+            return nil
+        }
+    }
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    public func location(_ mark: Mark?) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    public func error(at node: Node?, _ message: String) {
+        diagnostics.append(Diagnostic(location(node?.mark), message))
+    }
+
+    public func warning(at node: Node?, _ message: String) {
+        diagnostics.append(Diagnostic(location(node?.mark), message, severity: .warning))
+    }
+
+    /// The node as a mapping from key text to (key node, value node), reporting keys not in `allowed`
+    /// (with a did-you-mean) and keys in `unsupported` as not implemented yet.
+    public func mapping(
+        _ node: Node, _ what: String, allowed: [String], unsupported: [String: String] = [:]
+    ) -> Fields? {
+        guard case .mapping(let mapping) = node else {
+            error(at: node, "\(what) must be a mapping (key: value)")
+            return nil
+        }
+        var entries: [String: (key: Node, value: Node)] = [:]
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key else {
+                error(at: key, "keys in \(what) must be plain words")
+                continue
+            }
+            let name = scalar.string
+            if let why = unsupported[name] {
+                warning(at: key, "'\(name)' in \(what) is not supported yet (\(why)); it is ignored")
+                continue
+            }
+            guard allowed.contains(name) else {
+                var message = "unknown key '\(name)' in \(what)"
+                if let suggestion = didYouMean(name, among: allowed) {
+                    message += "; did you mean '\(suggestion)'?"
+                } else {
+                    message += " (expected one of: \(allowed.joined(separator: ", ")))"
+                }
+                error(at: key, message)
+                continue
+            }
+            entries[name] = (key, value)
+        }
+        return Fields(reader: self, node: node, what: what, entries: entries)
+    }
+
+    /// A mapping's fields, read one at a time with type checks.
+    public struct Fields {
+        let reader: YAMLFields
+        /// The mapping node itself, for messages about missing keys.
+        public let node: Node
+        public let what: String
+        let entries: [String: (key: Node, value: Node)]
+
+        public func has(_ key: String) -> Bool { entries[key] != nil }
+
+        public func value(_ key: String) -> Node? { entries[key]?.value }
+
+        public func keyNode(_ key: String) -> Node? { entries[key]?.key }
+
+        /// Records that a required key is missing.
+        public func missing(_ key: String) {
+            reader.error(at: node, "\(what) is missing '\(key)'")
+        }
+
+        public func string(_ key: String, required: Bool = false) -> String? {
+            guard let value = entries[key]?.value else {
+                if required { missing(key) }
+                return nil
+            }
+            guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                reader.error(at: value, "'\(key)' in \(what) must be a non-empty string")
+                return nil
+            }
+            return scalar.string
+        }
+
+        public func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
+            guard let value = entries[key]?.value else { return nil }
+            guard case .scalar(let scalar) = value, let number = Int(scalar.string), range.contains(number) else {
+                reader.error(at: value, "'\(key)' in \(what) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                return nil
+            }
+            return number
+        }
+
+        public func duration(_ key: String) -> Duration? {
+            guard let value = entries[key]?.value else { return nil }
+            guard case .scalar(let scalar) = value else {
+                reader.error(at: value, "'\(key)' in \(what) must be a duration like 500ms, 5s or 1m")
+                return nil
+            }
+            let text = scalar.string
+            guard let duration = Duration(goString: text), duration > .zero else {
+                let hint = Double(text) != nil ? "; give a unit, like \(text)s" : ""
+                reader.error(at: value, "bad duration '\(text)' for '\(key)' in \(what): use a number and a unit (ms, s, m, h), like 500ms or 5s\(hint)")
+                return nil
+            }
+            return duration
+        }
+
+        public func sequence(_ key: String) -> [Node]? {
+            guard let value = entries[key]?.value else { return nil }
+            guard case .sequence(let sequence) = value else {
+                reader.error(at: value, "'\(key)' in \(what) must be a list")
+                return nil
+            }
+            return Array(sequence)
+        }
+
+        public func stringList(_ key: String) -> [(String, Node)]? {
+            guard let items = sequence(key) else { return nil }
+            return items.compactMap { item in
+                guard case .scalar(let scalar) = item, !scalar.string.isEmpty else {
+                    reader.error(at: item, "items of '\(key)' in \(what) must be strings")
+                    return nil
+                }
+                return (scalar.string, item)
+            }
+        }
+
+        public func intList(_ key: String, in range: ClosedRange<Int>) -> [Int]? {
+            guard let items = sequence(key) else { return nil }
+            return items.compactMap { item in
+                guard case .scalar(let scalar) = item, let number = Int(scalar.string), range.contains(number) else {
+                    reader.error(at: item, "items of '\(key)' in \(what) must be whole numbers from \(range.lowerBound) to \(range.upperBound)")
+                    return nil
+                }
+                return number
+            }
+        }
+    }
+}

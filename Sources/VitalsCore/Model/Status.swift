@@ -1,0 +1,35 @@
+/// The health of a check, service or node, in Consul's vocabulary plus `maintenance` and `unknown`.
+///
+/// Aggregation takes the worst status in the order critical > warning > unknown > passing;
+/// `maintenance` is set by a person and masks whatever lies beneath it.
+public enum Status: String, Sendable, Codable, CaseIterable, Comparable {
+    case passing
+    case warning
+    case critical
+    case maintenance
+    case unknown
+
+    /// How bad a status is when statuses are combined; higher is worse.
+    public var severity: Int {
+        switch self {
+        case .passing: 0
+        case .unknown: 1
+        case .warning: 2
+        case .critical: 3
+        case .maintenance: 4
+        }
+    }
+
+    public static func < (lhs: Status, rhs: Status) -> Bool { lhs.severity < rhs.severity }
+
+    /// The worst of `statuses` (critical > warning > unknown > passing); `passing` when empty.
+    ///
+    /// `maintenance` never comes from aggregation: it is applied on top by whoever owns the mask.
+    public static func worst<S: Sequence>(_ statuses: S) -> Status where S.Element == Status {
+        var result = Status.passing
+        for status in statuses where status != .maintenance && status > result {
+            result = status
+        }
+        return result
+    }
+}

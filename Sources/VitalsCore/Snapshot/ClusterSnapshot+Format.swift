@@ -1,0 +1,67 @@
+import Foundation
+
+extension ClusterSnapshot {
+    /// The snapshot as the JSON of DESIGN.md: snake_case keys, RFC 3339 times, sorted keys.
+    public func jsonData(pretty: Bool = true) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Self.timestamp(date))
+        }
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Decodes the JSON written by `jsonData`.
+    public static func decode(json: Data) throws -> ClusterSnapshot {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = parseTimestamp(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad time '\(text)'"))
+            }
+            return date
+        }
+        return try decoder.decode(ClusterSnapshot.self, from: json)
+    }
+
+    /// A plain-text report: one line per node, then one per service instance with its checks.
+    public var textReport: String {
+        var lines: [String] = []
+        let counts = nodeCounts
+        let summary = Status.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }
+        lines.append("cluster \(cluster)  generation \(generation)  \(Self.timestamp(time))  nodes: \(summary.joined(separator: ", "))")
+        lines.append("")
+        lines.append("NODES")
+        for node in nodes {
+            let cpu = node.metrics.cpu.map { String(format: "cpu %3.0f%%", $0 * 100) } ?? "cpu    -"
+            let memory = node.metrics.memory.map { String(format: "mem %3.0f%%", $0 * 100) } ?? "mem    -"
+            lines.append("  \(pad(node.name, 20)) \(pad(node.address, 15)) \(pad(node.status.rawValue, 9)) \(cpu)  \(memory)  \(node.services.joined(separator: ","))")
+        }
+        lines.append("")
+        lines.append("SERVICES")
+        for service in services {
+            let (passing, total) = service.passingCount
+            lines.append("  \(pad(service.name, 14)) \(pad(service.node, 20)) \(pad(service.status.rawValue, 9)) \(passing)/\(total) checks")
+            for check in service.checks {
+                let latency = check.latencyMs.map { String(format: "%.1fms", $0) } ?? "-"
+                lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output.sanitizedForTerminal)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// RFC 3339 with milliseconds, in UTC.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: .iso8601))
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+
+/// Everything the engine knows about the cluster at one moment: immutable, numbered, and the only
+/// thing the UI reads.
+///
+/// Generations increase by one with every published change, so a reader can tell new from old.
+public struct ClusterSnapshot: Sendable, Equatable, Codable {
+    public var cluster: String
+    public var generation: UInt64
+    public var time: Date
+    public var nodes: [NodeSnapshot]
+    public var services: [ServiceSnapshot]
+    public var locks: [LockSnapshot]
+    public var alerts: [AlertSnapshot]
+
+    public init(
+        cluster: String, generation: UInt64, time: Date, nodes: [NodeSnapshot], services: [ServiceSnapshot],
+        locks: [LockSnapshot] = [], alerts: [AlertSnapshot] = []
+    ) {
+        self.cluster = cluster
+        self.generation = generation
+        self.time = time
+        self.nodes = nodes
+        self.services = services
+        self.locks = locks
+        self.alerts = alerts
+    }
+
+    /// How many nodes are in each status.
+    public var nodeCounts: [Status: Int] {
+        nodes.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
+    }
+
+    public func node(named name: String) -> NodeSnapshot? { nodes.first { $0.name == name } }
+
+    /// The service instances running on `node`.
+    public func services(on node: String) -> [ServiceSnapshot] { services.filter { $0.node == node } }
+
+    /// Service instances that name `service` in their `depends_on`.
+    public func dependents(of service: String) -> [ServiceSnapshot] {
+        services.filter { $0.dependsOn.contains(service) }
+    }
+
+    /// The worst status among instances of the service called `name`; `unknown` if none run.
+    public func status(ofService name: String) -> Status {
+        let instances = services.filter { $0.name == name }
+        return instances.isEmpty ? .unknown : Status.worst(instances.map(\.status))
+    }
+
+    /// Whether every check has reported at least once.
+    public var everyCheckHasResult: Bool {
+        nodes.allSatisfy { $0.checks.allSatisfy(\.hasResult) } && services.allSatisfy { $0.checks.allSatisfy(\.hasResult) }
+    }
+
+    /// An empty snapshot for a cluster that has not been probed yet.
+    public static func empty(cluster: String) -> ClusterSnapshot {
+        ClusterSnapshot(cluster: cluster, generation: 0, time: Date(timeIntervalSince1970: 0), nodes: [], services: [])
+    }
+}
+
+/// One node: its status (the worst of its node checks and services) and its latest metrics.
+public struct NodeSnapshot: Sendable, Equatable, Codable {
+    public var name: String
+    public var address: String
+    public var status: Status
+    /// Names of the services running here.
+    public var services: [String]
+    public var metrics: NodeMetrics
+    /// Checks of the node itself (not of a service).
+    public var checks: [CheckSnapshot]
+
+    public init(
+        name: String, address: String, status: Status, services: [String], metrics: NodeMetrics = NodeMetrics(),
+        checks: [CheckSnapshot] = []
+    ) {
+        self.name = name
+        self.address = address
+        self.status = status
+        self.services = services
+        self.metrics = metrics
+        self.checks = checks
+    }
+}
+
+/// The few numbers a node view shows at a glance, as ratios from 0 to 1.
+public struct NodeMetrics: Sendable, Equatable, Codable {
+    public var cpu: Double?
+    public var memory: Double?
+    /// Requests per second over the last scrape interval.
+    public var requestRate: Double?
+    /// Share of requests that failed over the last scrape interval.
+    public var errorRatio: Double?
+    /// Why the last scrape failed, if it did.
+    public var scrapeError: String?
+
+    public init(cpu: Double? = nil, memory: Double? = nil, requestRate: Double? = nil, errorRatio: Double? = nil, scrapeError: String? = nil) {
+        self.cpu = cpu
+        self.memory = memory
+        self.requestRate = requestRate
+        self.errorRatio = errorRatio
+        self.scrapeError = scrapeError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cpu, memory
+        case requestRate = "request_rate"
+        case errorRatio = "error_ratio"
+        case scrapeError = "scrape_error"
+    }
+}
+
+/// One service instance on one node, with its checks.
+public struct ServiceSnapshot: Sendable, Equatable, Codable {
+    public var name: String
+    public var node: String
+    public var status: Status
+    public var dependsOn: [String]
+    public var checks: [CheckSnapshot]
+
+    public init(name: String, node: String, status: Status, dependsOn: [String] = [], checks: [CheckSnapshot]) {
+        self.name = name
+        self.node = node
+        self.status = status
+        self.dependsOn = dependsOn
+        self.checks = checks
+    }
+
+    /// How many checks are passing, and how many there are.
+    public var passingCount: (passing: Int, total: Int) {
+        (checks.filter { $0.status == .passing }.count, checks.count)
+    }
+
+    /// The slowest latest latency among the checks, in milliseconds.
+    public var latencyMs: Double? { checks.compactMap(\.latencyMs).max() }
+
+    /// When the service last changed status: the latest change among its checks.
+    public var since: Date? { checks.compactMap(\.since).max() }
+
+    enum CodingKeys: String, CodingKey {
+        case name, node, status, checks
+        case dependsOn = "depends_on"
+    }
+}
+
+/// A check's latest result and its recent past.
+public struct CheckSnapshot: Sendable, Equatable, Codable {
+    public var name: String
+    public var type: String
+    public var target: String
+    public var status: Status
+    /// What the probe saw, already made safe for a terminal.
+    public var output: String
+    public var latencyMs: Double?
+    /// When the status last changed.
+    public var since: Date?
+    /// When the last result arrived.
+    public var lastRun: Date?
+    /// Recent status changes, oldest first.
+    public var history: [StatusChange]
+    /// Recent latencies in milliseconds, oldest first (nil for a round that got no answer).
+    public var latencies: [Double?]
+
+    public init(
+        name: String, type: String, target: String, status: Status, output: String, latencyMs: Double? = nil,
+        since: Date? = nil, lastRun: Date? = nil, history: [StatusChange] = [], latencies: [Double?] = []
+    ) {
+        self.name = name
+        self.type = type
+        self.target = target
+        self.status = status
+        self.output = output
+        self.latencyMs = latencyMs
+        self.since = since
+        self.lastRun = lastRun
+        self.history = history
+        self.latencies = latencies
+    }
+
+    public var hasResult: Bool { lastRun != nil }
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, target, status, output, since, history, latencies
+        case latencyMs = "latency_ms"
+        case lastRun = "last_run"
+    }
+}
+
+/// A status change of a check, kept for its history.
+public struct StatusChange: Sendable, Equatable, Codable {
+    public var time: Date
+    public var from: Status
+    public var to: Status
+    public var output: String
+
+    public init(time: Date, from: Status, to: Status, output: String) {
+        self.time = time
+        self.from = from
+        self.to = to
+        self.output = output
+    }
+}
+
+/// A distributed lock or leader key and who holds it.
+public struct LockSnapshot: Sendable, Equatable, Codable {
+    public var name: String
+    public var holder: String?
+    public var leaseTTLSeconds: Int?
+    public var waiters: Int
+    public var status: Status
+
+    enum CodingKeys: String, CodingKey {
+        case name, holder, waiters, status
+        case leaseTTLSeconds = "lease_ttl_s"
+    }
+}
+
+/// An alert and where it stands.
+public struct AlertSnapshot: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var severity: String
+    public var state: String
+    public var node: String?
+    public var service: String?
+    public var since: Date?
+    public var acknowledgedBy: String?
+    public var comment: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, severity, state, node, service, since, comment
+        case acknowledgedBy = "acknowledged_by"
+    }
+}

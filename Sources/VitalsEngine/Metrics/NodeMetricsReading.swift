@@ -1,0 +1,57 @@
+import Foundation
+import VitalsCore
+
+/// The counters and gauges of one scrape that the node view needs, read from node_exporter-style
+/// names: `node_cpu_seconds_total{mode}`, `node_memory_MemTotal_bytes`,
+/// `node_memory_MemAvailable_bytes` and `http_requests_total{code}`.
+public struct NodeMetricsReading: Sendable, Equatable {
+    public var time: Date
+    public var cpuTotalSeconds: Double?
+    public var cpuIdleSeconds: Double?
+    public var memoryTotalBytes: Double?
+    public var memoryAvailableBytes: Double?
+    public var requests: Double?
+    public var errors: Double?
+
+    public init(samples: [MetricSample], time: Date) {
+        self.time = time
+        for sample in samples {
+            switch sample.name {
+            case "node_cpu_seconds_total":
+                cpuTotalSeconds = (cpuTotalSeconds ?? 0) + sample.value
+                if sample.labels["mode"] == "idle" || sample.labels["mode"] == "iowait" {
+                    cpuIdleSeconds = (cpuIdleSeconds ?? 0) + sample.value
+                }
+            case "node_memory_MemTotal_bytes": memoryTotalBytes = sample.value
+            case "node_memory_MemAvailable_bytes": memoryAvailableBytes = sample.value
+            case "http_requests_total":
+                requests = (requests ?? 0) + sample.value
+                if sample.labels["code"]?.hasPrefix("5") == true { errors = (errors ?? 0) + sample.value }
+            default: break
+            }
+        }
+    }
+
+    /// The metrics between `previous` and this reading (rates need two readings; memory needs one).
+    public func metrics(since previous: NodeMetricsReading?) -> NodeMetrics {
+        var result = NodeMetrics()
+        if let total = memoryTotalBytes, let available = memoryAvailableBytes, total > 0 {
+            result.memory = min(1, max(0, 1 - available / total))
+        }
+        guard let previous else { return result }
+        if let total = cpuTotalSeconds, let idle = cpuIdleSeconds,
+           let lastTotal = previous.cpuTotalSeconds, let lastIdle = previous.cpuIdleSeconds, total > lastTotal {
+            result.cpu = min(1, max(0, 1 - (idle - lastIdle) / (total - lastTotal)))
+        }
+        let elapsed = time.timeIntervalSince(previous.time)
+        if let requests, let lastRequests = previous.requests, elapsed > 0, requests >= lastRequests {
+            result.requestRate = (requests - lastRequests) / elapsed
+            if let errors, let lastErrors = previous.errors, requests > lastRequests {
+                result.errorRatio = min(1, max(0, (errors - lastErrors) / (requests - lastRequests)))
+            } else if requests > lastRequests {
+                result.errorRatio = 0
+            }
+        }
+        return result
+    }
+}

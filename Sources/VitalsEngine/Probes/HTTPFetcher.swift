@@ -1,0 +1,158 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import VitalsCore
+
+/// An HTTP answer, reduced to what probes and scrapers need.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var reason: String
+    public var body: String
+    /// Whether the body was cut at the size limit.
+    public var truncated: Bool
+    public var latency: Duration
+}
+
+/// Why an HTTP request got no answer.
+public enum FetchError: Error, Sendable, CustomStringConvertible {
+    case timedOut(Duration)
+    case connect(String)
+    case closedEarly
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .timedOut(let limit): "timed out after \(limit.goString)"
+        case .connect(let why): why
+        case .closedEarly: "connection closed before a complete response"
+        case .protocolError(let why): "bad HTTP response: \(why)"
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET client on SwiftNIO: one request per connection, a hard deadline that
+/// covers connect, request and response, and a cap on the body it keeps.
+public struct HTTPFetcher: Sendable {
+    let group: any EventLoopGroup
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.group = group
+    }
+
+    /// GETs `target`, giving up after `timeout`.
+    /// - Throws: `FetchError` when there is no complete answer in time.
+    public func get(_ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024) async throws -> HTTPResponse {
+        let loop = group.next()
+        let promise = loop.makePromise(of: HTTPResponse.self)
+        let start = NIODeadline.now()
+        let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1e9))
+        let timer = loop.scheduleTask(deadline: start + limit) { promise.fail(FetchError.timedOut(timeout)) }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(limit)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, start: start, maxBody: maxBody))
+                }
+            }
+        bootstrap.connect(host: target.host, port: target.port).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
+                head.headers.add(name: "Host", value: target.port == 80 ? target.host : "\(target.host):\(target.port)")
+                head.headers.add(name: "User-Agent", value: "vitals/0.1")
+                head.headers.add(name: "Accept", value: "*/*")
+                head.headers.add(name: "Connection", value: "close")
+                channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            case .failure(let error):
+                promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
+            }
+        }
+        return try await promise.futureResult.get()
+    }
+}
+
+/// Collects one response and completes the promise with it.
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    let promise: EventLoopPromise<HTTPResponse>
+    let start: NIODeadline
+    let maxBody: Int
+    var head: HTTPResponseHead?
+    var body = ByteBuffer()
+    var truncated = false
+
+    init(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int) {
+        self.promise = promise
+        self.start = start
+        self.maxBody = maxBody
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body(var chunk):
+            let room = maxBody - body.readableBytes
+            if chunk.readableBytes > room {
+                truncated = true
+                if room > 0, let slice = chunk.readSlice(length: room) { body.writeImmutableBuffer(slice) }
+            } else {
+                body.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else {
+                promise.fail(FetchError.protocolError("no status line"))
+                return
+            }
+            let elapsed = NIODeadline.now() - start
+            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            promise.succeed(HTTPResponse(
+                status: Int(head.status.code), reason: head.status.reasonPhrase, body: text, truncated: truncated,
+                latency: .nanoseconds(elapsed.nanoseconds)
+            ))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(FetchError.closedEarly)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(FetchError.protocolError(String(describing: error)))
+        context.close(promise: nil)
+    }
+}
+
+/// Says why a connection failed in the words an operator expects ("connection refused").
+func describeConnectError(_ error: any Error, host: String, port: Int, timeout: Duration) -> String {
+    let target = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    if let connection = error as? NIOConnectionError {
+        if let first = connection.connectionErrors.first {
+            return describeConnectError(first.error, host: host, port: port, timeout: timeout)
+        }
+        if let dns = connection.dnsAAAAError ?? connection.dnsAError {
+            return "dial tcp \(target): cannot resolve host: \(dns)"
+        }
+    }
+    if let io = error as? IOError {
+        switch io.errnoCode {
+        case ECONNREFUSED: return "dial tcp \(target): connection refused"
+        case EHOSTUNREACH: return "dial tcp \(target): no route to host"
+        case ENETUNREACH: return "dial tcp \(target): network is unreachable"
+        case EADDRNOTAVAIL: return "dial tcp \(target): address not available"
+        default: return "dial tcp \(target): \(io.description)"
+        }
+    }
+    if case ChannelError.connectTimeout = error {
+        return "dial tcp \(target): connect timed out after \(timeout.goString)"
+    }
+    return "dial tcp \(target): \(error)"
+}

@@ -1,0 +1,21 @@
+import VitalsCore
+
+/// What one probe run saw: the status it implies, a human-readable output and how long it took.
+public struct ProbeOutcome: Sendable, Equatable {
+    public var status: Status
+    public var output: String
+    /// Time until the answer (or the failure); `nil` when there was no answer at all.
+    public var latency: Duration?
+
+    public init(status: Status, output: String, latency: Duration?) {
+        self.status = status
+        self.output = output.sanitizedForTerminal
+        self.latency = latency
+    }
+}
+
+/// Runs one kind of check against its target.
+public protocol Probe: Sendable {
+    /// Runs `check` once, never longer than its timeout (plus scheduling slack).
+    func run(_ check: CheckConfig) async -> ProbeOutcome
+}

@@ -1,0 +1,45 @@
+import NIOCore
+import NIOPosix
+import VitalsCore
+
+/// Probes a TCP port: passing when a connection is accepted within the timeout.
+public struct TCPProbe: Probe {
+    let group: any EventLoopGroup
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) { self.group = group }
+
+    public func run(_ check: CheckConfig) async -> ProbeOutcome {
+        guard case .tcp(let host, let port) = check.target else {
+            return ProbeOutcome(status: .critical, output: "not a tcp check", latency: nil)
+        }
+        var outcome = ProbeOutcome(status: .critical, output: "", latency: nil)
+        for _ in 0...check.retries {
+            outcome = await attempt(host: host, port: port, timeout: check.timeout)
+            if outcome.status == .passing { break }
+        }
+        return outcome
+    }
+
+    func attempt(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
+        let target = check(host: host, port: port)
+        let start = ContinuousClock.now
+        let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1e9))
+        do {
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(limit)
+                .connect(host: host, port: port)
+                .get()
+            let latency = ContinuousClock.now - start
+            try? await channel.close()
+            return ProbeOutcome(status: .passing, output: "TCP connect \(target): Success", latency: latency)
+        } catch {
+            let why = describeConnectError(error, host: host, port: port, timeout: timeout)
+            let timedOut = why.contains("timed out")
+            return ProbeOutcome(status: .critical, output: "TCP connect \(target): \(why)", latency: timedOut ? timeout : nil)
+        }
+    }
+
+    private func check(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
