@@ -1,0 +1,59 @@
+import VitalsCore
+
+/// A story the simulator plays on a loop: which services misbehave when, and how.
+public struct Scenario: Sendable {
+    /// One step: from `start` to `end` into the loop, instances of `service` are in `condition`.
+    public struct Step: Sendable {
+        public var start: Duration
+        public var end: Duration
+        public var service: String
+        public var condition: SimulatedCondition
+    }
+
+    public var name: String
+    public var period: Duration
+    public var steps: [Step]
+
+    /// A cluster with nothing wrong.
+    public static let steady = Scenario(name: "steady", period: .seconds(60), steps: [])
+
+    /// The postgres primary slows down; orders and payments time out on it; checkout through the
+    /// api-gateway degrades; web turns warning; then it all heals in order. About two minutes a loop.
+    public static let cascadingFailure = Scenario(name: "cascading-failure", period: .seconds(120), steps: [
+        Step(start: .seconds(15), end: .seconds(25), service: "postgres",
+             condition: SimulatedCondition(extraLatency: .milliseconds(450), extraLoad: 0.45, cause: "scenario: postgres primary under lock contention")),
+        Step(start: .seconds(25), end: .seconds(90), service: "postgres",
+             condition: SimulatedCondition(extraLatency: .milliseconds(1500), extraLoad: 0.6, errorRatio: 0.1, cause: "scenario: postgres primary stalled on I/O")),
+        Step(start: .seconds(30), end: .seconds(90), service: "postgres-replica",
+             condition: SimulatedCondition(health: .degraded("replication lag 14s behind primary"), extraLoad: 0.1, cause: "scenario: replica lagging")),
+        Step(start: .seconds(32), end: .seconds(95), service: "orders",
+             condition: SimulatedCondition(health: .failing("upstream postgres: query timed out after 1000ms"), extraLoad: 0.3, errorRatio: 0.6, cause: "scenario: orders timing out on postgres")),
+        Step(start: .seconds(36), end: .seconds(95), service: "payments",
+             condition: SimulatedCondition(health: .failing("upstream postgres: connection pool exhausted (20/20 busy)"), extraLoad: 0.25, errorRatio: 0.5, cause: "scenario: payments pool exhausted")),
+        Step(start: .seconds(45), end: .seconds(100), service: "api-gateway",
+             condition: SimulatedCondition(health: .degraded("degraded: checkout failing (orders, payments circuit open)"), extraLoad: 0.2, errorRatio: 0.2, cause: "scenario: circuit breakers open")),
+        Step(start: .seconds(55), end: .seconds(105), service: "web",
+             condition: SimulatedCondition(health: .degraded("slow checkout: p99 2.4s, 18% of checkouts fail"), extraLoad: 0.15, errorRatio: 0.1, cause: "scenario: checkout degraded")),
+    ])
+
+    public static func named(_ name: String) -> Scenario? {
+        [steady, cascadingFailure].first { $0.name == name }
+    }
+
+    /// The condition of a node running `services`, `elapsed` since the simulation began.
+    public func condition(services: [String], elapsed: Duration) -> SimulatedCondition {
+        let position = Duration.seconds(elapsed.seconds.truncatingRemainder(dividingBy: period.seconds))
+        let active = steps.filter { services.contains($0.service) && $0.start <= position && position < $0.end }
+        // The worst step wins when two overlap: down, then failing, then degraded, then slow.
+        return active.max { rank($0.condition) < rank($1.condition) }?.condition ?? .healthy
+    }
+
+    private func rank(_ condition: SimulatedCondition) -> Int {
+        switch condition.health {
+        case .down: 4
+        case .failing: 3
+        case .degraded: 2
+        case .ok: condition.extraLatency > .zero ? 1 : 0
+        }
+    }
+}

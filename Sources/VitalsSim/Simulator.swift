@@ -1,0 +1,209 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+import VitalsCore
+
+/// Serves the simulated nodes of a cluster file on loopback: each node listens on its own
+/// address (127.0.x.y) on every port the file names for it, and answers `/health`, `/metrics`
+/// (Prometheus text), `/logs` and `/api/ping` according to its scenario and injected faults.
+public final class Simulator: Sendable {
+    /// One simulated node: where it listens and what it runs.
+    public struct Endpoint: Sendable, Hashable {
+        public var node: String
+        public var host: String
+        public var port: Int
+    }
+
+    private struct State {
+        var injected: [String: Fault] = [:]
+        var activity: [String: NodeActivity] = [:]
+        var channels: [String: [any Channel]] = [:]
+    }
+
+    public let config: ClusterConfig
+    public let scenario: Scenario
+    /// The nodes served, by name, with the ports each listens on.
+    public let endpoints: [String: [Endpoint]]
+    private let servicesByNode: [String: [String]]
+    private let group: any EventLoopGroup
+    private let started: ContinuousClock.Instant
+    private let state: Mutex<State>
+
+    /// - Parameters:
+    ///   - config: the cluster file; only the nodes its `simulation` block names are served.
+    ///   - scenario: overrides the file's scenario.
+    public init(config: ClusterConfig, scenario: Scenario? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.config = config
+        let simulation = config.simulation ?? SimulationConfig()
+        self.scenario = scenario ?? Scenario.named(simulation.scenario) ?? .steady
+        self.group = group
+        self.started = .now
+        var endpoints: [String: [Endpoint]] = [:]
+        var services: [String: [String]] = [:]
+        var activity: [String: NodeActivity] = [:]
+        let now = Date()
+        for node in config.nodes where simulation.simulates(node.name) {
+            endpoints[node.name] = Self.ports(of: node).sorted().map { Endpoint(node: node.name, host: node.address, port: $0) }
+            services[node.name] = node.services.map(\.name)
+            activity[node.name] = NodeActivity(name: node.name, service: node.services.first?.name ?? node.name, start: now)
+        }
+        self.endpoints = endpoints
+        self.servicesByNode = services
+        self.state = Mutex(State(activity: activity))
+    }
+
+    /// Every port the file names on the node's own address: service ports and the targets of
+    /// its checks, metrics and logs.
+    static func ports(of node: NodeConfig) -> Set<Int> {
+        var ports = Set(node.services.compactMap(\.port))
+        let checks = node.checks + node.services.flatMap(\.checks)
+        for check in checks {
+            switch check.target {
+            case .http(let url):
+                if let target = HTTPTarget(url), target.host == node.address { ports.insert(target.port) }
+            case .tcp(let host, let port):
+                if host == node.address { ports.insert(port) }
+            }
+        }
+        for url in [node.metricsURL].compactMap({ $0 }) + node.logURLs {
+            if let target = HTTPTarget(url), target.host == node.address { ports.insert(target.port) }
+        }
+        return ports
+    }
+
+    /// Opens every node's ports.
+    /// - Throws: `SimulatorError` naming the first address that could not be bound.
+    public func start() async throws {
+        for node in endpoints.keys.sorted() where injectedFault(of: node) != .down {
+            try await bind(node)
+        }
+    }
+
+    /// Closes every port.
+    public func stop() async {
+        let all = state.withLock { state in
+            let all = state.channels.values.flatMap { $0 }
+            state.channels = [:]
+            return all
+        }
+        for channel in all { try? await channel.close() }
+    }
+
+    /// Time since the simulation began.
+    public var elapsed: Duration { ContinuousClock.now - started }
+
+    /// The fault a person injected into `node`, if any.
+    public func injectedFault(of node: String) -> Fault? { state.withLock { $0.injected[node] } }
+
+    /// Every injected fault, by node.
+    public var injectedFaults: [String: Fault] { state.withLock { $0.injected } }
+
+    /// Injects `fault` into `node` (replacing any other), closing its ports for `down`.
+    public func inject(_ fault: Fault, into node: String) async throws {
+        guard endpoints[node] != nil else { throw SimulatorError.unknownNode(node) }
+        let previous = state.withLock { state in
+            let previous = state.injected[node]
+            state.injected[node] = fault
+            return previous
+        }
+        if fault == .down { await unbind(node) } else if previous == .down { try await bind(node) }
+    }
+
+    /// Removes any injected fault from `node`; the scenario goes on.
+    public func heal(_ node: String) async throws {
+        guard endpoints[node] != nil else { throw SimulatorError.unknownNode(node) }
+        let previous = state.withLock { $0.injected.removeValue(forKey: node) }
+        if previous == .down { try await bind(node) }
+    }
+
+    /// How `node` behaves now.
+    public func condition(of node: String) -> SimulatedCondition {
+        let elapsed = self.elapsed
+        if let fault = injectedFault(of: node) { return .injected(fault, elapsed: elapsed) }
+        return scenario.condition(services: servicesByNode[node] ?? [], elapsed: elapsed)
+    }
+
+    private func bind(_ node: String) async throws {
+        var opened: [any Channel] = []
+        for endpoint in endpoints[node] ?? [] {
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 128)
+                .childChannelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(SimulatedNodeHandler(node: node, simulator: self))
+                    }
+                }
+            do {
+                opened.append(try await bootstrap.bind(host: endpoint.host, port: endpoint.port).get())
+            } catch {
+                for channel in opened { try? await channel.close() }
+                throw SimulatorError.cannotListen(node: node, address: "\(endpoint.host):\(endpoint.port)", reason: "\(error)")
+            }
+        }
+        state.withLock { $0.channels[node] = opened }
+    }
+
+    private func unbind(_ node: String) async {
+        let channels = state.withLock { $0.channels.removeValue(forKey: node) ?? [] }
+        for channel in channels { try? await channel.close() }
+    }
+
+    /// The answer `node` gives to a GET of `path` now: status, content type, body and delay.
+    func respond(node: String, path: String) -> SimulatedResponse {
+        let condition = self.condition(of: node)
+        let now = Date()
+        let activity = state.withLock { state -> NodeActivity? in
+            state.activity[node]?.advance(to: now, condition: condition)
+            return state.activity[node]
+        }
+        let delay = condition.extraLatency
+        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        switch route {
+        case "/health", "/healthz", "/v1/health":
+            let isEtcd = servicesByNode[node]?.contains("etcd") == true
+            switch condition.health {
+            case .ok, .down:
+                return SimulatedResponse(status: .ok, body: isEtcd ? "{\"health\":\"true\"}\n" : "ok\n", delay: delay)
+            case .degraded(let reason):
+                return SimulatedResponse(status: .tooManyRequests, body: reason + "\n", delay: delay)
+            case .failing(let reason):
+                return SimulatedResponse(status: .internalServerError, body: reason + "\n", delay: delay)
+            }
+        case "/metrics":
+            return SimulatedResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: activity?.exposition() ?? "", delay: delay)
+        case "/logs":
+            return SimulatedResponse(status: .ok, body: (activity?.logs.suffix(100) ?? []).joined(separator: "\n") + "\n", delay: delay)
+        case "/api/ping":
+            if case .failing(let reason) = condition.health {
+                return SimulatedResponse(status: .internalServerError, body: reason + "\n", delay: delay)
+            }
+            return SimulatedResponse(status: .ok, body: "pong\n", delay: delay)
+        default:
+            return SimulatedResponse(status: .notFound, body: "not found: \(route)\n", delay: .zero)
+        }
+    }
+}
+
+/// What a simulated node answers.
+struct SimulatedResponse: Sendable {
+    var status: HTTPResponseStatus
+    var contentType = "text/plain; charset=utf-8"
+    var body: String
+    var delay: Duration
+}
+
+public enum SimulatorError: Error, Sendable, CustomStringConvertible {
+    case unknownNode(String)
+    case cannotListen(node: String, address: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownNode(let node): "no simulated node is called '\(node)'"
+        case .cannotListen(let node, let address, let reason): "cannot simulate node '\(node)': listening on \(address) failed: \(reason)"
+        }
+    }
+}
