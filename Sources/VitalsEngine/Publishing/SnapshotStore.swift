@@ -44,4 +44,25 @@ public final class SnapshotStore: Sendable {
         }
         return stream
     }
+
+    /// The first snapshot (the newest one included) that satisfies `predicate`, or `nil` when
+    /// `timeout` passes first.
+    public func first(
+        where predicate: @escaping @Sendable (ClusterSnapshot) -> Bool, timeout: Duration
+    ) async -> ClusterSnapshot? {
+        let updates = updates()
+        return await withTaskGroup(of: ClusterSnapshot?.self) { group in
+            group.addTask {
+                for await snapshot in updates where predicate(snapshot) { return snapshot }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let result = await group.next() ?? nil
+            group.cancelAll()
+            return result
+        }
+    }
 }

@@ -1,0 +1,5 @@
+import ArgumentParser
+struct Dashboard: ParsableCommand {
+    @Argument var file: String?
+    func run() throws { print("todo") }
+}

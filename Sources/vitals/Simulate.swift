@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import VitalsCore
+import VitalsSim
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve only the simulated nodes of a cluster file, in the foreground, until interrupted."
+    )
+
+    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String?
+
+    @Option(help: "Play another scenario (\(SimulationConfig.knownScenarios.joined(separator: ", "))).")
+    var scenario: String?
+
+    func run() async throws {
+        var config = try loadCluster(try clusterPath(file))
+        if config.simulation == nil { config.simulation = SimulationConfig() }
+        let options = try SimulationOptions.parse(scenario.map { ["--scenario", $0] } ?? [])
+        guard let simulator = try await options.start(for: config) else { return }
+        let count = simulator.endpoints.values.reduce(0) { $0 + $1.count }
+        print("simulating \(simulator.endpoints.count) nodes of '\(config.name)' on \(count) ports, scenario '\(simulator.scenario.name)'; Ctrl-C stops")
+        for (node, endpoints) in simulator.endpoints.sorted(by: { $0.key < $1.key }) {
+            print("  \(node): " + endpoints.map { "\($0.host):\($0.port)" }.joined(separator: " "))
+        }
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+}

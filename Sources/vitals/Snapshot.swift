@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import VitalsCore
+import VitalsEngine
+import VitalsSim
+
+struct Snapshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run headless until every check has a result (or the wait ends) and print one snapshot."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String?
+
+    @Option(help: "text or json.")
+    var format: Format = .text
+
+    @Option(help: "Longest time to wait for first results, in seconds.")
+    var wait: Double = 10
+
+    @OptionGroup var simulation: SimulationOptions
+
+    func run() async throws {
+        let config = try loadCluster(try clusterPath(file))
+        let simulator = try await simulation.start(for: config)
+        let engine = Engine(config: config)
+        let running = Task { await engine.run() }
+        let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: .milliseconds(Int(wait * 1000)))
+        let latest = complete ?? engine.store.latest
+        running.cancel()
+        await simulator?.stop()
+        switch format {
+        case .json:
+            print(String(decoding: try latest.jsonData(), as: UTF8.self))
+        case .text:
+            print(latest.textReport, terminator: "")
+        }
+    }
+}
+
+/// Options shared by every command that can start a file's simulated nodes.
+struct SimulationOptions: ParsableArguments {
+    @Flag(help: "Do not start the simulated nodes of the file's simulation block.")
+    var noSim = false
+
+    @Option(help: "Play another scenario (\(SimulationConfig.knownScenarios.joined(separator: ", "))).")
+    var scenario: String?
+
+    func validate() throws {
+        if let scenario, Scenario.named(scenario) == nil {
+            throw ValidationError("unknown scenario '\(scenario)' (known: \(SimulationConfig.knownScenarios.joined(separator: ", ")))")
+        }
+    }
+
+    /// Starts the simulator when the file has a simulation block and --no-sim is not given.
+    func start(for config: ClusterConfig) async throws -> Simulator? {
+        guard !noSim, config.simulation != nil else { return nil }
+        let simulator = Simulator(config: config, scenario: scenario.flatMap(Scenario.named))
+        do {
+            try await simulator.start()
+        } catch {
+            FileHandle.standardError.write(Data("vitals: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        return simulator
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import VitalsCore
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check cluster files and report every problem as file:line:column: message.",
+        discussion: "Exits 0 when every file is valid (warnings are printed but allowed), 1 otherwise."
+    )
+
+    @Argument(help: "Cluster files to check.", completion: .file(extensions: ["yaml", "yml"]))
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one cluster file") }
+    }
+
+    func run() throws {
+        var failed = false
+        for file in files {
+            let result = ClusterConfigLoader.check(path: file)
+            for diagnostic in result.diagnostics {
+                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            }
+            if let config = result.config {
+                let services = config.nodes.reduce(0) { $0 + $1.services.count }
+                let checks = config.allChecks.count
+                let warnings = result.diagnostics.count
+                print("\(file): ok: cluster '\(config.name)', \(config.nodes.count) nodes, \(services) services, \(checks) checks" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+            } else {
+                failed = true
+                let errors = result.diagnostics.filter { $0.severity == .error }.count
+                FileHandle.standardError.write(Data("\(file): \(errors) error(s)\n".utf8))
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Loads a cluster file for a command, printing its diagnostics and exiting 1 when it is invalid.
+func loadCluster(_ path: String) throws -> ClusterConfig {
+    let result = ClusterConfigLoader.check(path: path)
+    for diagnostic in result.diagnostics {
+        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+    }
+    guard let config = result.config else { throw ExitCode(1) }
+    return config
+}
+
+/// The file the user named, or the demo when none.
+func clusterPath(_ file: String?) throws -> String {
+    if let file { return file }
+    guard let demo = ResourceLocator.demoCluster else {
+        throw ValidationError("cannot find sample-clusters/ecommerce.yaml; run from the repository or set VITALS_HOME")
+    }
+    return demo
+}
