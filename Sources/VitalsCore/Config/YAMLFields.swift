@@ -47,6 +47,30 @@ public final class YAMLFields {
         diagnostics.append(Diagnostic(location(node?.mark), message, severity: .warning))
     }
 
+    /// The entries of a mapping whose keys are free names (a palette, say), in file order.
+    public func pairs(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard case .mapping(let mapping) = node else {
+            error(at: node, "\(what) must be a mapping (key: value)")
+            return nil
+        }
+        return mapping.compactMap { key, value in
+            guard let name = key.scalar?.string else {
+                error(at: key, "keys in \(what) must be plain words")
+                return nil
+            }
+            return (name, key, value)
+        }
+    }
+
+    /// The text of a scalar node, or `nil` (with an error) for a list or mapping.
+    public func scalar(_ node: Node, _ what: String) -> String? {
+        guard let text = node.scalar?.string else {
+            error(at: node, "\(what) must be a single value")
+            return nil
+        }
+        return text
+    }
+
     /// The node as a mapping from key text to (key node, value node), reporting keys not in `allowed`
     /// (with a did-you-mean) and keys in `unsupported` as not implemented yet.
     public func mapping(
@@ -89,6 +113,18 @@ public final class YAMLFields {
         public let node: Node
         public let what: String
         let entries: [String: (key: Node, value: Node)]
+
+        /// Reads a `true`/`false` field.
+        public func bool(_ key: String) -> Bool? {
+            guard let value = entries[key]?.value else { return nil }
+            switch value.scalar?.string.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default:
+                reader.error(at: value, "'\(key)' in \(what) must be true or false")
+                return nil
+            }
+        }
 
         public func has(_ key: String) -> Bool { entries[key] != nil }
 
@@ -169,3 +205,7 @@ public final class YAMLFields {
         }
     }
 }
+
+/// A YAML node, as the readers above take it; named here so that modules using `YAMLFields`
+/// need not import Yams themselves.
+public typealias YAMLNode = Node

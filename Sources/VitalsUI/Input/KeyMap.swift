@@ -1,0 +1,70 @@
+/// Turns keys into actions, depending on what is on screen (a menu, the filter prompt, or the
+/// dashboard). Keys are values in, actions are values out: nothing here performs anything.
+public enum KeyMap {
+    public static func action(for key: Key, in state: AppState) -> Action? {
+        if case .resize(let size) = key { return .resize(size) }
+        if case .control("c") = key { return .quit }
+        if state.isEditingFilter { return filterAction(key) }
+        if case .faultMenu = state.overlay { return menuAction(key, state: state) }
+        if state.overlay == .help {
+            switch key {
+            case .character("q"): return .quit
+            default: return .toggleHelp
+            }
+        }
+        switch key {
+        case .character("q"): return .quit
+        case .character("?"), .character("h"): return .toggleHelp
+        case .escape, .backspace, .left: return .back
+        case .up, .character("k"): return .moveUp
+        case .down, .character("j"): return .moveDown
+        case .pageUp, .control("b"), .control("u"): return .pageUp
+        case .pageDown, .control("f"), .control("d"), .character(" "): return .pageDown
+        case .home, .character("g"): return .top
+        case .end, .character("G"): return .bottom
+        case .enter, .right, .character("l"): return .open
+        case .tab: return .nextPane
+        case .backTab: return .previousPane
+        case .character("1"): return .showPane(.services)
+        case .character("2"): return .showPane(.nodes)
+        case .character("f"): return .openFaultMenu
+        case .character("/"): return .startFilter
+        case .character("t"): return .cycleTheme
+        case .character("p"): return .togglePause
+        default: return nil
+        }
+    }
+
+    private static func filterAction(_ key: Key) -> Action? {
+        switch key {
+        case .enter, .tab: .filterCommit
+        case .escape: .filterCancel
+        case .backspace: .filterBackspace
+        case .character(let c): .filterInput(c)
+        default: nil
+        }
+    }
+
+    private static func menuAction(_ key: Key, state: AppState) -> Action? {
+        switch key {
+        case .escape, .character("q"), .left: return .back
+        case .up, .character("k"): return .moveUp
+        case .down, .character("j"): return .moveDown
+        case .enter: return .open
+        case .character(let c):
+            if let digit = c.wholeNumberValue, (1...state.faultMenuItems.count).contains(digit) { return .chooseMenuItem(digit - 1) }
+            if let index = state.faultMenuItems.firstIndex(where: { $0.name.first == c }) { return .chooseMenuItem(index) }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// The keys the help screen lists, grouped.
+    public static let help: [(section: String, keys: [(String, String)])] = [
+        ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
+                  ("tab  1 2", "Services, Nodes"), ("enter  →  l", "open the node"), ("esc  ←  backspace", "back")]),
+        ("Act", [("f", "inject a fault into the node (simulated clusters)"), ("/", "filter rows; enter keeps it, esc clears"),
+                 ("p", "pause / resume live updates"), ("t", "next theme")]),
+        ("Vitals", [("?", "this help"), ("q  Ctrl-C", "quit")]),
+    ]
+}

@@ -1,0 +1,109 @@
+import Foundation
+import VitalsCore
+
+/// The whole screen as a pure function of (snapshot, state, theme, size): status bar, tabs, the
+/// current pane or node detail, footer, and any overlay on top.
+public enum DashboardView {
+    public static func render(
+        snapshot: ClusterSnapshot, state: AppState, theme: Theme, timeZone: TimeZone = .current, fill: Cell = .blank
+    ) -> Screen {
+        var screen = Screen(width: state.size.width, height: state.size.height, fill: fill)
+        guard Layout.fits(state.size) else {
+            drawTooSmall(into: &screen, theme: theme)
+            return screen
+        }
+        let layout = Layout(size: state.size)
+        screen.fill(layout.content, style: theme[.text])
+        drawHeader(into: &screen, rect: layout.header, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
+        drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme)
+        if state.detail != nil {
+            NodeDetailPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
+        } else {
+            switch state.pane {
+            case .services: ServicesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
+            case .nodes: NodesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
+            }
+        }
+        drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)
+        switch state.overlay {
+        case .help: Overlays.drawHelp(into: &screen, theme: theme)
+        case .faultMenu(let node, let selected):
+            Overlays.drawFaultMenu(into: &screen, node: node, selected: selected, items: state.faultMenuItems, theme: theme)
+        case nil: break
+        }
+        return screen
+    }
+
+    static func drawHeader(
+        into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme, timeZone: TimeZone
+    ) {
+        screen.fill(rect, style: theme[.statusBar])
+        var x = screen.put(" vitals ", x: rect.x, y: rect.y, style: theme[.statusBarAccent])
+        x = screen.put(" \(snapshot.cluster) ", x: x, y: rect.y, style: theme[.statusBar])
+        let counts = snapshot.nodeCounts
+        for status in [Status.passing, .warning, .critical, .unknown, .maintenance] {
+            let count = counts[status] ?? 0
+            if count == 0 && (status == .maintenance || status == .unknown) { continue }
+            let style = count > 0 && status != .passing ? theme.style(for: status).over(theme[.statusBar]) : theme[.statusBar]
+            x = screen.put(" \(Format.glyph(status)) \(count) \(status.rawValue)", x: x, y: rect.y, style: style)
+        }
+        var right = "gen \(snapshot.generation)  \(Format.clock(snapshot.time, timeZone: timeZone)) "
+        if state.paused { right = "PAUSED  " + right }
+        if right.count < rect.maxX - x - 1 {
+            screen.put(right, x: rect.maxX - right.terminalWidth, y: rect.y, style: state.paused ? theme[.statusBarAccent] : theme[.statusBar])
+        }
+    }
+
+    static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme) {
+        screen.fill(rect, style: theme[.tabInactive])
+        var x = rect.x + 1
+        for (index, pane) in Pane.allCases.enumerated() {
+            let active = pane == state.pane && state.detail == nil
+            x = screen.put(" \(index + 1) \(pane.rawValue) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
+        }
+        if let detail = state.detail {
+            x = screen.put(" \(state.pane.rawValue) › \(detail) ", x: x, y: rect.y, style: theme[.tabActive]) + 1
+        }
+        if !state.filter.isEmpty || state.isEditingFilter {
+            let text = " filter: \(state.filter) "
+            screen.put(text, x: rect.maxX - text.terminalWidth - 1, y: rect.y, style: theme[.message], maxWidth: rect.maxX - x)
+        }
+    }
+
+    static func drawFooter(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme) {
+        screen.fill(rect, style: theme[.footer])
+        if state.isEditingFilter {
+            let x = screen.put(" /", x: rect.x, y: rect.y, style: theme[.footerKey])
+            let end = screen.put(state.filter, x: x, y: rect.y, style: theme[.footer])
+            screen.put("▏  enter keep · esc clear", x: end, y: rect.y, style: theme[.muted])
+            return
+        }
+        if let message = state.message {
+            screen.put(" " + message, x: rect.x, y: rect.y, style: theme[.message], maxWidth: rect.width - 1)
+            return
+        }
+        let hints: [(String, String)] = state.detail != nil
+            ? [("↑↓", "scroll"), ("esc", "back"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+            : [("↑↓", "move"), ("enter", "open"), ("tab", "pane"), ("/", "filter"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+        var x = rect.x + 1
+        for (key, meaning) in hints {
+            guard x + key.count + meaning.count + 3 < rect.maxX else { break }
+            x = screen.put(key, x: x, y: rect.y, style: theme[.footerKey])
+            x = screen.put(" \(meaning)  ", x: x, y: rect.y, style: theme[.footer])
+        }
+    }
+
+    static func drawTooSmall(into screen: inout Screen, theme: Theme) {
+        screen.fill(screen.bounds, style: theme[.text])
+        let lines = [
+            "Terminal too small: \(screen.width)×\(screen.height)",
+            "Vitals needs at least \(Layout.minimum.width)×\(Layout.minimum.height).",
+            "Enlarge the window, or press q to quit.",
+        ]
+        let top = max(0, (screen.height - lines.count) / 2)
+        for (offset, line) in lines.enumerated() {
+            let cut = line.truncated(toWidth: screen.width)
+            screen.put(cut, x: max(0, (screen.width - cut.terminalWidth) / 2), y: top + offset, style: offset == 0 ? theme[.warning] : theme[.text])
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import VitalsCore
+
+/// One node in depth: its header (address, status, load), every check with output, latency
+/// sparkline and recent status changes, then its services with what they need and what needs them.
+public enum NodeDetailPane {
+    /// A line of styled segments.
+    typealias Line = [(String, Style)]
+
+    public static func draw(
+        into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme, timeZone: TimeZone
+    ) {
+        guard let name = state.detail else { return }
+        guard let node = snapshot.node(named: name) else {
+            screen.put("node '\(name)' is not in the cluster any more (esc to go back)", x: rect.x + 1, y: rect.y, style: theme[.muted])
+            return
+        }
+        let lines = self.lines(node: node, snapshot: snapshot, state: state, theme: theme, width: rect.width - 2, timeZone: timeZone)
+        let top = max(0, min(state.detailScroll, lines.count - rect.height))
+        for (offset, line) in lines.dropFirst(top).prefix(rect.height).enumerated() {
+            var x = rect.x + 1
+            for (text, style) in line {
+                x = screen.put(text, x: x, y: rect.y + offset, style: style, maxWidth: rect.maxX - x - 1)
+            }
+        }
+        if lines.count > rect.height {
+            let note = " \(min(lines.count, top + rect.height))/\(lines.count) lines "
+            screen.put(note, x: rect.maxX - note.count - 1, y: rect.maxY - 1, style: theme[.muted])
+        }
+    }
+
+    static func lines(
+        node: NodeSnapshot, snapshot: ClusterSnapshot, state: AppState, theme: Theme, width: Int, timeZone: TimeZone
+    ) -> [Line] {
+        var lines: [Line] = []
+        let m = node.metrics
+        var header: Line = [
+            (node.name, theme[.title]), ("  \(node.address)  ", theme[.muted]), (Format.status(node.status), theme.style(for: node.status)),
+            ("   cpu ", theme[.label]), (Format.percent(m.cpu), theme[.text]), ("  mem ", theme[.label]), (Format.percent(m.memory), theme[.text]),
+            ("  req ", theme[.label]), (Format.rate(m.requestRate), theme[.text]), ("  err ", theme[.label]), (Format.percent(m.errorRatio), theme[.text]),
+        ]
+        if let note = state.nodeNotes[node.name] { header.append(("   [\(note)]", theme[.warning])) }
+        lines.append(header)
+        if let scrapeError = m.scrapeError { lines.append([("metrics: ", theme[.label]), (scrapeError, theme[.error])]) }
+        lines.append([])
+
+        let checks = node.checks.map { ("node", $0) } + snapshot.services(on: node.name).flatMap { service in service.checks.map { (service.name, $0) } }
+        lines.append([("CHECKS", theme[.header])])
+        if checks.isEmpty { lines.append([("no checks", theme[.muted])]) }
+        for (owner, check) in checks {
+            lines.append([
+                ("\(owner)/\(check.name)".padded(toWidth: 22), theme[.text]),
+                (Format.status(check.status).padded(toWidth: 12), theme.style(for: check.status)),
+                (Format.latency(check.latencyMs).padded(toWidth: 8, alignRight: true), theme[.text]),
+                ("  for " + Format.ago(check.since, now: snapshot.time).padded(toWidth: 7), theme[.muted]),
+                ("  \(check.type) \(check.target)", theme[.muted]),
+            ])
+            lines.append([("    output   ", theme[.label]), (check.output, theme.style(for: check.status) == theme[.passing] ? theme[.text] : theme.style(for: check.status))])
+            if !check.latencies.isEmpty {
+                let values = check.latencies.compactMap { $0 }
+                let range = values.isEmpty ? "no answers" : "min \(Format.latency(values.min())) max \(Format.latency(values.max()))"
+                lines.append([("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45))), theme[.sparkline]), ("  \(range)", theme[.muted])])
+            }
+            for change in check.history.suffix(3).reversed() {
+                lines.append([
+                    ("    \(Format.clock(change.time, timeZone: timeZone))  ", theme[.label]),
+                    (change.from.rawValue, theme.style(for: change.from)), (" → ", theme[.muted]), (change.to.rawValue, theme.style(for: change.to)),
+                    ("  \(change.output)", theme[.muted]),
+                ])
+            }
+        }
+        lines.append([])
+        lines.append([("SERVICES", theme[.header])])
+        let services = snapshot.services(on: node.name)
+        if services.isEmpty { lines.append([("no services", theme[.muted])]) }
+        for service in services {
+            lines.append([(service.name.padded(toWidth: 18), theme[.title]), (Format.status(service.status), theme.style(for: service.status))])
+            var needs: Line = [("    needs     ", theme[.label])]
+            if service.dependsOn.isEmpty { needs.append(("nothing", theme[.muted])) }
+            for (index, dependency) in service.dependsOn.enumerated() {
+                let status = snapshot.status(ofService: dependency)
+                if index > 0 { needs.append(("  ", theme[.muted])) }
+                needs.append(("\(Format.glyph(status)) \(dependency)", theme.style(for: status)))
+            }
+            lines.append(needs)
+            var neededBy: Line = [("    needed by ", theme[.label])]
+            let dependents = Set(snapshot.dependents(of: service.name).map(\.name)).sorted()
+            if dependents.isEmpty { neededBy.append(("nothing in this cluster", theme[.muted])) }
+            for (index, dependent) in dependents.enumerated() {
+                let status = snapshot.status(ofService: dependent)
+                if index > 0 { neededBy.append(("  ", theme[.muted])) }
+                neededBy.append(("\(Format.glyph(status)) \(dependent)", theme.style(for: status)))
+            }
+            lines.append(neededBy)
+        }
+        return lines
+    }
+}

@@ -1,0 +1,46 @@
+/// Boxes drawn over the dashboard: the help screen and the fault menu.
+public enum Overlays {
+    public static func drawHelp(into screen: inout Screen, theme: Theme) {
+        var lines: [(String, String)] = []
+        for (index, section) in KeyMap.help.enumerated() {
+            if index > 0 { lines.append(("", "")) }
+            lines.append((section.section, ""))
+            lines.append(contentsOf: section.keys)
+        }
+        let width = min(screen.width - 4, 66)
+        let height = min(screen.height - 2, lines.count + 4)
+        let rect = centered(width: width, height: height, in: screen)
+        screen.fill(rect, style: theme[.overlay])
+        screen.box(rect, style: theme[.border], title: "Keys", titleStyle: theme[.overlayTitle])
+        for (offset, (key, meaning)) in lines.prefix(height - 4).enumerated() {
+            let y = rect.y + 2 + offset
+            if meaning.isEmpty {
+                screen.put(key, x: rect.x + 2, y: y, style: theme[.overlayTitle])
+            } else {
+                screen.put(key.padded(toWidth: 20), x: rect.x + 3, y: y, style: theme[.footerKey].over(theme[.overlay]))
+                screen.put(meaning, x: rect.x + 24, y: y, style: theme[.overlay], maxWidth: rect.width - 26)
+            }
+        }
+        screen.put("any key closes", x: rect.maxX - 17, y: rect.maxY - 1, style: theme[.muted])
+    }
+
+    public static func drawFaultMenu(into screen: inout Screen, node: String, selected: Int, items: [MenuItem], theme: Theme) {
+        let width = min(screen.width - 4, 64)
+        let height = items.count + 4
+        let rect = centered(width: width, height: height, in: screen)
+        screen.fill(rect, style: theme[.overlay])
+        screen.box(rect, style: theme[.border], title: "Inject a fault into \(node)", titleStyle: theme[.overlayTitle])
+        for (index, item) in items.enumerated() {
+            let y = rect.y + 2 + index
+            let style = index == selected ? theme[.menuSelected] : theme[.overlay]
+            let line = " \(index + 1)  \(item.name.padded(toWidth: 9)) \(item.summary)"
+            screen.fill(Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: 1), style: style)
+            screen.put(line, x: rect.x + 1, y: y, style: style, maxWidth: rect.width - 2)
+        }
+        screen.put("enter choose · esc cancel", x: rect.x + 2, y: rect.maxY - 1, style: theme[.muted])
+    }
+
+    static func centered(width: Int, height: Int, in screen: Screen) -> Rect {
+        Rect(x: (screen.width - width) / 2, y: max(0, (screen.height - height) / 2), width: width, height: height)
+    }
+}

@@ -1,0 +1,36 @@
+import VitalsCore
+
+/// Every service instance: its node, status, checks passing, latency, time in this status, and
+/// what its worst check says.
+public enum ServicesPane {
+    public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
+        let services = Rows.services(snapshot, filter: state.filter)
+        let selectedID = state.selection[.services] ?? services.first.map(Rows.id(of:))
+        let rows = services.map { service -> [Table.Item] in
+            let (passing, total) = service.passingCount
+            let worst = service.checks.max { $0.status.severity < $1.status.severity }
+            let note = service.status == .passing ? "" : (worst?.output ?? "")
+            return [
+                Table.Item(service.name, theme[.text]),
+                Table.Item(service.node, theme[.muted]),
+                Table.Item(Format.status(service.status), theme.style(for: service.status)),
+                Table.Item("\(passing)/\(total)", passing == total ? theme[.text] : theme.style(for: service.status)),
+                Table.Item(Format.latency(service.latencyMs), theme[.text]),
+                Table.Item(Format.ago(service.since, now: snapshot.time), theme[.muted]),
+                Table.Item(note, theme.style(for: service.status)),
+            ]
+        }
+        let table = Table(
+            columns: [
+                .init("SERVICE", width: 16), .init("NODE", width: 18), .init("STATUS", width: 11),
+                .init("CHECKS", width: 6, alignRight: true), .init("LATENCY", width: 8, alignRight: true),
+                .init("SINCE", width: 7, alignRight: true), .init("OUTPUT", width: nil),
+            ],
+            rows: rows,
+            selected: services.firstIndex { Rows.id(of: $0) == selectedID },
+            scrollTop: state.scrollTop[.services] ?? 0
+        )
+        let empty = state.filter.isEmpty ? "no services yet" : "no service matches '\(state.filter)'"
+        table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)
+    }
+}

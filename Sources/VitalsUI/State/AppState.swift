@@ -1,0 +1,182 @@
+import VitalsCore
+
+/// An entry of the fault menu: a fault's name and what it does.
+public struct MenuItem: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+
+    public init(name: String, summary: String) {
+        self.name = name
+        self.summary = summary
+    }
+}
+
+/// What is on top of the dashboard.
+public enum Overlay: Sendable, Equatable {
+    case help
+    case faultMenu(node: String, selected: Int)
+}
+
+/// Everything the UI remembers between frames. `reduce` is the only thing that changes it, and
+/// it returns the effect (if any) that the run loop must perform.
+public struct AppState: Sendable, Equatable {
+    public var pane: Pane = .services
+    /// The selected row of each list pane, by identity, so live updates never move the cursor.
+    public var selection: [Pane: String] = [:]
+    public var scrollTop: [Pane: Int] = [:]
+    /// The node whose detail view is open.
+    public var detail: String?
+    public var detailScroll = 0
+    public var overlay: Overlay?
+    public var filter = ""
+    public var isEditingFilter = false
+    public var paused = false
+    /// A one-line note in the footer, cleared by the next key.
+    public var message: String?
+    public var size: Size
+    /// Short notes shown beside nodes, such as an injected fault, by node name.
+    public var nodeNotes: [String: String] = [:]
+    /// Fault-menu entries; empty when the cluster is not simulated.
+    public var faultMenuItems: [MenuItem]
+
+    public init(size: Size, faultMenuItems: [MenuItem] = []) {
+        self.size = size
+        self.faultMenuItems = faultMenuItems
+    }
+
+    /// Rows of a list pane that fit on screen.
+    public var visibleRows: Int { max(1, Layout(size: size).content.height - 1) }
+
+    /// Takes one action against the snapshot on screen.
+    /// - Returns: what the run loop must do, if anything.
+    public mutating func reduce(_ action: Action, snapshot: ClusterSnapshot) -> Effect? {
+        if case .resize(let newSize) = action {
+            size = newSize
+            return nil
+        }
+        message = nil
+        switch action {
+        case .quit:
+            return .quit
+        case .toggleHelp:
+            overlay = overlay == .help ? nil : .help
+        case .back:
+            if overlay != nil { overlay = nil } else if detail != nil { detail = nil } else if !filter.isEmpty { filter = "" }
+        case .moveUp: move(by: -1, snapshot: snapshot)
+        case .moveDown: move(by: 1, snapshot: snapshot)
+        case .pageUp: move(by: -visibleRows, snapshot: snapshot)
+        case .pageDown: move(by: visibleRows, snapshot: snapshot)
+        case .top: move(by: -1_000_000, snapshot: snapshot)
+        case .bottom: move(by: 1_000_000, snapshot: snapshot)
+        case .open:
+            if case .faultMenu(let node, let selected) = overlay { return choose(selected, node: node) }
+            if detail == nil, let node = selectedNode(in: snapshot) {
+                detail = node
+                detailScroll = 0
+            }
+        case .showPane(let target):
+            detail = nil
+            pane = target
+        case .nextPane, .previousPane:
+            let all = Pane.allCases
+            let index = all.firstIndex(of: pane) ?? 0
+            pane = all[(index + (action == .nextPane ? 1 : all.count - 1)) % all.count]
+            detail = nil
+        case .openFaultMenu:
+            guard !faultMenuItems.isEmpty else {
+                message = "fault injection works on simulated clusters only"
+                return nil
+            }
+            guard let node = detail ?? selectedNode(in: snapshot) else { return nil }
+            overlay = .faultMenu(node: node, selected: 0)
+        case .chooseMenuItem(let index):
+            if case .faultMenu(let node, _) = overlay { return choose(index, node: node) }
+        case .startFilter:
+            isEditingFilter = true
+            detail = nil
+        case .filterInput(let character):
+            filter.append(character)
+            clampSelection(snapshot: snapshot)
+        case .filterBackspace:
+            if !filter.isEmpty { filter.removeLast() }
+        case .filterCommit:
+            isEditingFilter = false
+            clampSelection(snapshot: snapshot)
+        case .filterCancel:
+            isEditingFilter = false
+            filter = ""
+        case .cycleTheme:
+            return .cycleTheme
+        case .togglePause:
+            paused.toggle()
+        case .resize:
+            break
+        }
+        return nil
+    }
+
+    private mutating func choose(_ index: Int, node: String) -> Effect? {
+        guard faultMenuItems.indices.contains(index) else { return nil }
+        overlay = nil
+        return .injectFault(node: node, item: faultMenuItems[index].name)
+    }
+
+    /// The node the cursor is on: the row's node in Services, the row in Nodes.
+    public func selectedNode(in snapshot: ClusterSnapshot) -> String? {
+        switch pane {
+        case .services: selectedServiceRow(in: snapshot)?.node
+        case .nodes: selectedNodeRow(in: snapshot)?.name
+        }
+    }
+
+    public func selectedServiceRow(in snapshot: ClusterSnapshot) -> ServiceSnapshot? {
+        let rows = Rows.services(snapshot, filter: filter)
+        return rows.first { Rows.id(of: $0) == selection[.services] } ?? rows.first
+    }
+
+    public func selectedNodeRow(in snapshot: ClusterSnapshot) -> NodeSnapshot? {
+        let rows = Rows.nodes(snapshot, filter: filter)
+        return rows.first { $0.name == selection[.nodes] } ?? rows.first
+    }
+
+    /// Index of the selected row in the current pane's rows.
+    public func selectedIndex(in snapshot: ClusterSnapshot) -> Int {
+        let ids = rowIDs(snapshot)
+        return selection[pane].flatMap { ids.firstIndex(of: $0) } ?? 0
+    }
+
+    private func rowIDs(_ snapshot: ClusterSnapshot) -> [String] {
+        switch pane {
+        case .services: Rows.services(snapshot, filter: filter).map(Rows.id(of:))
+        case .nodes: Rows.nodes(snapshot, filter: filter).map(\.name)
+        }
+    }
+
+    private mutating func move(by delta: Int, snapshot: ClusterSnapshot) {
+        if case .faultMenu(let node, let selected) = overlay {
+            let count = faultMenuItems.count
+            overlay = .faultMenu(node: node, selected: max(0, min(count - 1, selected + delta)))
+            return
+        }
+        if detail != nil {
+            detailScroll = max(0, detailScroll + delta)
+            return
+        }
+        let ids = rowIDs(snapshot)
+        guard !ids.isEmpty else { return }
+        let index = max(0, min(ids.count - 1, selectedIndex(in: snapshot) + delta))
+        selection[pane] = ids[index]
+        // Scroll only as far as needed to keep the cursor on screen.
+        var top = scrollTop[pane] ?? 0
+        if index < top { top = index }
+        if index >= top + visibleRows { top = index - visibleRows + 1 }
+        scrollTop[pane] = max(0, min(top, max(0, ids.count - visibleRows)))
+    }
+
+    private mutating func clampSelection(snapshot: ClusterSnapshot) {
+        let ids = rowIDs(snapshot)
+        if let current = selection[pane], !ids.contains(current) { selection[pane] = ids.first }
+        scrollTop[pane] = 0
+        move(by: 0, snapshot: snapshot)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import VitalsCore
+
+/// Short renderings of numbers, times and statuses for narrow columns.
+public enum Format {
+    /// Time since `since`, as of `now`: `4s`, `2m13s`, `1h02m`, `3d4h`; `-` when unknown.
+    public static func ago(_ since: Date?, now: Date) -> String {
+        guard let since else { return "-" }
+        let seconds = max(0, Int(now.timeIntervalSince(since)))
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3600: return "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s"
+        case ..<86_400: return "\(seconds / 3600)h\(String(format: "%02d", (seconds % 3600) / 60))m"
+        default: return "\(seconds / 86_400)d\((seconds % 86_400) / 3600)h"
+        }
+    }
+
+    /// `0.8ms`, `12ms`, `1.50s`; `-` when unknown.
+    public static func latency(_ milliseconds: Double?) -> String {
+        guard let ms = milliseconds else { return "-" }
+        if ms < 10 { return String(format: "%.1fms", ms) }
+        if ms < 1000 { return String(format: "%.0fms", ms) }
+        return String(format: "%.2fs", ms / 1000)
+    }
+
+    /// A ratio as a whole percentage; `-` when unknown.
+    public static func percent(_ ratio: Double?) -> String {
+        guard let ratio else { return "-" }
+        return String(format: "%.0f%%", ratio * 100)
+    }
+
+    /// A rate per second: `0.5/s`, `120/s`, `1.2k/s`.
+    public static func rate(_ perSecond: Double?) -> String {
+        guard let value = perSecond else { return "-" }
+        if value < 10 { return String(format: "%.1f/s", value) }
+        if value < 10_000 { return String(format: "%.0f/s", value) }
+        return String(format: "%.1fk/s", value / 1000)
+    }
+
+    /// `HH:mm:ss` in `timeZone`.
+    public static func clock(_ date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+    }
+
+    /// The glyph shown before a status.
+    public static func glyph(_ status: Status) -> String {
+        switch status {
+        case .passing: "●"
+        case .warning: "▲"
+        case .critical: "✖"
+        case .maintenance: "◆"
+        case .unknown: "?"
+        }
+    }
+
+    /// Glyph and name: `● passing`.
+    public static func status(_ status: Status) -> String { "\(glyph(status)) \(status.rawValue)" }
+
+    /// A sparkline of `values` scaled to their maximum; gaps (no answer) show as `·`.
+    public static func sparkline(_ values: [Double?], width: Int) -> String {
+        let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let shown = values.suffix(width)
+        let top = shown.compactMap { $0 }.max() ?? 0
+        return String(shown.map { value -> Character in
+            guard let value else { return "·" }
+            guard top > 0 else { return bars[0] }
+            return bars[min(bars.count - 1, Int((value / top) * Double(bars.count - 1) + 0.5))]
+        })
+    }
+}
