@@ -2,6 +2,10 @@
 #define VITALS_CNCURSESW_SHIM_H
 
 // The wide-character API and wcwidth are hidden without these.
+// _DEFAULT_SOURCE keeps glibc's struct layouts identical to those the Swift overlay (Glibc) sees.
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif

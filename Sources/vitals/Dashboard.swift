@@ -1,5 +1,117 @@
 import ArgumentParser
+import Foundation
+import VitalsCore
+import VitalsEngine
+import VitalsSim
+import VitalsTerminal
+import VitalsUI
+import Synchronization
+
 struct Dashboard: ParsableCommand {
-    @Argument var file: String?
-    func run() throws { print("todo") }
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Open the live dashboard (the default command).",
+        discussion: "With no file, opens the e-commerce demo, simulated on loopback."
+    )
+
+    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String?
+
+    @Option(help: "Theme name from themes/ (see `vitals themes`).")
+    var theme: String?
+
+    @Option(help: "How often the screen looks for new data, in milliseconds.")
+    var refreshMs: Int = 250
+
+    @OptionGroup var simulation: SimulationOptions
+
+    func validate() throws {
+        guard (20...10_000).contains(refreshMs) else { throw ValidationError("--refresh-ms must be from 20 to 10000") }
+    }
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw ValidationError("the dashboard needs a terminal; for scripts use `vitals snapshot`")
+        }
+        let config = try loadCluster(try clusterPath(file))
+        let themes = try loadThemes(selected: theme)
+        let started = Startup.run { () async throws -> (Engine, Simulator?) in
+            let simulator = try await simulation.start(for: config)
+            return (Engine(config: config), simulator)
+        }
+        let (engine, simulator) = try started.get()
+        let engineTask = Task.detached { await engine.run() }
+        let host = LiveHost(store: engine.store, simulator: simulator)
+        let runner = DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs)
+        let signal = runner.run()
+        engineTask.cancel()
+        if signal != 0 { throw ExitCode(128 + signal) }
+    }
+
+    /// Every theme, the selected one first.
+    private func loadThemes(selected: String?) throws -> [Theme] {
+        guard let directory = ResourceLocator.themesDirectory else {
+            if let selected { throw ValidationError("cannot find the themes folder to load '\(selected)'") }
+            return [.builtIn]
+        }
+        let (themes, failures) = ThemeLoader.loadAll(directory: directory)
+        for failure in failures { FileHandle.standardError.write(Data("vitals: theme skipped:\n\(failure)\n".utf8)) }
+        let wanted = selected ?? "default"
+        guard let index = themes.firstIndex(where: { $0.name == wanted }) else {
+            if selected == nil { return themes.isEmpty ? [.builtIn] : themes }
+            let names = themes.map(\.name).joined(separator: ", ")
+            throw ValidationError("no theme '\(wanted)' (have: \(names))")
+        }
+        return [themes[index]] + themes.enumerated().filter { $0.offset != index }.map(\.element)
+    }
+}
+
+/// Connects the dashboard to the engine's snapshots and the simulator's faults.
+struct LiveHost: DashboardHost {
+    let store: SnapshotStore
+    let simulator: Simulator?
+
+    func latestSnapshot() -> ClusterSnapshot { store.latest }
+
+    func nodeNotes() -> [String: String] {
+        (simulator?.injectedFaults ?? [:]).mapValues { "fault: \($0.rawValue)" }
+    }
+
+    var faultMenu: [MenuItem] {
+        guard simulator != nil else { return [] }
+        return Fault.allCases.map { MenuItem(name: $0.rawValue, summary: $0.summary) }
+            + [MenuItem(name: "heal", summary: "remove the injected fault")]
+    }
+
+    func runFaultItem(_ item: String, node: String) async -> String {
+        guard let simulator else { return "\(node) is not simulated" }
+        do {
+            if item == "heal" {
+                try await simulator.heal(node)
+                return "\(node): healed (the scenario goes on)"
+            }
+            guard let fault = Fault(rawValue: item) else { return "unknown fault '\(item)'" }
+            try await simulator.inject(fault, into: node)
+            return "\(node): injected \(fault.rawValue) — watch its checks turn"
+        } catch {
+            return "\(node): \(error)"
+        }
+    }
+}
+
+/// Runs async start-up work from synchronous code (the dashboard keeps the main thread for the
+/// terminal) and waits for its result.
+enum Startup {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+        let box = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return box.withLock { $0! }
+    }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import Synchronization
+import VitalsCore
+import VitalsUI
+
+/// What the dashboard needs from the rest of the program: the newest snapshot, notes about nodes,
+/// and a way to run fault-menu items. Implementations must not block.
+public protocol DashboardHost: Sendable {
+    func latestSnapshot() -> ClusterSnapshot
+    /// Short notes per node (an injected fault, say).
+    func nodeNotes() -> [String: String]
+    /// Entries of the fault menu; empty when faults cannot be injected.
+    var faultMenu: [MenuItem] { get }
+    /// Runs fault-menu item `item` against `node`; returns a one-line report for the footer.
+    func runFaultItem(_ item: String, node: String) async -> String
+}
+
+/// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
+/// performs the effects, and redraws only when something changed.
+public final class DashboardRunner {
+    private let terminal: NcursesTerminal
+    private let host: any DashboardHost
+    private var themes: [Theme]
+    private var themeIndex: Int
+    private let refreshMs: Int32
+    private let messages = MessageQueue()
+
+    /// - Parameters:
+    ///   - themes: themes `t` cycles through; the first is used at start.
+    ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives.
+    public init(terminal: NcursesTerminal, host: any DashboardHost, themes: [Theme], refreshMs: Int) {
+        self.terminal = terminal
+        self.host = host
+        self.themes = themes.isEmpty ? [.builtIn] : themes
+        self.themeIndex = 0
+        self.refreshMs = Int32(max(20, min(10_000, refreshMs)))
+    }
+
+    /// Runs until the user quits or a termination signal arrives. The terminal is restored
+    /// before this returns.
+    /// - Returns: the signal that stopped the loop, or 0 when the user quit.
+    public func run() -> Int32 {
+        terminal.start()
+        defer { terminal.stop() }
+        var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
+        var shown = host.latestSnapshot()
+        var drawnGeneration: UInt64?
+        var dirty = true
+        while true {
+            let signal = terminal.pendingSignal
+            if signal != 0 { return signal }
+            if !state.paused {
+                let latest = host.latestSnapshot()
+                if latest.generation != shown.generation { shown = latest }
+            }
+            let pending = messages.drain()
+            if let last = pending.last {
+                state.message = last
+                dirty = true
+            }
+            if dirty || drawnGeneration != shown.generation {
+                state.nodeNotes = host.nodeNotes()
+                terminal.draw(DashboardView.render(snapshot: shown, state: state, theme: themes[themeIndex]))
+                drawnGeneration = shown.generation
+                dirty = false
+            }
+            guard let key = terminal.readKey(timeoutMs: refreshMs) else { continue }
+            guard let action = KeyMap.action(for: key, in: state) else { continue }
+            dirty = true
+            switch state.reduce(action, snapshot: shown) {
+            case .quit:
+                return 0
+            case .cycleTheme:
+                themeIndex = (themeIndex + 1) % themes.count
+                state.message = "theme: \(themes[themeIndex].name)"
+                terminal.invalidate()
+            case .injectFault(let node, let item):
+                state.message = "\(node): \(item)…"
+                let host = self.host
+                let messages = self.messages
+                Task.detached {
+                    let report = await host.runFaultItem(item, node: node)
+                    messages.append(report)
+                }
+            case nil:
+                break
+            }
+        }
+    }
+}
+
+/// Reports from background work, waiting for the run loop to show them.
+final class MessageQueue: Sendable {
+    private let queue = Mutex<[String]>([])
+
+    func append(_ message: String) { queue.withLock { $0.append(message) } }
+
+    func drain() -> [String] { queue.withLock { queue in defer { queue.removeAll() }; return queue } }
+}
