@@ -1,0 +1,66 @@
+import Foundation
+import VitalsCore
+
+/// Deterministic snapshots of the e-commerce demo, for pane tests: same input, same screen.
+public enum FixedSnapshot {
+    /// The demo mid-incident: postgres critical (timing out), orders critical, api-gateway-1 warning,
+    /// everything else passing, with metrics, latencies and histories.
+    public static func ecommerceIncident() throws -> ClusterSnapshot {
+        let config = try Fixtures.ecommerce()
+        let now = Fixtures.time
+        var nodes: [NodeSnapshot] = []
+        var services: [ServiceSnapshot] = []
+        for (nodeIndex, node) in config.nodes.enumerated() {
+            var nodeStatuses: [Status] = []
+            for service in node.services {
+                let checks = service.checks.enumerated().map { checkIndex, check in
+                    makeCheck(check, node: node.name, service: service.name, index: nodeIndex * 3 + checkIndex, now: now)
+                }
+                let status = Status.worst(checks.map(\.status))
+                nodeStatuses.append(status)
+                services.append(ServiceSnapshot(name: service.name, node: node.name, status: status, dependsOn: service.dependsOn, checks: checks))
+            }
+            let metrics = NodeMetrics(
+                cpu: 0.1 + Double(nodeIndex % 7) * 0.11, memory: 0.3 + Double(nodeIndex % 5) * 0.1,
+                requestRate: 20 + Double(nodeIndex) * 7.5, errorRatio: node.name.hasPrefix("orders") ? 0.42 : 0.001
+            )
+            nodes.append(NodeSnapshot(name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name), metrics: metrics))
+        }
+        return ClusterSnapshot(cluster: config.name, generation: 42, time: now, nodes: nodes, services: services)
+    }
+
+    private static func makeCheck(_ check: CheckConfig, node: String, service: String, index: Int, now: Date) -> CheckSnapshot {
+        let latency = 1.0 + Double(index % 9) * 0.35
+        let latencies: [Double?] = (0..<12).map { step in 1.0 + Double((index + step * 5) % 11) * 0.3 }
+        var status = Status.passing
+        var output = check.target.typeName == "http"
+            ? "HTTP GET \(check.target.description): 200 OK Output: ok"
+            : "TCP connect \(check.target.description): Success"
+        var latencyMs: Double? = latency
+        var since = now.addingTimeInterval(-3600 - Double(index) * 60)
+        var history = [StatusChange(time: since, from: .unknown, to: .passing, output: output)]
+        if service == "postgres" && check.name == "http" {
+            status = .critical
+            output = "HTTP GET \(check.target.description): timed out after 1s"
+            latencyMs = 1000
+            since = now.addingTimeInterval(-95)
+            history.append(StatusChange(time: now.addingTimeInterval(-130), from: .passing, to: .warning, output: "HTTP GET \(check.target.description): 200 OK Output: ok (took 452ms, limit 300ms)"))
+            history.append(StatusChange(time: since, from: .warning, to: .critical, output: output))
+        } else if service == "orders" && check.name == "http" {
+            status = .critical
+            output = "HTTP GET \(check.target.description): 500 Internal Server Error Output: upstream postgres: query timed out after 1000ms"
+            since = now.addingTimeInterval(-61)
+            history.append(StatusChange(time: since, from: .passing, to: .critical, output: output))
+        } else if node == "api-gateway-1" && check.name == "http" {
+            status = .warning
+            output = "HTTP GET \(check.target.description): 429 Too Many Requests Output: degraded: checkout failing (orders, payments circuit open)"
+            since = now.addingTimeInterval(-33)
+            history.append(StatusChange(time: since, from: .passing, to: .warning, output: output))
+        }
+        return CheckSnapshot(
+            name: check.name, type: check.target.typeName, target: check.target.description, status: status, output: output,
+            latencyMs: latencyMs, since: since, lastRun: now.addingTimeInterval(-1), history: history,
+            latencies: status == .critical && service == "postgres" ? latencies.dropLast(3) + [nil, nil, nil] : latencies
+        )
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import VitalsCore
+
+/// Builds small clusters on fresh loopback addresses so tests that open real sockets never
+/// collide with each other or with a running demo.
+public enum TestCluster {
+    /// A loopback address in 127.200.0.0–127.254.255.255 that no other test in this process got.
+    public static func uniqueAddress() -> String {
+        let n = counter.next()
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        return "127.\(200 + pid % 50).\((pid / 50 + n / 250) % 256).\(1 + n % 250)"
+    }
+
+    /// One simulated node per name with an http check on /health and a tcp check, port 8080,
+    /// metrics on 9100. Fast intervals for tests.
+    public static func make(
+        nodes names: [String], interval: Duration = .milliseconds(200), timeout: Duration = .milliseconds(400),
+        scenario: String = "steady"
+    ) -> ClusterConfig {
+        let nodes = names.map { name -> NodeConfig in
+            let address = uniqueAddress()
+            let checks = [
+                CheckConfig(name: "http", target: .http(url: "http://\(address):8080/health"), interval: interval, timeout: timeout),
+                CheckConfig(name: "port", target: .tcp(host: address, port: 8080), interval: interval, timeout: timeout),
+            ]
+            return NodeConfig(
+                name: name, address: address, services: [ServiceConfig(name: name, port: 8080, checks: checks)],
+                metricsURL: "http://\(address):9100/metrics"
+            )
+        }
+        return ClusterConfig(
+            name: "test", defaults: CheckDefaults(interval: interval, timeout: timeout), nodes: nodes,
+            simulation: SimulationConfig(scenario: scenario)
+        )
+    }
+
+    private static let counter = Counter()
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
