@@ -41,11 +41,13 @@ public enum DashboardView {
         var x = screen.put(" vitals ", x: rect.x, y: rect.y, style: theme[.statusBarAccent])
         x = screen.put(" \(snapshot.cluster) ", x: x, y: rect.y, style: theme[.statusBar])
         let counts = snapshot.nodeCounts
+        // Narrow terminals get glyphs and numbers only, leaving room for the clock.
+        let words = rect.width >= 100
         for status in [Status.passing, .warning, .critical, .unknown, .maintenance] {
             let count = counts[status] ?? 0
             if count == 0 && (status == .maintenance || status == .unknown) { continue }
             let style = count > 0 && status != .passing ? theme.style(for: status).over(theme[.statusBar]) : theme[.statusBar]
-            x = screen.put(" \(Format.glyph(status)) \(count) \(status.rawValue)", x: x, y: rect.y, style: style)
+            x = screen.put(" \(Format.glyph(status)) \(count)" + (words ? " \(status.rawValue)" : ""), x: x, y: rect.y, style: style)
         }
         var right = "gen \(snapshot.generation)  \(Format.clock(snapshot.time, timeZone: timeZone)) "
         if state.paused { right = "PAUSED  " + right }

@@ -9,7 +9,7 @@ public enum ServicesPane {
         let rows = services.map { service -> [Table.Item] in
             let (passing, total) = service.passingCount
             let worst = service.checks.max { $0.status.severity < $1.status.severity }
-            let note = service.status == .passing ? "" : (worst?.output ?? "")
+            let note = service.status == .passing ? "" : worst.map(Format.brief) ?? ""
             return [
                 Table.Item(service.name, theme[.text]),
                 Table.Item(service.node, theme[.muted]),

@@ -5,6 +5,13 @@ extension Screen {
         public var y: Int
         public var text: String
         public var style: Style
+
+        public init(x: Int, y: Int, text: String, style: Style) {
+            self.x = x
+            self.y = y
+            self.text = text
+            self.style = style
+        }
     }
 
     /// The runs that turn `previous` into this screen. With no previous screen (or a different

@@ -59,7 +59,7 @@ public enum ThemeLoader {
             guard let text = fields.string(key) else { return .default }
             if let named = palette[text] ?? Color(text: text) { return named }
             var message = "\(what): '\(text)' for '\(key)' is neither a palette name nor a colour"
-            if let guess = didYouMean(text, among: Array(palette.keys)) { message += "; did you mean '\(guess)'?" }
+            if let guess = didYouMean(text, among: Array(palette.keys) + Array(Color.names.keys)) { message += "; did you mean '\(guess)'?" }
             reader.error(at: fields.value(key), message)
             return .default
         }

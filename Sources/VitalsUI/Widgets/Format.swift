@@ -59,6 +59,16 @@ public enum Format {
     /// Glyph and name: `● passing`.
     public static func status(_ status: Status) -> String { "\(glyph(status)) \(status.rawValue)" }
 
+    /// A check's output without what the row already says (the probe and target), for narrow
+    /// columns: `429 Too Many Requests: degraded: checkout failing`.
+    public static func brief(_ check: CheckSnapshot) -> String {
+        var text = check.output
+        for prefix in ["HTTP GET \(check.target): ", "TCP connect \(check.target): "] where text.hasPrefix(prefix) {
+            text.removeFirst(prefix.count)
+        }
+        return text.replacingOccurrences(of: " Output: ", with: ": ")
+    }
+
     /// A sparkline of `values` scaled to their maximum; gaps (no answer) show as `·`.
     public static func sparkline(_ values: [Double?], width: Int) -> String {
         let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]

@@ -39,6 +39,7 @@ public struct Table {
     /// Draws into `rect`: the header on its first row, rows below.
     public func draw(into screen: inout Screen, rect: Rect, theme: Theme, emptyMessage: String) {
         let widths = resolvedWidths(total: rect.width - 1)
+        screen.fill(rect, style: theme[.text])
         var x = rect.x + 1
         screen.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: theme[.header])
         for (column, width) in zip(columns, widths) where width > 0 {
@@ -64,7 +65,7 @@ public struct Table {
         }
         if rows.count > visible, visible > 0 {
             let note = " \(min(rows.count, top + visible))/\(rows.count) "
-            screen.put(note, x: rect.maxX - note.count - 1, y: rect.maxY - 1, style: theme[.muted])
+            screen.put(note, x: rect.maxX - note.count - 1, y: rect.y, style: theme[.header])
         }
     }
 

@@ -1,0 +1,87 @@
+import Testing
+import VitalsCore
+import VitalsTesting
+import VitalsUI
+
+@Suite struct AppStateTests {
+    let snapshot: ClusterSnapshot
+    init() throws { snapshot = try FixedSnapshot.ecommerceIncident() }
+
+    func press(_ keys: [Key], _ state: inout AppState) -> [Effect] {
+        keys.compactMap { key in KeyMap.action(for: key, in: state).flatMap { state.reduce($0, snapshot: snapshot) } }
+    }
+
+    @Test func movingSelectsRowsByIdentityAndScrolls() {
+        var state = AppState(size: Size(width: 80, height: 10)) // 6 visible rows
+        _ = press([.down, .character("j"), .down], &state)
+        #expect(state.selection[.services] == "api-gateway-1/api-gateway")
+        _ = press(Array(repeating: .down, count: 5), &state)
+        #expect(state.selectedIndex(in: snapshot) == 8)
+        #expect(state.scrollTop[.services] == 3)
+        _ = press([.character("G")], &state)
+        #expect(state.selection[.services] == "etcd-3/etcd")
+        _ = press([.character("g")], &state)
+        #expect(state.selectedIndex(in: snapshot) == 0)
+        #expect(state.scrollTop[.services] == 0)
+    }
+
+    @Test func enterOpensTheNodeAndEscGoesBack() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        _ = press([.tab, .down, .enter], &state)
+        #expect(state.pane == .nodes)
+        #expect(state.detail == "web-2")
+        _ = press([.escape], &state)
+        #expect(state.detail == nil)
+        #expect(state.pane == .nodes)
+    }
+
+    @Test func filterNarrowsRowsAndEscClearsIt() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        _ = press([.character("/"), .character("o"), .character("r"), .character("d")], &state)
+        #expect(state.isEditingFilter)
+        #expect(Rows.services(snapshot, filter: state.filter).map(\.node) == ["orders-1", "orders-2"])
+        _ = press([.character("q")], &state) // typed into the filter, does not quit
+        #expect(state.filter == "ordq")
+        _ = press([.backspace, .enter], &state)
+        #expect(!state.isEditingFilter)
+        #expect(state.filter == "ord")
+        #expect(state.selectedNode(in: snapshot) == "orders-1")
+        _ = press([.escape], &state)
+        #expect(state.filter.isEmpty)
+    }
+
+    @Test func faultMenuReturnsTheChosenEffect() {
+        let items = [MenuItem(name: "down", summary: ""), MenuItem(name: "slow", summary: ""), MenuItem(name: "heal", summary: "")]
+        var state = AppState(size: Size(width: 80, height: 24), faultMenuItems: items)
+        #expect(press([.down, .character("f"), .down, .enter], &state) == [.injectFault(node: "web-2", item: "slow")])
+        #expect(state.overlay == nil)
+        #expect(press([.character("f"), .character("h")], &state) == [.injectFault(node: "web-2", item: "heal")])
+        #expect(press([.character("f"), .character("3")], &state) == [.injectFault(node: "web-2", item: "heal")])
+        _ = press([.character("f"), .escape], &state)
+        #expect(state.overlay == nil)
+    }
+
+    @Test func faultMenuNeedsASimulatedCluster() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        #expect(press([.character("f")], &state).isEmpty)
+        #expect(state.overlay == nil)
+        #expect(state.message == "fault injection works on simulated clusters only")
+    }
+
+    @Test func quitAndHelpKeys() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        _ = press([.character("?")], &state)
+        #expect(state.overlay == .help)
+        _ = press([.down], &state)
+        #expect(state.overlay == nil)
+        #expect(press([.character("q")], &state) == [.quit])
+        #expect(press([.control("c")], &state) == [.quit])
+        #expect(press([.character("t")], &state) == [.cycleTheme])
+    }
+
+    @Test func resizeUpdatesTheSize() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        _ = press([.resize(Size(width: 100, height: 30))], &state)
+        #expect(state.size == Size(width: 100, height: 30))
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import VitalsCore
+import VitalsTesting
+import VitalsUI
+
+/// Panes drawn alone into a screen pre-filled with a marker, so stray or missing writes show.
+@Suite struct PaneTests {
+    let marker = Cell("·")
+
+    @Test func servicesPaneWritesOnlyInsideItsRect() throws {
+        let snapshot = try FixedSnapshot.ecommerceIncident()
+        var screen = Screen(width: 80, height: 12, fill: marker)
+        let rect = Rect(x: 0, y: 2, width: 80, height: 8)
+        ServicesPane.draw(into: &screen, rect: rect, snapshot: snapshot, state: AppState(size: Size(width: 80, height: 24)), theme: .builtIn)
+        ScreenSnapshot.check(screen, named: "services-pane-marker-80x12")
+        let lines = screen.lines
+        #expect(lines[0] == String(repeating: "·", count: 80))
+        #expect(lines[1] == String(repeating: "·", count: 80))
+        #expect(lines[10] == String(repeating: "·", count: 80))
+        #expect(lines[2].hasPrefix(" SERVICE          NODE"))
+    }
+
+    @Test func hostileCheckOutputIsShownSafely() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncident()
+        snapshot.services[0].status = .critical
+        snapshot.services[0].checks[0].status = .critical
+        snapshot.services[0].checks[0].output = "boom\u{1B}[2J\u{1B}]0;owned\u{07}\nline2"
+        var screen = Screen(width: 120, height: 10)
+        ServicesPane.draw(into: &screen, rect: screen.bounds, snapshot: snapshot, state: AppState(size: Size(width: 120, height: 10)), theme: .builtIn)
+        let scalars = screen.cells.flatMap { $0.character.unicodeScalars }
+        #expect(!scalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        #expect(screen.lines[1].contains("boom\u{FFFD}[2J\u{FFFD}]0;owned\u{FFFD}⏎line2"))
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+import VitalsUI
+
+@Suite struct ScreenTests {
+    @Test func wideCharactersTakeTwoCellsAndClip() {
+        var screen = Screen(width: 6, height: 1, fill: Cell("."))
+        let end = screen.put("a日本", x: 0, y: 0, style: .plain)
+        #expect(end == 5)
+        #expect(screen.lines == ["a日本."])
+        #expect(screen[1, 0].width == 2)
+        #expect(screen[2, 0].width == 0)
+        // A wide character that would straddle the edge is not drawn.
+        screen.put("xx日", x: 3, y: 0, style: .plain)
+        #expect(screen.lines == ["a日xx."])
+    }
+
+    @Test func overwritingHalfAWideCharacterClearsTheOtherHalf() {
+        var screen = Screen(width: 4, height: 1, fill: Cell("."))
+        screen.put("日", x: 0, y: 0, style: .plain)
+        screen.put("x", x: 1, y: 0, style: .plain)
+        #expect(screen.lines == [" x.."])
+    }
+
+    @Test func writesOutsideTheScreenAreIgnored() {
+        var screen = Screen(width: 3, height: 2, fill: Cell("."))
+        screen.put("abc", x: -1, y: 0, style: .plain)
+        screen.put("zzz", x: 0, y: 5, style: .plain)
+        screen.put("abcdef", x: 1, y: 1, style: .plain, maxWidth: 1)
+        #expect(screen.lines == ["bc.", ".a."])
+    }
+
+    @Test func diffGroupsChangedCellsByStyle() {
+        let bold = Style(attributes: .bold)
+        let before = Screen(width: 10, height: 2)
+        var after = before
+        after.put("ab", x: 2, y: 0, style: .plain)
+        after.put("cd", x: 4, y: 0, style: bold)
+        after.put("日", x: 0, y: 1, style: .plain)
+        let runs = after.changes(from: before)
+        #expect(runs == [
+            Screen.Run(x: 2, y: 0, text: "ab", style: .plain),
+            Screen.Run(x: 4, y: 0, text: "cd", style: bold),
+            Screen.Run(x: 0, y: 1, text: "日", style: .plain),
+        ])
+        #expect(after.changes(from: after).isEmpty)
+        #expect(after.changes(from: nil).map(\.text) == ["  ab", "cd", "    ", "日        "], "a first frame writes every cell")
+    }
+
+    @Test(arguments: [("hello", 3, "he…"), ("hello", 5, "hello"), ("日本語", 4, "日…"), ("x", 0, "")])
+    func truncation(text: String, width: Int, expected: String) {
+        #expect(text.truncated(toWidth: width) == expected)
+    }
+}
