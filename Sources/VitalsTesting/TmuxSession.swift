@@ -1,0 +1,84 @@
+import Foundation
+
+/// A real terminal for end-to-end tests: a private tmux server running a plain shell, driven
+/// with send-keys and read with capture-pane.
+public final class TmuxSession: @unchecked Sendable {
+    public struct Timeout: Error, CustomStringConvertible {
+        public var waitingFor: String
+        public var screen: String
+        public var description: String { "timed out waiting for \(waitingFor); the screen was:\n\(screen)" }
+    }
+
+    private let socket: String
+    private let tmux: String
+
+    /// Starts a `width`×`height` session running `bash` with the prompt `PROMPT$ `.
+    public init(width: Int = 120, height: Int = 40) throws {
+        guard let tmux = ExternalTool.path(of: "tmux") else { throw Timeout(waitingFor: "tmux (not installed)", screen: "") }
+        self.tmux = tmux
+        socket = "vitals-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        _ = try tmuxCommand([
+            "-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", String(width), "-y", String(height),
+            "env", "PS1=PROMPT$ ", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "bash", "--norc", "--noprofile",
+        ])
+        _ = try tmuxCommand(["set-option", "-t", "main", "remain-on-exit", "on"])
+        _ = try waitFor("the shell prompt", timeout: 10) { $0.contains("PROMPT$") }
+    }
+
+    deinit { _ = try? tmuxCommand(["kill-server"]) }
+
+    @discardableResult
+    private func tmuxCommand(_ arguments: [String]) throws -> String {
+        let result = try Run.process(tmux, ["-L", socket] + arguments, timeout: 10)
+        return result.stdout
+    }
+
+    /// Types `text` literally, then Enter.
+    public func run(_ text: String) throws {
+        try tmuxCommand(["send-keys", "-t", "main", "-l", text])
+        try tmuxCommand(["send-keys", "-t", "main", "Enter"])
+    }
+
+    /// Sends keys by tmux name (`Enter`, `Escape`, `Down`, `q`, `C-c`).
+    public func press(_ keys: String...) throws {
+        try tmuxCommand(["send-keys", "-t", "main"] + keys)
+    }
+
+    /// The visible screen as text.
+    public func capture() throws -> String { try tmuxCommand(["capture-pane", "-p", "-t", "main"]) }
+
+    /// Whether the program in the pane is using the alternate screen.
+    public func alternateScreen() throws -> Bool {
+        try tmuxCommand(["display-message", "-p", "-t", "main", "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
+    /// The process ID of the shell in the pane.
+    public func shellPID() throws -> Int32 {
+        Int32(try tmuxCommand(["display-message", "-p", "-t", "main", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// Resizes the window.
+    public func resize(width: Int, height: Int) throws {
+        try tmuxCommand(["resize-window", "-t", "main", "-x", String(width), "-y", String(height)])
+    }
+
+    /// Polls the screen until `predicate` holds.
+    /// - Throws: `Timeout` with the last screen when `timeout` seconds pass first.
+    @discardableResult
+    public func waitFor(_ what: String, timeout: TimeInterval = 20, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = try capture()
+            if predicate(screen) { return screen }
+            usleep(100_000)
+        }
+        throw Timeout(waitingFor: what, screen: screen)
+    }
+
+    /// Polls until every string in `texts` is on screen.
+    @discardableResult
+    public func waitFor(_ texts: String..., timeout: TimeInterval = 20) throws -> String {
+        try waitFor(texts.map { "'\($0)'" }.joined(separator: " and "), timeout: timeout) { screen in texts.allSatisfy(screen.contains) }
+    }
+}

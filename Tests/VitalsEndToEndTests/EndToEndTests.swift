@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import VitalsTesting
+
+/// The real `vitals` binary in a real terminal (tmux) and on the command line. Serialized:
+/// the demo binds the same loopback addresses each time.
+@Suite(.serialized, .enabled(if: ExternalTool.available("tmux", package: "tmux")))
+struct EndToEndTests {
+    let vitals = VitalsBinary.path
+
+    /// Starts the demo in a fresh terminal and waits for live services.
+    func startDemo(width: Int = 120, height: Int = 40, arguments: String = "") throws -> TmuxSession {
+        let session = try TmuxSession(width: width, height: height)
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) \(arguments); echo EXITED:$?")
+        return session
+    }
+
+    @Test func demoShowsLiveServicesDrillsInInjectsAFaultAndQuitsCleanly() throws {
+        let session = try startDemo()
+        try session.waitFor("cart", "passing", "SERVICE")
+        #expect(try session.alternateScreen())
+        // The first row is web-1: open it.
+        try session.press("Enter")
+        let detail = try session.waitFor("CHECKS", "web/http", "SERVICES")
+        #expect(detail.contains("Services › web-1"))
+        // Break it from the fault menu and watch Vitals notice.
+        try session.press("f")
+        try session.waitFor("Inject a fault into web-1")
+        try session.press("1")
+        let broken = try session.waitFor("web-1 critical", timeout: 20) { screen in
+            screen.contains("fault: down") && screen.contains("web-1  127.0.1.10  ✖ critical") && screen.contains("connection refused")
+        }
+        #expect(broken.contains("web/port"))
+        try session.press("f")
+        try session.waitFor("Inject a fault into web-1")
+        try session.press("5")
+        try session.waitFor("web-1 passing again", timeout: 20) { $0.contains("web-1  127.0.1.10  ● passing") }
+        try session.press("Escape")
+        try session.waitFor("1 Services", "SINCE")
+        try session.press("q")
+        let after = try session.waitFor("EXITED:0", "PROMPT$")
+        #expect(try session.alternateScreen() == false)
+        #expect(!after.contains("SERVICE "), "the dashboard should be gone from the normal screen")
+    }
+
+    @Test(arguments: [("TERM", 143), ("HUP", 129), ("INT", 130)])
+    func terminationSignalsRestoreTheTerminal(signal: String, status: Int) throws {
+        let session = try startDemo()
+        try session.waitFor("SERVICE", "passing")
+        let shell = try session.shellPID()
+        let kill = try Run.process("/usr/bin/pkill", ["-\(signal)", "-P", String(shell)])
+        #expect(kill.status == 0)
+        try session.waitFor("EXITED:\(status)", "PROMPT$")
+        #expect(try session.alternateScreen() == false)
+    }
+
+    @Test func aCrashRestoresTheTerminal() throws {
+        let session = try startDemo()
+        try session.waitFor("SERVICE", "passing")
+        let shell = try session.shellPID()
+        _ = try Run.process("/usr/bin/pkill", ["-SEGV", "-P", String(shell)])
+        try session.waitFor("EXITED:139", "PROMPT$")
+        #expect(try session.alternateScreen() == false)
+    }
+
+    @Test func tooSmallThenResized() throws {
+        let session = try startDemo(width: 50, height: 12)
+        try session.waitFor("Terminal too small: 50×12", "60×15")
+        try session.resize(width: 100, height: 30)
+        try session.waitFor("SERVICE", "passing")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+
+    @Test func validateAcceptsTheSamplesAndRejectsMistakesWithPositions() throws {
+        let good = try Run.process(vitals, ["validate", Fixtures.sampleCluster("ecommerce"), Fixtures.sampleCluster("minimal")])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("ecommerce.yaml: ok: cluster 'ecommerce', 21 nodes, 21 services, 44 checks"))
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml")
+        try "cluster: x\nnodes:\n  - name: a\n    adress: 127.0.0.1\n".write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let bad = try Run.process(vitals, ["validate", broken.path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("\(broken.path):4:5: unknown key 'adress' in a node; did you mean 'address'?"))
+        #expect(bad.stderr.contains("\(broken.path):3:5: a node is missing 'address'"))
+    }
+
+    @Test func snapshotPrintsDesignJSON() throws {
+        let result = try Run.process(vitals, ["snapshot", Fixtures.sampleCluster("ecommerce"), "--format", "json", "--wait", "15"], timeout: 40)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let nodes = try #require(object["nodes"] as? [[String: Any]])
+        #expect(nodes.count >= 20)
+        let vocabulary: Set = ["passing", "warning", "critical", "maintenance", "unknown"]
+        #expect(nodes.allSatisfy { vocabulary.contains($0["status"] as? String ?? "") })
+        let services = try #require(object["services"] as? [[String: Any]])
+        let checks = services.flatMap { $0["checks"] as? [[String: Any]] ?? [] }
+        #expect(checks.count == 44)
+        #expect(checks.allSatisfy { $0["last_run"] != nil }, "--wait ends when every check has a result")
+    }
+
+    @Test func dashboardRefusesToRunWithoutATerminal() throws {
+        let result = try Run.process(vitals, [Fixtures.sampleCluster("minimal")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("the dashboard needs a terminal"))
+    }
+}
