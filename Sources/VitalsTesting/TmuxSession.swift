@@ -11,6 +11,7 @@ public final class TmuxSession: @unchecked Sendable {
 
     private let socket: String
     private let tmux: String
+    private var serverPID: pid_t = 0
 
     /// Starts a `width`×`height` session running `bash` with the prompt `PROMPT$ `.
     public init(width: Int = 120, height: Int = 40) throws {
@@ -22,10 +23,21 @@ public final class TmuxSession: @unchecked Sendable {
             "env", "PS1=PROMPT$ ", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "bash", "--norc", "--noprofile",
         ])
         _ = try tmuxCommand(["set-option", "-t", "main", "remain-on-exit", "on"])
+        serverPID = pid_t(try tmuxCommand(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         _ = try waitFor("the shell prompt", timeout: 10) { $0.contains("PROMPT$") }
     }
 
-    deinit { _ = try? tmuxCommand(["kill-server"]) }
+    deinit { close() }
+
+    /// Stops the tmux server and everything running in it.
+    public func close() {
+        let shell = (try? shellPID()) ?? 0
+        _ = try? Run.process(tmux, ["-L", socket, "kill-server"], timeout: 10)
+        // tmux 3.3 can linger after kill-server with remain-on-exit panes; make sure it is gone.
+        if shell > 0 { kill(shell, SIGKILL) }
+        if serverPID > 0 { kill(serverPID, SIGKILL) }
+        serverPID = 0
+    }
 
     @discardableResult
     private func tmuxCommand(_ arguments: [String]) throws -> String {

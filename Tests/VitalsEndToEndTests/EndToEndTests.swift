@@ -17,6 +17,7 @@ struct EndToEndTests {
 
     @Test func demoShowsLiveServicesDrillsInInjectsAFaultAndQuitsCleanly() throws {
         let session = try startDemo()
+        defer { session.close() }
         try session.waitFor("cart", "passing", "SERVICE")
         #expect(try session.alternateScreen())
         // The first row is web-1: open it.
@@ -46,6 +47,7 @@ struct EndToEndTests {
     @Test(arguments: [("TERM", 143), ("HUP", 129), ("INT", 130)])
     func terminationSignalsRestoreTheTerminal(signal: String, status: Int) throws {
         let session = try startDemo()
+        defer { session.close() }
         try session.waitFor("SERVICE", "passing")
         let shell = try session.shellPID()
         let kill = try Run.process("/usr/bin/pkill", ["-\(signal)", "-P", String(shell)])
@@ -56,6 +58,7 @@ struct EndToEndTests {
 
     @Test func aCrashRestoresTheTerminal() throws {
         let session = try startDemo()
+        defer { session.close() }
         try session.waitFor("SERVICE", "passing")
         let shell = try session.shellPID()
         _ = try Run.process("/usr/bin/pkill", ["-SEGV", "-P", String(shell)])
@@ -65,6 +68,7 @@ struct EndToEndTests {
 
     @Test func tooSmallThenResized() throws {
         let session = try startDemo(width: 50, height: 12)
+        defer { session.close() }
         try session.waitFor("Terminal too small: 50×12", "60×15")
         try session.resize(width: 100, height: 30)
         try session.waitFor("SERVICE", "passing")
