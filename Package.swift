@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vitals", targets: ["vitals"]),
+        .executable(name: "vitals-bench", targets: ["vitals-bench"]),
     ],
     dependencies: [
         // Command-line parsing with generated --help for every subcommand.
@@ -51,9 +52,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs programs and drives tmux: shared by the tests and the benchmarks.
+        .target(name: "VitalsHarness", swiftSettings: strict),
         .target(
             name: "VitalsTesting",
-            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim"],
+            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim", "VitalsHarness"],
+            swiftSettings: strict
+        ),
+        // Measures what the issues name against a baseline in the same run; build with -c release.
+        .executableTarget(
+            name: "vitals-bench",
+            dependencies: ["VitalsHarness", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,14 +1,11 @@
 #ifndef VITALS_CNCURSESW_SHIM_H
 #define VITALS_CNCURSESW_SHIM_H
 
-// The wide-character API and wcwidth are hidden without these.
-// _DEFAULT_SOURCE keeps glibc's struct layouts identical to those the Swift overlay (Glibc) sees.
-#ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE 1
-#endif
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700
-#endif
+// NCURSES_WIDECHAR turns on ncurses' wide-character API (cchar_t, mvwaddnwstr, wget_wch).
+// _XOPEN_SOURCE is deliberately not defined here: in a Clang module it changes glibc's fd_set and
+// ucontext layouts from the ones the Glibc overlay sees, and a fresh build then fails with
+// "'fd_set' is not present in definition ... in module 'CNcursesw'". Display widths come from
+// VitalsUI, so wcwidth is not needed.
 #ifndef NCURSES_WIDECHAR
 #define NCURSES_WIDECHAR 1
 #endif

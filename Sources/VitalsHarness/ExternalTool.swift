@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds the real programs integration tests need (tmux, etcd, …). In CI (`CI=true`) a missing
 /// one is a failure; on a laptop the test is skipped with a message saying what to install.

@@ -77,13 +77,13 @@ public final class TmuxSession: @unchecked Sendable {
     /// Polls the screen until `predicate` holds.
     /// - Throws: `Timeout` with the last screen when `timeout` seconds pass first.
     @discardableResult
-    public func waitFor(_ what: String, timeout: TimeInterval = 20, _ predicate: (String) -> Bool) throws -> String {
+    public func waitFor(_ what: String, timeout: TimeInterval = 20, pollMicroseconds: UInt32 = 100_000, _ predicate: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         while Date() < deadline {
             screen = try capture()
             if predicate(screen) { return screen }
-            usleep(100_000)
+            usleep(pollMicroseconds)
         }
         throw Timeout(waitingFor: what, screen: screen)
     }

@@ -1,0 +1,2 @@
+// Tests reach the process and tmux helpers through VitalsTesting.
+@_exported import VitalsHarness
