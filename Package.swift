@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(
             name: "VitalsUITests",
             dependencies: ["VitalsUI", "VitalsTesting"],
+            exclude: ["Snapshots"],
             swiftSettings: strict
         ),
         .testTarget(name: "VitalsEndToEndTests", dependencies: ["VitalsTesting"], swiftSettings: strict),

@@ -41,7 +41,7 @@ struct VitalsBench: ParsableCommand {
         let simulator = try TmuxSession(width: 120, height: 10)
         defer { simulator.close() }
         try simulator.run("cd \(root) && exec \(vitals) simulate")
-        try simulator.waitFor("simulating 21 nodes")
+        try simulator.waitFor("web-3: 127.0.1.12")
         let dashboardIdle = try measureIdle(command: "cd \(root) && exec \(vitals) --no-sim", ready: { $0.contains("● 21 passing") })
         let simulatorIdle = try cpu(pid: simulator.shellPID(), seconds: seconds)
 

@@ -24,6 +24,21 @@ struct Snapshot: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadCluster(try clusterPath(file))
+        let latest = try await Headless.firstCompleteSnapshot(config: config, simulation: simulation, wait: wait)
+        switch format {
+        case .json:
+            print(String(decoding: try latest.jsonData(), as: UTF8.self))
+        case .text:
+            print(latest.textReport, terminator: "")
+        }
+    }
+}
+
+/// Runs the engine without a terminal.
+enum Headless {
+    /// Starts the file's simulation (unless disabled) and the engine, and returns the first snapshot
+    /// in which every check has a result, or the newest one when `wait` seconds pass first.
+    static func firstCompleteSnapshot(config: ClusterConfig, simulation: SimulationOptions, wait: Double) async throws -> ClusterSnapshot {
         let simulator = try await simulation.start(for: config)
         let engine = Engine(config: config)
         let running = Task { await engine.run() }
@@ -31,12 +46,7 @@ struct Snapshot: AsyncParsableCommand {
         let latest = complete ?? engine.store.latest
         running.cancel()
         await simulator?.stop()
-        switch format {
-        case .json:
-            print(String(decoding: try latest.jsonData(), as: UTF8.self))
-        case .text:
-            print(latest.textReport, terminator: "")
-        }
+        return latest
     }
 }
 

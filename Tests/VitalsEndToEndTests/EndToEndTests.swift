@@ -103,6 +103,19 @@ struct EndToEndTests {
         #expect(checks.allSatisfy { $0["last_run"] != nil }, "--wait ends when every check has a result")
     }
 
+    @Test func checkExitsNagiosStyle() throws {
+        let ok = try Run.process(vitals, ["check", Fixtures.sampleCluster("minimal")], timeout: 30)
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "VITALS OK - cluster minimal: 3 nodes, 3 passing\n")
+        // Without the simulation nothing listens on the demo's addresses.
+        let down = try Run.process(vitals, ["check", Fixtures.sampleCluster("ecommerce"), "--no-sim", "--service", "cart", "--wait", "10"], timeout: 30)
+        #expect(down.status == 2)
+        #expect(down.stdout.hasPrefix("VITALS CRITICAL - service cart: 2 instance(s), 2 critical; cart-1/cart/http: HTTP GET http://127.0.1.15:8080/health: dial tcp 127.0.1.15:8080: connection refused"))
+        let unknown = try Run.process(vitals, ["check", Fixtures.sampleCluster("minimal"), "--service", "nope"], timeout: 30)
+        #expect(unknown.status == 3)
+        #expect(unknown.stdout == "VITALS UNKNOWN - no service 'nope' in cluster 'minimal'\n")
+    }
+
     @Test func dashboardRefusesToRunWithoutATerminal() throws {
         let result = try Run.process(vitals, [Fixtures.sampleCluster("minimal")])
         #expect(result.status != 0)

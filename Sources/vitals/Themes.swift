@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import VitalsUI
+
+struct Themes: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the themes, with a preview line each.")
+
+    func run() throws {
+        guard let directory = ResourceLocator.themesDirectory else {
+            print("built-in  (no themes folder found; set VITALS_HOME)")
+            return
+        }
+        let (themes, failures) = ThemeLoader.loadAll(directory: directory)
+        let color = isatty(STDOUT_FILENO) == 1
+        for theme in themes {
+            var preview = ""
+            for (role, text) in [(ThemeRole.statusBarAccent, " vitals "), (.passing, " ● passing"), (.warning, " ▲ warning"), (.critical, " ✖ critical"), (.selection, " selected row "), (.muted, " muted")] {
+                preview += color ? Self.sgr(theme[role]) + text + "\u{1B}[0m" : text
+            }
+            print("\(theme.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(preview)   \(theme.description)")
+        }
+        for failure in failures { FileHandle.standardError.write(Data("vitals: theme skipped:\n\(failure)\n".utf8)) }
+    }
+
+    /// An ANSI escape for a style (256 colours or truecolor), for the preview only.
+    static func sgr(_ style: Style) -> String {
+        var codes: [String] = []
+        if style.attributes.contains(.bold) { codes.append("1") }
+        if style.attributes.contains(.dim) { codes.append("2") }
+        if style.attributes.contains(.underline) { codes.append("4") }
+        if style.attributes.contains(.reverse) { codes.append("7") }
+        func color(_ color: Color, base: Int) -> String? {
+            switch color {
+            case .default: nil
+            case .indexed(let index): "\(base);5;\(index)"
+            case .rgb(let r, let g, let b): "\(base);2;\(r);\(g);\(b)"
+            }
+        }
+        if let fg = color(style.foreground, base: 38) { codes.append(fg) }
+        if let bg = color(style.background, base: 48) { codes.append(bg) }
+        return "\u{1B}[" + (codes.isEmpty ? "0" : codes.joined(separator: ";")) + "m"
+    }
+}
