@@ -28,7 +28,7 @@ public actor Engine {
     ///   - publishDelay: how long results gather before a new snapshot is published.
     public init(
         config: ClusterConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        now: @escaping @Sendable () -> Date = Date.init, publishDelay: Duration = .milliseconds(100)
+        now: @escaping @Sendable () -> Date = Date.init, publishDelay: Duration = .milliseconds(250)
     ) {
         self.config = config
         self.fetcher = HTTPFetcher(group: group)

@@ -49,7 +49,7 @@ import VitalsTesting
          cluster: x
          defaults: { interval: 5 }
          nodes: [ { name: a, address: 127.0.0.1 } ]
-         """, "f.yaml:2:23: bad duration '5' for 'interval' in defaults: use a number and a unit (ms, s, m, h), like 500ms or 5s; give a unit, like 5s"),
+         """, "f.yaml:2:23: bad duration '5' for 'interval' in defaults: give a unit, like 5s"),
         ("""
          cluster: x
          nodes:

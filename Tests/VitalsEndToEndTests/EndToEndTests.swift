@@ -86,7 +86,7 @@ struct EndToEndTests {
         let bad = try Run.process(vitals, ["validate", broken.path])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("\(broken.path):4:5: unknown key 'adress' in a node; did you mean 'address'?"))
-        #expect(bad.stderr.contains("\(broken.path):3:5: a node is missing 'address'"))
+        #expect(!bad.stderr.contains("missing 'address'"), "a misspelt key is reported once, not also as missing")
     }
 
     @Test func snapshotPrintsDesignJSON() throws {

@@ -27,6 +27,7 @@ import VitalsUI
         var yaml = try String(contentsOfFile: Fixtures.path("themes/default.yaml"), encoding: .utf8)
         yaml = yaml.replacingOccurrences(of: "  critical: { fg: red, bold: true }\n", with: "  critical: { fg: rde, bold: maybe }\n")
         yaml = yaml.replacingOccurrences(of: "  label: { fg: dim }\n", with: "")
+        yaml = yaml.replacingOccurrences(of: "  sparkline: { fg: accent }\n", with: "")
         yaml += "  labels: { fg: dim }\n"
         #expect(throws: ValidationFailure.self) { try ThemeLoader.parse(yaml, file: "bad.yaml") }
         do {
@@ -35,8 +36,9 @@ import VitalsUI
             let messages = failure.diagnostics.map(\.description)
             #expect(messages.contains("bad.yaml:24:19: role 'critical': 'rde' for 'fg' is neither a palette name nor a colour; did you mean 'red'?"))
             #expect(messages.contains("bad.yaml:24:30: 'bold' in role 'critical' must be true or false"))
-            #expect(messages.contains { $0.hasPrefix("bad.yaml:39:3: unknown key 'labels' in roles; did you mean 'label'?") })
-            #expect(messages.contains { $0.hasSuffix("roles is missing 'label'") })
+            #expect(messages.contains { $0.hasPrefix("bad.yaml:38:3: unknown key 'labels' in roles; did you mean 'label'?") })
+            #expect(messages.contains { $0.hasSuffix("roles is missing 'sparkline'") })
+            #expect(!messages.contains { $0.hasSuffix("roles is missing 'label'") }, "the misspelt 'labels' already says it")
         }
     }
 

@@ -81,6 +81,7 @@ public final class YAMLFields {
             return nil
         }
         var entries: [String: (key: Node, value: Node)] = [:]
+        var suggested = Set<String>()
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 error(at: key, "keys in \(what) must be plain words")
@@ -94,6 +95,7 @@ public final class YAMLFields {
             guard allowed.contains(name) else {
                 var message = "unknown key '\(name)' in \(what)"
                 if let suggestion = didYouMean(name, among: allowed) {
+                    suggested.insert(suggestion)
                     message += "; did you mean '\(suggestion)'?"
                 } else {
                     message += " (expected one of: \(allowed.joined(separator: ", ")))"
@@ -103,7 +105,7 @@ public final class YAMLFields {
             }
             entries[name] = (key, value)
         }
-        return Fields(reader: self, node: node, what: what, entries: entries)
+        return Fields(reader: self, node: node, what: what, entries: entries, suggested: suggested)
     }
 
     /// A mapping's fields, read one at a time with type checks.
@@ -113,6 +115,8 @@ public final class YAMLFields {
         public let node: Node
         public let what: String
         let entries: [String: (key: Node, value: Node)]
+        /// Keys offered as a did-you-mean for a misspelt key: not reported again as missing.
+        let suggested: Set<String>
 
         /// Reads a `true`/`false` field.
         public func bool(_ key: String) -> Bool? {
@@ -134,6 +138,7 @@ public final class YAMLFields {
 
         /// Records that a required key is missing.
         public func missing(_ key: String) {
+            guard !suggested.contains(key) else { return }
             reader.error(at: node, "\(what) is missing '\(key)'")
         }
 
@@ -166,8 +171,8 @@ public final class YAMLFields {
             }
             let text = scalar.string
             guard let duration = Duration(goString: text), duration > .zero else {
-                let hint = Double(text) != nil ? "; give a unit, like \(text)s" : ""
-                reader.error(at: value, "bad duration '\(text)' for '\(key)' in \(what): use a number and a unit (ms, s, m, h), like 500ms or 5s\(hint)")
+                let hint = Double(text) != nil ? "give a unit, like \(text)s" : "use a number and a unit (ms, s, m, h), like 500ms or 5s"
+                reader.error(at: value, "bad duration '\(text)' for '\(key)' in \(what): \(hint)")
                 return nil
             }
             return duration
