@@ -9,15 +9,10 @@ import VitalsTesting
 @Suite struct EngineTests {
     @Test func aSlowTargetDoesNotDelayAFastOne() async throws {
         let config = TestCluster.make(nodes: ["fast", "slow"], interval: .milliseconds(200), timeout: .seconds(3))
-        let simulator = Simulator(config: config)
-        try await simulator.start()
-        defer { Task { await simulator.stop() } }
-        try await simulator.inject(.slow, into: "slow") // every answer takes 1.5s
-        let engine = Engine(config: config)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
+        let live = try await LiveCluster.start(config, faults: ["slow": .slow]) // every answer of "slow" takes 1.5s
+        defer { Task { await live.stop() } }
         // Within the time the slow node needs for one answer, the fast node's check runs many times.
-        let snapshot = await engine.store.first(where: { snapshot in
+        let snapshot = await live.first(where: { snapshot in
             (snapshot.services.first { $0.node == "fast" }?.checks.first?.latencies.count ?? 0) >= 4
         }, timeout: .seconds(10))
         let found = try #require(snapshot, "the fast check never ran four times")
@@ -27,15 +22,9 @@ import VitalsTesting
 
     @Test func statusesAggregateWorstFirst() async throws {
         let config = TestCluster.make(nodes: ["ok", "broken", "degraded"])
-        let simulator = Simulator(config: config)
-        try await simulator.start()
-        defer { Task { await simulator.stop() } }
-        try await simulator.inject(.down, into: "broken")
-        try await simulator.inject(.errors, into: "degraded")
-        let engine = Engine(config: config)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        let snapshot = try #require(await engine.store.first(where: \.everyCheckHasResult, timeout: .seconds(10)))
+        let live = try await LiveCluster.start(config, faults: ["broken": .down, "degraded": .errors])
+        defer { Task { await live.stop() } }
+        let snapshot = try #require(await live.first(where: \.everyCheckHasResult, timeout: .seconds(10)))
         #expect(snapshot.node(named: "ok")?.status == .passing)
         #expect(snapshot.node(named: "broken")?.status == .critical)
         let degraded = try #require(snapshot.services.first { $0.node == "degraded" })
@@ -48,19 +37,15 @@ import VitalsTesting
 
     @Test func generationsIncreaseAndMetricsArrive() async throws {
         let config = TestCluster.make(nodes: ["m"], interval: .milliseconds(150))
-        let simulator = Simulator(config: config)
-        try await simulator.start()
-        defer { Task { await simulator.stop() } }
-        let engine = Engine(config: config)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
+        let live = try await LiveCluster.start(config)
+        defer { Task { await live.stop() } }
         // CPU needs two scrapes; memory one.
-        let snapshot = try #require(await engine.store.first(where: { $0.nodes.first?.metrics.cpu != nil }, timeout: .seconds(10)))
+        let snapshot = try #require(await live.first(where: { $0.nodes.first?.metrics.cpu != nil }, timeout: .seconds(10)))
         let metrics = snapshot.nodes[0].metrics
         #expect((0...1).contains(metrics.cpu ?? -1))
         #expect((0...1).contains(metrics.memory ?? -1))
         #expect((metrics.requestRate ?? 0) > 0)
-        let later = try #require(await engine.store.first(where: { $0.generation > snapshot.generation }, timeout: .seconds(5)))
+        let later = try #require(await live.first(where: { $0.generation > snapshot.generation }, timeout: .seconds(5)))
         #expect(later.generation > snapshot.generation)
     }
 
@@ -70,13 +55,9 @@ import VitalsTesting
         var config = TestCluster.make(nodes: ["n"])
         let address = config.nodes[0].address
         config.nodes[0].metricsURL = "http://\(address):8080/api/ping"
-        let simulator = Simulator(config: config)
-        try await simulator.start()
-        defer { Task { await simulator.stop() } }
-        let engine = Engine(config: config)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        let snapshot = try #require(await engine.store.first(where: { $0.nodes[0].metrics.scrapeError != nil && $0.everyCheckHasResult }, timeout: .seconds(10)))
+        let live = try await LiveCluster.start(config)
+        defer { Task { await live.stop() } }
+        let snapshot = try #require(await live.first(where: { $0.nodes[0].metrics.scrapeError != nil && $0.everyCheckHasResult }, timeout: .seconds(10)))
         #expect(snapshot.nodes[0].metrics.scrapeError?.hasPrefix("malformed exposition: line 1") == true)
         #expect(snapshot.nodes[0].status == .passing)
     }
