@@ -18,6 +18,9 @@ public actor Engine {
     private var checks: [CheckID: CheckState] = [:]
     private var readings: [String: NodeMetricsReading] = [:]
     private var metrics: [String: NodeMetrics] = [:]
+    private var logs: [String: [String]] = [:]
+    /// How many recent log lines each node keeps for the detail view.
+    public static let logLinesKept = 12
     private var generation: UInt64 = 0
     private var publishPending = false
 
@@ -53,6 +56,10 @@ public actor Engine {
             }
             for (node, target) in scrapeTargets {
                 group.addTask { await self.scrapeLoop(node: node, target: target, interval: scrapeInterval) }
+            }
+            for node in config.nodes {
+                guard let target = node.logURLs.first.flatMap(HTTPTarget.init) else { continue }
+                group.addTask { await self.logTailLoop(node: node.name, target: target, interval: scrapeInterval) }
             }
         }
     }
@@ -93,6 +100,31 @@ public actor Engine {
         }
     }
 
+    /// Fetches the newest lines of a node's log endpoint once per interval. A failure keeps the
+    /// lines already shown and adds a note saying why they are not fresh.
+    private nonisolated func logTailLoop(node: String, target: HTTPTarget, interval: Duration) async {
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            let lines: [String]
+            do {
+                let response = try await fetcher.get(target, timeout: min(interval, .seconds(5)), maxBody: 64 * 1024)
+                lines = response.status == 200
+                    ? response.body.split(separator: "\n").suffix(Self.logLinesKept).map { String($0).sanitizedForTerminal }
+                    : ["(log endpoint answered HTTP \(response.status) \(response.reason))"]
+            } catch {
+                lines = ["(cannot read logs: \(error))".sanitizedForTerminal]
+            }
+            await recordLogs(node: node, lines: lines)
+            guard (try? await Task.sleep(until: started + interval, clock: .continuous)) != nil else { return }
+        }
+    }
+
+    private func recordLogs(node: String, lines: [String]) {
+        guard logs[node] != lines else { return }
+        logs[node] = lines
+        schedulePublish()
+    }
+
     /// Takes one check result.
     public func record(id: CheckID, outcome: ProbeOutcome) {
         guard var state = checks[id] else { return }
@@ -128,7 +160,9 @@ public actor Engine {
     public func publishNow() {
         publishPending = false
         generation += 1
-        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: metrics, generation: generation, time: now()))
+        var snapshot = Self.buildSnapshot(config: config, checks: checks, metrics: metrics, generation: generation, time: now())
+        for index in snapshot.nodes.indices { snapshot.nodes[index].recentLogs = logs[snapshot.nodes[index].name] ?? [] }
+        store.publish(snapshot)
     }
 
     /// Folds check states into statuses: a service is the worst of its checks, a node the worst

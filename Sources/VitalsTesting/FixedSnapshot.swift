@@ -24,7 +24,15 @@ public enum FixedSnapshot {
                 cpu: 0.1 + Double(nodeIndex % 7) * 0.11, memory: 0.3 + Double(nodeIndex % 5) * 0.1,
                 requestRate: 20 + Double(nodeIndex) * 7.5, errorRatio: node.name.hasPrefix("orders") ? 0.42 : 0.001
             )
-            nodes.append(NodeSnapshot(name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name), metrics: metrics))
+            let logs = node.name == "postgres-primary" ? [
+                "2026-11-26T09:59:41.102Z INFO postgres: checkpoint starting: time",
+                "2026-11-26T09:59:49.870Z WARN postgres: slow request: 1620ms",
+                "2026-11-26T09:59:58.311Z ERROR postgres: request failed: scenario: postgres primary stalled on I/O",
+            ] : []
+            nodes.append(NodeSnapshot(
+                name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name),
+                metrics: metrics, recentLogs: logs
+            ))
         }
         return ClusterSnapshot(cluster: config.name, generation: 42, time: now, nodes: nodes, services: services)
     }

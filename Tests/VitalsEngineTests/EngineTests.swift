@@ -61,4 +61,15 @@ import VitalsTesting
         #expect(snapshot.nodes[0].metrics.scrapeError?.hasPrefix("malformed exposition: line 1") == true)
         #expect(snapshot.nodes[0].status == .passing)
     }
+
+    @Test func recentLogLinesReachTheSnapshot() async throws {
+        var config = TestCluster.make(nodes: ["talkative"], interval: .milliseconds(300))
+        config.nodes[0].logURLs = ["http://\(config.nodes[0].address):8080/logs"]
+        let live = try await LiveCluster.start(config)
+        defer { Task { await live.stop() } }
+        // The simulated node writes a line every 1.5–3.5 s, its first one at once.
+        let snapshot = try #require(await live.first(where: { !$0.nodes[0].recentLogs.isEmpty }))
+        #expect(snapshot.nodes[0].recentLogs.allSatisfy { $0.contains(" talkative: ") })
+        #expect(snapshot.nodes[0].recentLogs.count <= Engine.logLinesKept)
+    }
 }

@@ -68,10 +68,12 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     public var metrics: NodeMetrics
     /// Checks of the node itself (not of a service).
     public var checks: [CheckSnapshot]
+    /// The newest lines from the node's log endpoint, oldest first, safe for a terminal.
+    public var recentLogs: [String]
 
     public init(
         name: String, address: String, status: Status, services: [String], metrics: NodeMetrics = NodeMetrics(),
-        checks: [CheckSnapshot] = []
+        checks: [CheckSnapshot] = [], recentLogs: [String] = []
     ) {
         self.name = name
         self.address = address
@@ -79,6 +81,12 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
         self.services = services
         self.metrics = metrics
         self.checks = checks
+        self.recentLogs = recentLogs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, address, status, services, metrics, checks
+        case recentLogs = "recent_logs"
     }
 }
 

@@ -93,6 +93,14 @@ public enum NodeDetailPane {
             }
             lines.append(neededBy)
         }
+        if !node.recentLogs.isEmpty {
+            lines.append([])
+            lines.append([("RECENT LOGS", theme[.header])])
+            for line in node.recentLogs {
+                let style = line.contains(" ERROR ") ? theme[.critical] : line.contains(" WARN ") ? theme[.warning] : theme[.muted]
+                lines.append([(line, style)])
+            }
+        }
         return lines
     }
 }
