@@ -19,6 +19,7 @@ public actor Engine {
     private var readings: [String: NodeMetricsReading] = [:]
     private var metrics: [String: NodeMetrics] = [:]
     private var logs: [String: [String]] = [:]
+    private var focusedNode: String?
     /// How many recent log lines each node keeps for the detail view.
     public static let logLinesKept = 12
     private var generation: UInt64 = 0
@@ -57,10 +58,10 @@ public actor Engine {
             for (node, target) in scrapeTargets {
                 group.addTask { await self.scrapeLoop(node: node, target: target, interval: scrapeInterval) }
             }
-            for node in config.nodes {
-                guard let target = node.logURLs.first.flatMap(HTTPTarget.init) else { continue }
-                group.addTask { await self.logTailLoop(node: node.name, target: target, interval: scrapeInterval) }
-            }
+            let logTargets = Dictionary(uniqueKeysWithValues: config.nodes.compactMap { node in
+                node.logURLs.first.flatMap(HTTPTarget.init).map { (node.name, $0) }
+            })
+            if !logTargets.isEmpty { group.addTask { await self.logLoop(targets: logTargets) } }
         }
     }
 
@@ -100,23 +101,42 @@ public actor Engine {
         }
     }
 
-    /// Fetches the newest lines of a node's log endpoint once per interval. A failure keeps the
-    /// lines already shown and adds a note saying why they are not fresh.
-    private nonisolated func logTailLoop(node: String, target: HTTPTarget, interval: Duration) async {
+    /// Keeps recent log lines: the node a person is looking at (see `focus`) every second, every
+    /// other node every 30 s, so the overview costs little and the drill-in is fresh.
+    private nonisolated func logLoop(targets: [String: HTTPTarget]) async {
+        var lastSweep: ContinuousClock.Instant?
         while !Task.isCancelled {
-            let started = ContinuousClock.now
-            let lines: [String]
-            do {
-                let response = try await fetcher.get(target, timeout: min(interval, .seconds(5)), maxBody: 64 * 1024)
-                lines = response.status == 200
-                    ? response.body.split(separator: "\n").suffix(Self.logLinesKept).map { String($0).sanitizedForTerminal }
-                    : ["(log endpoint answered HTTP \(response.status) \(response.reason))"]
-            } catch {
-                lines = ["(cannot read logs: \(error))".sanitizedForTerminal]
+            let now = ContinuousClock.now
+            var due: [(String, HTTPTarget)] = []
+            if lastSweep.map({ now - $0 >= .seconds(30) }) ?? true {
+                due = Array(targets)
+                lastSweep = now
+            } else if let focused = await focusedNode, let target = targets[focused] {
+                due = [(focused, target)]
             }
-            await recordLogs(node: node, lines: lines)
-            guard (try? await Task.sleep(until: started + interval, clock: .continuous)) != nil else { return }
+            await withTaskGroup(of: Void.self) { group in
+                for (node, target) in due {
+                    group.addTask { await self.recordLogs(node: node, lines: await self.tail(target)) }
+                }
+            }
+            guard (try? await Task.sleep(until: now + .seconds(1), clock: .continuous)) != nil else { return }
         }
+    }
+
+    /// The newest lines of a log endpoint, or one line saying why there are none.
+    private nonisolated func tail(_ target: HTTPTarget) async -> [String] {
+        do {
+            let response = try await fetcher.get(target, timeout: .seconds(2), maxBody: 64 * 1024)
+            guard response.status == 200 else { return ["(log endpoint answered HTTP \(response.status) \(response.reason))"] }
+            return response.body.split(separator: "\n").suffix(Self.logLinesKept).map { String($0).sanitizedForTerminal }
+        } catch {
+            return ["(cannot read logs: \(error))".sanitizedForTerminal]
+        }
+    }
+
+    /// Says which node a person is looking at, so its logs are kept fresh; `nil` for none.
+    public func focus(_ node: String?) {
+        focusedNode = node
     }
 
     private func recordLogs(node: String, lines: [String]) {

@@ -13,6 +13,8 @@ public protocol DashboardHost: Sendable {
     var faultMenu: [MenuItem] { get }
     /// Runs fault-menu item `item` against `node`; returns a one-line report for the footer.
     func runFaultItem(_ item: String, node: String) async -> String
+    /// The node whose detail view is open (`nil` when none), so its data can be kept fresher.
+    func focus(_ node: String?)
 }
 
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
@@ -45,6 +47,7 @@ public final class DashboardRunner {
         var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
         var shown = host.latestSnapshot()
         var drawnGeneration: UInt64?
+        var focused: String?
         var dirty = true
         while true {
             let signal = terminal.pendingSignal
@@ -57,6 +60,10 @@ public final class DashboardRunner {
             if let last = pending.last {
                 state.message = last
                 dirty = true
+            }
+            if state.detail != focused {
+                focused = state.detail
+                host.focus(focused)
             }
             if dirty || drawnGeneration != shown.generation {
                 state.nodeNotes = host.nodeNotes()

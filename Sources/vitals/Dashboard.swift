@@ -41,7 +41,7 @@ struct Dashboard: ParsableCommand {
         }
         let (engine, simulator) = try started.get()
         let engineTask = Task.detached { await engine.run() }
-        let host = LiveHost(store: engine.store, simulator: simulator)
+        let host = LiveHost(engine: engine, simulator: simulator)
         let runner = DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs)
         let signal = runner.run()
         engineTask.cancel()
@@ -68,10 +68,15 @@ struct Dashboard: ParsableCommand {
 
 /// Connects the dashboard to the engine's snapshots and the simulator's faults.
 struct LiveHost: DashboardHost {
-    let store: SnapshotStore
+    let engine: Engine
     let simulator: Simulator?
 
-    func latestSnapshot() -> ClusterSnapshot { store.latest }
+    func latestSnapshot() -> ClusterSnapshot { engine.store.latest }
+
+    func focus(_ node: String?) {
+        let engine = self.engine
+        Task { await engine.focus(node) }
+    }
 
     func nodeNotes() -> [String: String] {
         (simulator?.injectedFaults ?? [:]).mapValues { "fault: \($0.rawValue)" }

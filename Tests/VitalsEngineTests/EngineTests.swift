@@ -72,4 +72,16 @@ import VitalsTesting
         #expect(snapshot.nodes[0].recentLogs.allSatisfy { $0.contains(" talkative: ") })
         #expect(snapshot.nodes[0].recentLogs.count <= Engine.logLinesKept)
     }
+
+    @Test func theFocusedNodesLogsStayFreshOthersWaitForTheSweep() async throws {
+        var config = TestCluster.make(nodes: ["looked-at", "ignored"], interval: .seconds(5))
+        for index in config.nodes.indices { config.nodes[index].logURLs = ["http://\(config.nodes[index].address):8080/logs"] }
+        let live = try await LiveCluster.start(config)
+        defer { Task { await live.stop() } }
+        let first = try #require(await live.first(where: { $0.nodes.allSatisfy { !$0.recentLogs.isEmpty } }))
+        await live.engine.focus("looked-at")
+        // A simulated node logs every 1.5–3.5 s; the focused one is re-read every second.
+        let later = try #require(await live.first(where: { $0.nodes[0].recentLogs != first.nodes[0].recentLogs }, timeout: .seconds(15)))
+        #expect(later.nodes[1].recentLogs == first.nodes[1].recentLogs, "unfocused nodes are re-read only every 30 s")
+    }
 }

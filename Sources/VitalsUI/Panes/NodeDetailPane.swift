@@ -16,15 +16,17 @@ public enum NodeDetailPane {
             return
         }
         let lines = self.lines(node: node, snapshot: snapshot, state: state, theme: theme, width: rect.width - 2, timeZone: timeZone)
-        let top = max(0, min(state.detailScroll, lines.count - rect.height))
-        for (offset, line) in lines.dropFirst(top).prefix(rect.height).enumerated() {
+        // When the view overflows, its last row says where in it you are.
+        let rows = lines.count > rect.height ? rect.height - 1 : rect.height
+        let top = max(0, min(state.detailScroll, lines.count - rows))
+        for (offset, line) in lines.dropFirst(top).prefix(rows).enumerated() {
             var x = rect.x + 1
             for (text, style) in line {
                 x = screen.put(text, x: x, y: rect.y + offset, style: style, maxWidth: rect.maxX - x - 1)
             }
         }
         if lines.count > rect.height {
-            let note = " \(min(lines.count, top + rect.height))/\(lines.count) lines "
+            let note = "lines \(top + 1)–\(min(lines.count, top + rows)) of \(lines.count) · ↑↓ scroll "
             screen.put(note, x: rect.maxX - note.count - 1, y: rect.maxY - 1, style: theme[.muted])
         }
     }
