@@ -66,7 +66,7 @@ struct NodeActivity: Sendable {
     }
 
     private mutating func log(at time: Date, condition: SimulatedCondition) {
-        let stamp = time.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let stamp = time.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         let line: String
         if random.unit() < condition.errorRatio, let cause = condition.cause {
             line = "\(stamp) ERROR \(service): request failed: \(cause)"
