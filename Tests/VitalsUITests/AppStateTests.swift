@@ -84,4 +84,18 @@ import VitalsUI
         _ = press([.resize(Size(width: 100, height: 30))], &state)
         #expect(state.size == Size(width: 100, height: 30))
     }
+
+    @Test func theNodeViewScrollsNoFurtherThanItsLastLine() {
+        var state = AppState(size: Size(width: 80, height: 24)) // 21 content rows, 20 for lines
+        state.selection[.services] = "postgres-primary/postgres"
+        _ = press([.enter], &state)
+        let total = NodeDetailPane.lineCount(node: "postgres-primary", snapshot: snapshot, state: state)
+        #expect(total == 23)
+        _ = press(Array(repeating: .down, count: 50), &state)
+        #expect(state.detailScroll == 3)
+        _ = press([.up], &state)
+        #expect(state.detailScroll == 2)
+        _ = press([.home], &state)
+        #expect(state.detailScroll == 0)
+    }
 }

@@ -31,6 +31,12 @@ public enum NodeDetailPane {
         }
     }
 
+    /// How many lines the view of `node` has, for scrolling limits.
+    public static func lineCount(node name: String, snapshot: ClusterSnapshot, state: AppState) -> Int {
+        guard let node = snapshot.node(named: name) else { return 0 }
+        return lines(node: node, snapshot: snapshot, state: state, theme: .builtIn, width: state.size.width - 2, timeZone: .current).count
+    }
+
     static func lines(
         node: NodeSnapshot, snapshot: ClusterSnapshot, state: AppState, theme: Theme, width: Int, timeZone: TimeZone
     ) -> [Line] {

@@ -158,8 +158,11 @@ public struct AppState: Sendable, Equatable {
             overlay = .faultMenu(node: node, selected: max(0, min(count - 1, selected + delta)))
             return
         }
-        if detail != nil {
-            detailScroll = max(0, detailScroll + delta)
+        if let detail {
+            // Stop where the last line is on screen (the view keeps one row for its position).
+            let total = NodeDetailPane.lineCount(node: detail, snapshot: snapshot, state: self)
+            let rows = Layout(size: size).content.height - 1
+            detailScroll = max(0, min(detailScroll + delta, total - rows))
             return
         }
         let ids = rowIDs(snapshot)
