@@ -57,7 +57,7 @@ public struct HTTPFetcher: Sendable {
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, start: start, maxBody: maxBody))
                 }
             }
-        bootstrap.connect(host: target.host, port: target.port).whenComplete { result in
+        bootstrap.connect(to: target.host, port: target.port).whenComplete { result in
             switch result {
             case .success(let channel):
                 promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
@@ -155,4 +155,15 @@ func describeConnectError(_ error: any Error, host: String, port: Int, timeout: 
         return "dial tcp \(target): connect timed out after \(timeout.goString)"
     }
     return "dial tcp \(target): \(error)"
+}
+
+extension ClientBootstrap {
+    /// Connects to `host`, skipping the resolver (a round trip through a thread pool) when the
+    /// host is already an IP address, as it is for almost every check.
+    func connect(to host: String, port: Int) -> EventLoopFuture<any Channel> {
+        if AddressSyntax.isIPv4(host) || AddressSyntax.isIPv6(host), let address = try? SocketAddress(ipAddress: host, port: port) {
+            return connect(to: address)
+        }
+        return connect(host: host, port: port)
+    }
 }

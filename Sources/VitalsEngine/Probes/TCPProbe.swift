@@ -27,7 +27,7 @@ public struct TCPProbe: Probe {
         do {
             let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(limit)
-                .connect(host: host, port: port)
+                .connect(to: host, port: port)
                 .get()
             let latency = ContinuousClock.now - start
             try? await channel.close()
