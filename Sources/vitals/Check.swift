@@ -8,8 +8,7 @@ struct Check: AsyncParsableCommand {
         discussion: "Prints one line: status, counts, and the failing checks' outputs. For cron, monitoring plugins and scripts."
     )
 
-    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
-    var file: String?
+    @OptionGroup var cluster: ClusterFileArgument
 
     @Option(help: "Judge only the instances of this service.")
     var service: String?
@@ -20,7 +19,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var simulation: SimulationOptions
 
     func run() async throws {
-        let config = try loadCluster(try clusterPath(file))
+        let config = try cluster.load()
         if let service, !config.serviceNames.contains(service) {
             print("VITALS UNKNOWN - no service '\(service)' in cluster '\(config.name)'")
             throw ExitCode(3)

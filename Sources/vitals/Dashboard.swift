@@ -14,8 +14,7 @@ struct Dashboard: ParsableCommand {
         discussion: "With no file, opens the e-commerce demo, simulated on loopback."
     )
 
-    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
-    var file: String?
+    @OptionGroup var cluster: ClusterFileArgument
 
     @Option(help: "Theme name from themes/ (see `vitals themes`).")
     var theme: String?
@@ -33,7 +32,7 @@ struct Dashboard: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the dashboard needs a terminal; for scripts use `vitals snapshot`")
         }
-        let config = try loadCluster(try clusterPath(file))
+        let config = try cluster.load()
         let themes = try loadThemes(selected: theme)
         let started = Startup.run { () async throws -> (Engine, Simulator?) in
             let simulator = try await simulation.start(for: config)

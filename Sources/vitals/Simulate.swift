@@ -8,14 +8,13 @@ struct Simulate: AsyncParsableCommand {
         abstract: "Serve only the simulated nodes of a cluster file, in the foreground, until interrupted."
     )
 
-    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
-    var file: String?
+    @OptionGroup var cluster: ClusterFileArgument
 
     @Option(help: "Play another scenario (\(SimulationConfig.knownScenarios.joined(separator: ", "))).")
     var scenario: String?
 
     func run() async throws {
-        var config = try loadCluster(try clusterPath(file))
+        var config = try cluster.load()
         if config.simulation == nil { config.simulation = SimulationConfig() }
         let options = try SimulationOptions.parse(scenario.map { ["--scenario", $0] } ?? [])
         guard let simulator = try await options.start(for: config) else { return }

@@ -11,8 +11,7 @@ struct Snapshot: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
-    var file: String?
+    @OptionGroup var cluster: ClusterFileArgument
 
     @Option(help: "text or json.")
     var format: Format = .text
@@ -23,7 +22,7 @@ struct Snapshot: AsyncParsableCommand {
     @OptionGroup var simulation: SimulationOptions
 
     func run() async throws {
-        let config = try loadCluster(try clusterPath(file))
+        let config = try cluster.load()
         let latest = try await Headless.firstCompleteSnapshot(config: config, simulation: simulation, wait: wait)
         switch format {
         case .json:

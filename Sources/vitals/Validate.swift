@@ -37,21 +37,27 @@ struct Validate: ParsableCommand {
     }
 }
 
-/// Loads a cluster file for a command, printing its diagnostics and exiting 1 when it is invalid.
-func loadCluster(_ path: String) throws -> ClusterConfig {
-    let result = ClusterConfigLoader.check(path: path)
-    for diagnostic in result.diagnostics {
-        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
-    }
-    guard let config = result.config else { throw ExitCode(1) }
-    return config
-}
+/// The optional cluster-file argument shared by the commands that watch a cluster.
+struct ClusterFileArgument: ParsableArguments {
+    @Argument(help: "The cluster file (default: the e-commerce demo).", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String?
 
-/// The file the user named, or the demo when none.
-func clusterPath(_ file: String?) throws -> String {
-    if let file { return file }
-    guard let demo = ResourceLocator.demoCluster else {
-        throw ValidationError("cannot find sample-clusters/ecommerce.yaml; run from the repository or set VITALS_HOME")
+    /// The file, or the demo when none was given.
+    func path() throws -> String {
+        if let file { return file }
+        guard let demo = ResourceLocator.demoCluster else {
+            throw ValidationError("cannot find sample-clusters/ecommerce.yaml; run from the repository or set VITALS_HOME")
+        }
+        return demo
     }
-    return demo
+
+    /// Loads and validates the file, printing its diagnostics; exits 1 when it is invalid.
+    func load() throws -> ClusterConfig {
+        let result = ClusterConfigLoader.check(path: try path())
+        for diagnostic in result.diagnostics {
+            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+        }
+        guard let config = result.config else { throw ExitCode(1) }
+        return config
+    }
 }

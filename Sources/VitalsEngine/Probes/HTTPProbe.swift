@@ -12,12 +12,7 @@ public struct HTTPProbe: Probe {
         guard case .http(let url) = check.target, let target = HTTPTarget(url) else {
             return ProbeOutcome(status: .critical, output: "not an http check", latency: nil)
         }
-        var outcome = ProbeOutcome(status: .critical, output: "", latency: nil)
-        for _ in 0...check.retries {
-            outcome = await attempt(check, url: url, target: target)
-            if outcome.status == .passing { break }
-        }
-        return outcome
+        return await withRetries(check.retries) { await attempt(check, url: url, target: target) }
     }
 
     func attempt(_ check: CheckConfig, url: String, target: HTTPTarget) async -> ProbeOutcome {

@@ -19,3 +19,14 @@ public protocol Probe: Sendable {
     /// Runs `check` once, never longer than its timeout (plus scheduling slack).
     func run(_ check: CheckConfig) async -> ProbeOutcome
 }
+
+extension Probe {
+    /// Runs `attempt` up to `1 + retries` times, stopping at the first passing outcome.
+    func withRetries(_ retries: Int, _ attempt: () async -> ProbeOutcome) async -> ProbeOutcome {
+        var outcome = await attempt()
+        for _ in 0..<max(0, retries) where outcome.status != .passing {
+            outcome = await attempt()
+        }
+        return outcome
+    }
+}

@@ -12,12 +12,7 @@ public struct TCPProbe: Probe {
         guard case .tcp(let host, let port) = check.target else {
             return ProbeOutcome(status: .critical, output: "not a tcp check", latency: nil)
         }
-        var outcome = ProbeOutcome(status: .critical, output: "", latency: nil)
-        for _ in 0...check.retries {
-            outcome = await attempt(host: host, port: port, timeout: check.timeout)
-            if outcome.status == .passing { break }
-        }
-        return outcome
+        return await withRetries(check.retries) { await attempt(host: host, port: port, timeout: check.timeout) }
     }
 
     func attempt(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
