@@ -98,4 +98,17 @@ import VitalsUI
         _ = press([.home], &state)
         #expect(state.detailScroll == 0)
     }
+
+    @Test func worstFirstPutsBrokenRowsOnTopAndKeepsTheCursorOnItsRow() {
+        var state = AppState(size: Size(width: 80, height: 24))
+        _ = press([.down], &state)
+        #expect(state.selection[.services] == "web-2/web")
+        _ = press([.character("o")], &state)
+        let rows = Rows.services(snapshot, filter: "", worstFirst: true)
+        #expect(rows.prefix(4).map(Rows.id(of:)) == ["orders-1/orders", "orders-2/orders", "postgres-primary/postgres", "api-gateway-1/api-gateway"])
+        #expect(rows[4].node == "web-1", "equal statuses keep the file's order")
+        #expect(state.selectedNode(in: snapshot) == "web-2")
+        _ = press([.character("g"), .enter], &state)
+        #expect(state.detail == "orders-1")
+    }
 }

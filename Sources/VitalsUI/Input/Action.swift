@@ -16,6 +16,7 @@ public enum Action: Sendable, Equatable {
     case filterCancel
     case cycleTheme
     case togglePause
+    case toggleWorstFirst
     case resize(Size)
 }
 

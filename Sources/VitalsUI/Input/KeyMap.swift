@@ -31,6 +31,7 @@ public enum KeyMap {
         case .character("/"): return .startFilter
         case .character("t"): return .cycleTheme
         case .character("p"): return .togglePause
+        case .character("o"): return .toggleWorstFirst
         default: return nil
         }
     }
@@ -63,7 +64,8 @@ public enum KeyMap {
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
                   ("tab  1 2", "Services, Nodes"), ("enter  →  l", "open the node"), ("esc  ←  backspace", "back")]),
-        ("Act", [("f", "inject a fault into the node (simulation)"), ("/", "filter rows; enter keeps it, esc clears"),
+        ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
+                 ("o", "order: worst first / as in the file"),
                  ("p", "pause / resume live updates"), ("t", "next theme")]),
         ("Vitals", [("?", "this help"), ("q  Ctrl-C", "quit")]),
     ]

@@ -3,7 +3,7 @@ import VitalsCore
 /// Every node: address, status, load, traffic and the services it runs.
 public enum NodesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let nodes = Rows.nodes(snapshot, filter: state.filter)
+        let nodes = Rows.nodes(snapshot, filter: state.filter, worstFirst: state.worstFirst)
         let selectedName = state.selection[.nodes] ?? nodes.first?.name
         let rows = nodes.map { node -> [Table.Item] in
             let metrics = node.metrics

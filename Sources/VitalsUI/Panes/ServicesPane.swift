@@ -4,7 +4,7 @@ import VitalsCore
 /// what its worst check says.
 public enum ServicesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let services = Rows.services(snapshot, filter: state.filter)
+        let services = Rows.services(snapshot, filter: state.filter, worstFirst: state.worstFirst)
         let selectedID = state.selection[.services] ?? services.first.map(Rows.id(of:))
         let rows = services.map { service -> [Table.Item] in
             let (passing, total) = service.passingCount

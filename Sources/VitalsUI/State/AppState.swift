@@ -31,6 +31,8 @@ public struct AppState: Sendable, Equatable {
     public var filter = ""
     public var isEditingFilter = false
     public var paused = false
+    /// Lists put critical rows first, then warning, unknown and passing (file order within each).
+    public var worstFirst = false
     /// A one-line note in the footer, cleared by the next key.
     public var message: String?
     public var size: Size
@@ -109,6 +111,9 @@ public struct AppState: Sendable, Equatable {
             return .cycleTheme
         case .togglePause:
             paused.toggle()
+        case .toggleWorstFirst:
+            worstFirst.toggle()
+            message = worstFirst ? "worst first" : "in file order"
         case .resize:
             break
         }
@@ -130,12 +135,12 @@ public struct AppState: Sendable, Equatable {
     }
 
     public func selectedServiceRow(in snapshot: ClusterSnapshot) -> ServiceSnapshot? {
-        let rows = Rows.services(snapshot, filter: filter)
+        let rows = Rows.services(snapshot, filter: filter, worstFirst: worstFirst)
         return rows.first { Rows.id(of: $0) == selection[.services] } ?? rows.first
     }
 
     public func selectedNodeRow(in snapshot: ClusterSnapshot) -> NodeSnapshot? {
-        let rows = Rows.nodes(snapshot, filter: filter)
+        let rows = Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst)
         return rows.first { $0.name == selection[.nodes] } ?? rows.first
     }
 
@@ -147,8 +152,8 @@ public struct AppState: Sendable, Equatable {
 
     private func rowIDs(_ snapshot: ClusterSnapshot) -> [String] {
         switch pane {
-        case .services: Rows.services(snapshot, filter: filter).map(Rows.id(of:))
-        case .nodes: Rows.nodes(snapshot, filter: filter).map(\.name)
+        case .services: Rows.services(snapshot, filter: filter, worstFirst: worstFirst).map(Rows.id(of:))
+        case .nodes: Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst).map(\.name)
         }
     }
 

@@ -5,14 +5,22 @@ import VitalsCore
 public enum Rows {
     public static func id(of service: ServiceSnapshot) -> String { "\(service.node)/\(service.name)" }
 
-    public static func services(_ snapshot: ClusterSnapshot, filter: String) -> [ServiceSnapshot] {
-        guard !filter.isEmpty else { return snapshot.services }
-        return snapshot.services.filter { matches(filter, [$0.name, $0.node, $0.status.rawValue]) }
+    public static func services(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false) -> [ServiceSnapshot] {
+        let rows = filter.isEmpty ? snapshot.services : snapshot.services.filter { matches(filter, [$0.name, $0.node, $0.status.rawValue]) }
+        return worstFirst ? worstFirstOrder(rows, status: \.status) : rows
     }
 
-    public static func nodes(_ snapshot: ClusterSnapshot, filter: String) -> [NodeSnapshot] {
-        guard !filter.isEmpty else { return snapshot.nodes }
-        return snapshot.nodes.filter { matches(filter, [$0.name, $0.address, $0.status.rawValue] + $0.services) }
+    public static func nodes(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false) -> [NodeSnapshot] {
+        let rows = filter.isEmpty ? snapshot.nodes : snapshot.nodes.filter { matches(filter, [$0.name, $0.address, $0.status.rawValue] + $0.services) }
+        return worstFirst ? worstFirstOrder(rows, status: \.status) : rows
+    }
+
+    /// A stable sort by severity, worst first, so rows of equal status keep the file's order.
+    private static func worstFirstOrder<Row>(_ rows: [Row], status: (Row) -> Status) -> [Row] {
+        rows.enumerated().sorted { a, b in
+            let (sa, sb) = (status(a.element).severity, status(b.element).severity)
+            return sa != sb ? sa > sb : a.offset < b.offset
+        }.map(\.element)
     }
 
     private static func matches(_ filter: String, _ fields: [String]) -> Bool {
