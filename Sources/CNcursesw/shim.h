@@ -34,6 +34,26 @@ static inline attr_t vitals_a_reverse(void) { return A_REVERSE; }
 
 static inline void vitals_set_locale(void) { setlocale(LC_ALL, ""); }
 
+// Mouse: clicks, double clicks and the wheel. The masks are macros Swift cannot import.
+static inline int vitals_key_mouse(void) { return KEY_MOUSE; }
+static inline void vitals_enable_mouse(void) {
+    mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(200);
+}
+
+/// Reads the pending mouse event: 1 click, 2 double click, 3 wheel up, 4 wheel down, 0 other.
+static inline int vitals_read_mouse(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *x = event.x;
+    *y = event.y;
+    if (event.bstate & BUTTON1_DOUBLE_CLICKED) return 2;
+    if (event.bstate & BUTTON1_CLICKED) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 3;
+    if (event.bstate & BUTTON5_PRESSED) return 4;
+    return 0;
+}
+
 /// Writes `count` wide characters at (y, x) with the given attributes and colour pair.
 static inline int vitals_put(int y, int x, const wchar_t *text, int count, attr_t attrs, short pair) {
     wattr_set(stdscr, attrs, pair, NULL);

@@ -26,6 +26,7 @@ public final class NcursesTerminal {
         _ = intrflush(vitals_stdscr(), false)
         _ = keypad(vitals_stdscr(), true)
         _ = curs_set(0)
+        vitals_enable_mouse()
         if has_colors() {
             _ = start_color()
             _ = use_default_colors()
@@ -84,6 +85,15 @@ public final class NcursesTerminal {
     private func functionKey(_ code: Int32) -> Key? {
         switch code {
         case vitals_key_resize(): return .resize(size)
+        case vitals_key_mouse():
+            var x: Int32 = 0, y: Int32 = 0
+            switch vitals_read_mouse(&x, &y) {
+            case 1: return .mouse(.click, x: Int(x), y: Int(y))
+            case 2: return .mouse(.doubleClick, x: Int(x), y: Int(y))
+            case 3: return .mouse(.wheelUp, x: Int(x), y: Int(y))
+            case 4: return .mouse(.wheelDown, x: Int(x), y: Int(y))
+            default: return nil
+            }
         case KEY_UP: return .up
         case KEY_DOWN: return .down
         case KEY_LEFT: return .left

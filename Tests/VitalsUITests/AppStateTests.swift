@@ -111,4 +111,29 @@ import VitalsUI
         _ = press([.character("g"), .enter], &state)
         #expect(state.detail == "orders-1")
     }
+
+    @Test func theMouseSelectsOpensSwitchesAndScrolls() {
+        let items = [MenuItem(name: "down", summary: ""), MenuItem(name: "slow", summary: "")]
+        var state = AppState(size: Size(width: 80, height: 24), faultMenuItems: items)
+        // Row 3 of the screen is the first data row (status bar, tabs, table header above it).
+        _ = press([.mouse(.click, x: 10, y: 5)], &state)
+        #expect(state.selection[.services] == "web-3/web")
+        _ = press([.mouse(.wheelDown, x: 10, y: 5)], &state)
+        #expect(state.selection[.services] == "api-gateway-1/api-gateway")
+        _ = press([.mouse(.doubleClick, x: 10, y: 4)], &state)
+        #expect(state.detail == "web-2")
+        // Tabs: " 1 Services " starts at column 1, " 2 Nodes " at column 14.
+        _ = press([.mouse(.click, x: 16, y: 1)], &state)
+        #expect(state.pane == .nodes)
+        #expect(state.detail == nil)
+        _ = press([.mouse(.click, x: 3, y: 1)], &state)
+        #expect(state.pane == .services)
+        // A click on a fault-menu entry chooses it.
+        _ = press([.character("f")], &state)
+        let top = Layout.faultMenuTop(items: 2, size: state.size)
+        #expect(press([.mouse(.click, x: 30, y: top + 1)], &state) == [.injectFault(node: "web-2", item: "slow")])
+        // Clicks outside any row do nothing.
+        _ = press([.mouse(.click, x: 10, y: 23)], &state)
+        #expect(state.selection[.services] == "web-2/web")
+    }
 }

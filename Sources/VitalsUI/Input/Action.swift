@@ -17,6 +17,8 @@ public enum Action: Sendable, Equatable {
     case cycleTheme
     case togglePause
     case toggleWorstFirst
+    /// A click (or double click, which also opens) on the cell at x, y.
+    case click(x: Int, y: Int, open: Bool)
     case resize(Size)
 }
 

@@ -8,4 +8,11 @@ public enum Key: Sendable, Equatable {
     case resize(Size)
     /// Ctrl plus a letter, lowercased (`.control("c")` for Ctrl-C).
     case control(Character)
+    /// A mouse event at a cell.
+    case mouse(MouseButton, x: Int, y: Int)
+}
+
+/// What the mouse did.
+public enum MouseButton: Sendable, Equatable {
+    case click, doubleClick, wheelUp, wheelDown
 }

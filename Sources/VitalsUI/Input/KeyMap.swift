@@ -3,6 +3,15 @@
 public enum KeyMap {
     public static func action(for key: Key, in state: AppState) -> Action? {
         if case .resize(let size) = key { return .resize(size) }
+        if case .mouse(let button, let x, let y) = key {
+            // The wheel scrolls whatever is under it (menu, node view, list); clicks select.
+            switch button {
+            case .wheelUp: return state.isEditingFilter || state.overlay == .help ? nil : .moveUp
+            case .wheelDown: return state.isEditingFilter || state.overlay == .help ? nil : .moveDown
+            case .click: return .click(x: x, y: y, open: false)
+            case .doubleClick: return .click(x: x, y: y, open: true)
+            }
+        }
         if case .control("c") = key { return .quit }
         if state.isEditingFilter { return filterAction(key) }
         if case .faultMenu = state.overlay { return menuAction(key, state: state) }
@@ -63,7 +72,7 @@ public enum KeyMap {
     /// The keys the help screen lists, grouped.
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
-                  ("tab  1 2", "Services, Nodes"), ("enter  →  l", "open the node"), ("esc  ←  backspace", "back")]),
+                  ("tab  1 2", "Services, Nodes (or click a tab)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o", "order: worst first / as in the file"),
                  ("p", "pause / resume live updates"), ("t", "next theme")]),

@@ -111,12 +111,44 @@ public struct AppState: Sendable, Equatable {
             return .cycleTheme
         case .togglePause:
             paused.toggle()
+        case .click(let x, let y, let open):
+            return click(x: x, y: y, open: open, snapshot: snapshot)
         case .toggleWorstFirst:
             worstFirst.toggle()
             message = worstFirst ? "worst first" : "in file order"
         case .resize:
             break
         }
+        return nil
+    }
+
+    /// A click: on a tab switches pane, on a row selects it (and opens it on a double click),
+    /// on a fault-menu entry chooses it, anywhere else closes the help.
+    private mutating func click(x: Int, y: Int, open: Bool, snapshot: ClusterSnapshot) -> Effect? {
+        if overlay == .help {
+            overlay = nil
+            return nil
+        }
+        if case .faultMenu(let node, _) = overlay {
+            let top = Layout.faultMenuTop(items: faultMenuItems.count, size: size)
+            let index = y - top
+            guard faultMenuItems.indices.contains(index) else { return nil }
+            return choose(index, node: node)
+        }
+        let layout = Layout(size: size)
+        if y == layout.tabs.y {
+            if let pane = Layout.tab(at: x) {
+                detail = nil
+                self.pane = pane
+            }
+            return nil
+        }
+        guard detail == nil, y > layout.content.y, y < layout.content.maxY else { return nil }
+        let ids = rowIDs(snapshot)
+        let index = (scrollTop[pane] ?? 0) + (y - layout.content.y - 1)
+        guard ids.indices.contains(index) else { return nil }
+        selection[pane] = ids[index]
+        if open { return reduce(.open, snapshot: snapshot) }
         return nil
     }
 

@@ -15,5 +15,21 @@ public struct Layout: Sendable, Equatable {
         footer = Rect(x: 0, y: size.height - 1, width: size.width, height: 1)
     }
 
+    /// The pane whose tab label covers column `x` of the tabs row (` 1 Services `, ` 2 Nodes `).
+    public static func tab(at x: Int) -> Pane? {
+        var start = 1
+        for (index, pane) in Pane.allCases.enumerated() {
+            let width = " \(index + 1) \(pane.rawValue) ".count
+            if x >= start && x < start + width { return pane }
+            start += width + 1
+        }
+        return nil
+    }
+
+    /// The screen row of the fault menu's first entry.
+    public static func faultMenuTop(items: Int, size: Size) -> Int {
+        max(0, (size.height - (items + 4)) / 2) + 2
+    }
+
     public static func fits(_ size: Size) -> Bool { size.width >= minimum.width && size.height >= minimum.height }
 }
