@@ -62,7 +62,7 @@ private struct ClusterReader {
         } else if !fields.has("nodes") {
             fields.missing("nodes")
         }
-        checkUniqueness(nodes: nodes, items: fields.sequence("nodes") ?? [])
+        duplicates(in: nodes.map(\.name), nodes: fields.sequence("nodes") ?? [], what: "node", owner: "the cluster")
         checkDependencies(nodes: nodes, items: fields.sequence("nodes") ?? [])
         let simulation = fields.value("simulation").flatMap { self.simulation($0, nodes: nodes) }
         guard let name else { return nil }
@@ -226,10 +226,6 @@ private struct ClusterReader {
             }
         }
         return result
-    }
-
-    func checkUniqueness(nodes: [NodeConfig], items: [Node]) {
-        duplicates(in: nodes.map(\.name), nodes: items, what: "node", owner: "the cluster")
     }
 
     /// Reports a name used twice among siblings, at the second use.

@@ -24,9 +24,4 @@ extension String {
         return changed ? String(result) : self
     }
 
-    /// The first line of the text, without trailing carriage return.
-    public var firstLine: String {
-        let line = split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(line.hasSuffix("\r") ? line.dropLast() : line)
-    }
 }

@@ -11,16 +11,4 @@ extension Screen {
 
     /// The screen as one string, lines joined by newlines, trailing spaces kept.
     public var text: String { lines.joined(separator: "\n") }
-
-    /// Where two screens differ, as "(x,y): 'a' != 'b'" lines, for test failure messages.
-    public func differences(from other: Screen) -> [String] {
-        guard size == other.size else { return ["size \(width)x\(height) != \(other.width)x\(other.height)"] }
-        var result: [String] = []
-        for y in 0..<height {
-            for x in 0..<width where self[x, y].character != other[x, y].character {
-                result.append("(\(x),\(y)): '\(self[x, y].character)' != '\(other[x, y].character)'")
-            }
-        }
-        return result
-    }
 }

@@ -17,16 +17,6 @@ public struct Rect: Sendable, Equatable {
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }
 
-    /// The rect shrunk by `amount` on every side.
-    public func inset(by amount: Int) -> Rect {
-        Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount)
-    }
-
-    /// The top `rows` rows, and what is left below.
-    public func splitTop(_ rows: Int) -> (top: Rect, rest: Rect) {
-        let taken = min(rows, height)
-        return (Rect(x: x, y: y, width: width, height: taken), Rect(x: x, y: y + taken, width: width, height: height - taken))
-    }
 }
 
 /// Terminal dimensions.
@@ -120,13 +110,6 @@ public struct Screen: Sendable, Equatable {
             self[x + 1, y] = Cell(" ", style: cell.style)
         } else if cell.width == 0, x > 0, self[x - 1, y].width == 2 {
             self[x - 1, y] = Cell(" ", style: self[x - 1, y].style)
-        }
-    }
-
-    /// Sets the style of the cells in `rect` without changing their characters.
-    public mutating func restyle(_ rect: Rect, style: Style) {
-        for y in max(0, rect.y)..<min(height, rect.maxY) {
-            for x in max(0, rect.x)..<min(width, rect.maxX) { self[x, y].style = style }
         }
     }
 

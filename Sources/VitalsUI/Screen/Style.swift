@@ -60,10 +60,4 @@ public struct Style: Sendable, Hashable {
         if background == .default { result.background = other.background }
         return result
     }
-
-    public func adding(_ extra: Attributes) -> Style {
-        var result = self
-        result.attributes.formUnion(extra)
-        return result
-    }
 }
