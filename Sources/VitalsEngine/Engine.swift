@@ -43,7 +43,7 @@ public actor Engine {
             checks[id] = CheckState(successBeforePassing: check.successBeforePassing, failuresBeforeCritical: check.failuresBeforeCritical)
         }
         store = SnapshotStore(initial: .empty(cluster: config.name))
-        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: [:], generation: 0, time: now()))
+        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: [:], logs: [:], generation: 0, time: now()))
     }
 
     /// Runs every check and scrape until the task is cancelled.
@@ -180,15 +180,14 @@ public actor Engine {
     public func publishNow() {
         publishPending = false
         generation += 1
-        var snapshot = Self.buildSnapshot(config: config, checks: checks, metrics: metrics, generation: generation, time: now())
-        for index in snapshot.nodes.indices { snapshot.nodes[index].recentLogs = logs[snapshot.nodes[index].name] ?? [] }
-        store.publish(snapshot)
+        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: metrics, logs: logs, generation: generation, time: now()))
     }
 
     /// Folds check states into statuses: a service is the worst of its checks, a node the worst
     /// of its node checks and its services.
     static func buildSnapshot(
-        config: ClusterConfig, checks: [CheckID: CheckState], metrics: [String: NodeMetrics], generation: UInt64, time: Date
+        config: ClusterConfig, checks: [CheckID: CheckState], metrics: [String: NodeMetrics], logs: [String: [String]],
+        generation: UInt64, time: Date
     ) -> ClusterSnapshot {
         var nodes: [NodeSnapshot] = []
         var services: [ServiceSnapshot] = []
@@ -208,7 +207,7 @@ public actor Engine {
             }
             nodes.append(NodeSnapshot(
                 name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name),
-                metrics: metrics[node.name] ?? NodeMetrics(), checks: nodeChecks
+                metrics: metrics[node.name] ?? NodeMetrics(), checks: nodeChecks, recentLogs: logs[node.name] ?? []
             ))
         }
         return ClusterSnapshot(cluster: config.name, generation: generation, time: time, nodes: nodes, services: services)

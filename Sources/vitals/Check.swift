@@ -13,10 +13,7 @@ struct Check: AsyncParsableCommand {
     @Option(help: "Judge only the instances of this service.")
     var service: String?
 
-    @Option(help: "Longest time to wait for first results, in seconds.")
-    var wait: Double = 10
-
-    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var headless: HeadlessOptions
 
     func run() async throws {
         let config = try cluster.load()
@@ -24,7 +21,7 @@ struct Check: AsyncParsableCommand {
             print("VITALS UNKNOWN - no service '\(service)' in cluster '\(config.name)'")
             throw ExitCode(3)
         }
-        let snapshot = try await Headless.firstCompleteSnapshot(config: config, simulation: simulation, wait: wait)
+        let snapshot = try await headless.firstCompleteSnapshot(config: config)
         let (line, code) = Self.verdict(snapshot, service: service)
         print(line)
         throw ExitCode(code)

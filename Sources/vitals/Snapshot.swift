@@ -16,14 +16,11 @@ struct Snapshot: AsyncParsableCommand {
     @Option(help: "text or json.")
     var format: Format = .text
 
-    @Option(help: "Longest time to wait for first results, in seconds.")
-    var wait: Double = 10
-
-    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var headless: HeadlessOptions
 
     func run() async throws {
         let config = try cluster.load()
-        let latest = try await Headless.firstCompleteSnapshot(config: config, simulation: simulation, wait: wait)
+        let latest = try await headless.firstCompleteSnapshot(config: config)
         switch format {
         case .json:
             print(String(decoding: try latest.jsonData(), as: UTF8.self))
@@ -33,11 +30,16 @@ struct Snapshot: AsyncParsableCommand {
     }
 }
 
-/// Runs the engine without a terminal.
-enum Headless {
+/// Options of the commands that run the engine without a terminal (snapshot, check).
+struct HeadlessOptions: ParsableArguments {
+    @Option(help: "Longest time to wait for first results, in seconds.")
+    var wait: Double = 10
+
+    @OptionGroup var simulation: SimulationOptions
+
     /// Starts the file's simulation (unless disabled) and the engine, and returns the first snapshot
     /// in which every check has a result, or the newest one when `wait` seconds pass first.
-    static func firstCompleteSnapshot(config: ClusterConfig, simulation: SimulationOptions, wait: Double) async throws -> ClusterSnapshot {
+    func firstCompleteSnapshot(config: ClusterConfig) async throws -> ClusterSnapshot {
         let simulator = try await simulation.start(for: config)
         let engine = Engine(config: config)
         let running = Task { await engine.run() }

@@ -26,6 +26,11 @@ public enum AddressSyntax {
         return inet_pton(AF_INET6, text, &buffer) == 1
     }
 
+    /// `host:port`, with brackets around an IPv6 host: the inverse of `hostPort`.
+    public static func join(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     /// Splits `host:port` (or `[v6]:port`) and checks both halves.
     public static func hostPort(_ text: String) -> (host: String, port: Int)? {
         var host: Substring

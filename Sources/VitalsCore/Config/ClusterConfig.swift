@@ -121,7 +121,7 @@ public struct CheckConfig: Sendable, Equatable {
         public var description: String {
             switch self {
             case .http(let url): url
-            case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            case .tcp(let host, let port): AddressSyntax.join(host, port)
             }
         }
     }

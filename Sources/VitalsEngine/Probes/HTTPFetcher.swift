@@ -133,7 +133,7 @@ private final class ResponseCollector: ChannelInboundHandler {
 
 /// Says why a connection failed in the words an operator expects ("connection refused").
 func describeConnectError(_ error: any Error, host: String, port: Int, timeout: Duration) -> String {
-    let target = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    let target = AddressSyntax.join(host, port)
     if let connection = error as? NIOConnectionError {
         if let first = connection.connectionErrors.first {
             return describeConnectError(first.error, host: host, port: port, timeout: timeout)

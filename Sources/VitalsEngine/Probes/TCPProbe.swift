@@ -16,7 +16,7 @@ public struct TCPProbe: Probe {
     }
 
     func attempt(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
-        let target = check(host: host, port: port)
+        let target = AddressSyntax.join(host, port)
         let start = ContinuousClock.now
         let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1e9))
         do {
@@ -32,9 +32,5 @@ public struct TCPProbe: Probe {
             let timedOut = why.contains("timed out")
             return ProbeOutcome(status: .critical, output: "TCP connect \(target): \(why)", latency: timedOut ? timeout : nil)
         }
-    }
-
-    private func check(host: String, port: Int) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
