@@ -25,6 +25,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // Signal state in one C translation unit: a `static` in a header is one copy per importing
+        // module, and in a release build the handler and the run loop saw different copies.
+        .target(name: "CVitalsSignals"),
         .target(
             name: "VitalsCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
@@ -41,7 +44,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "VitalsUI", dependencies: ["VitalsCore"], swiftSettings: strict),
-        .target(name: "VitalsTerminal", dependencies: ["VitalsUI", "CNcursesw"], swiftSettings: strict),
+        .target(name: "VitalsTerminal", dependencies: ["VitalsUI", "CNcursesw", "CVitalsSignals"], swiftSettings: strict),
         .target(
             name: "VitalsSim",
             dependencies: [

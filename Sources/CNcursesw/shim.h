@@ -11,7 +11,8 @@
 #endif
 
 #include <locale.h>
-#include <signal.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,47 +60,5 @@ static inline int vitals_put(int y, int x, const wchar_t *text, int count, attr_
     wattr_set(stdscr, attrs, pair, NULL);
     return mvwaddnwstr(stdscr, y, x, text, count);
 }
-
-// Signals. A termination request only sets a flag that the run loop polls, so the terminal is
-// restored on the main thread. A crash restores the terminal from the handler (best effort:
-// the process is dying anyway) and then re-raises with the default action.
-static volatile sig_atomic_t vitals_signal_received = 0;
-
-static inline void vitals_on_terminate(int sig) { vitals_signal_received = sig; }
-
-static inline void vitals_on_crash(int sig) {
-    endwin();
-    // endwin may not leave the alternate screen if the terminfo state is damaged; say it directly too.
-    static const char reset[] = "\033[?1049l\033[?25h\033[0m";
-    (void)!write(STDOUT_FILENO, reset, sizeof(reset) - 1);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static inline void vitals_install_signal_handlers(void) {
-    struct sigaction term;
-    memset(&term, 0, sizeof(term));
-    term.sa_handler = vitals_on_terminate;
-    sigemptyset(&term.sa_mask);
-    sigaction(SIGTERM, &term, NULL);
-    sigaction(SIGHUP, &term, NULL);
-    sigaction(SIGINT, &term, NULL);
-    sigaction(SIGQUIT, &term, NULL);
-
-    struct sigaction crash;
-    memset(&crash, 0, sizeof(crash));
-    crash.sa_handler = vitals_on_crash;
-    sigemptyset(&crash.sa_mask);
-    crash.sa_flags = SA_RESETHAND;
-    sigaction(SIGSEGV, &crash, NULL);
-    sigaction(SIGBUS, &crash, NULL);
-    sigaction(SIGILL, &crash, NULL);
-    sigaction(SIGTRAP, &crash, NULL);
-    sigaction(SIGABRT, &crash, NULL);
-    sigaction(SIGFPE, &crash, NULL);
-}
-
-/// The signal that asked the program to stop, or 0.
-static inline int vitals_pending_signal(void) { return vitals_signal_received; }
 
 #endif

@@ -39,6 +39,12 @@ public final class TmuxSession: @unchecked Sendable {
         serverPID = 0
     }
 
+    /// Closes the terminal the way a person closing the window does: the tmux server goes away
+    /// and the programs in it see their terminal hang up. Nothing is killed directly.
+    public func hangUp() {
+        _ = try? Run.process(tmux, ["-L", socket, "kill-server"], timeout: 10)
+    }
+
     @discardableResult
     private func tmuxCommand(_ arguments: [String]) throws -> String {
         let result = try Run.process(tmux, ["-L", socket] + arguments, timeout: 10)

@@ -1,14 +1,25 @@
 import CNcursesw
+import CVitalsSignals
 import VitalsUI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The ncursesw backend: sets the terminal up and restores it, writes only the cells that changed
 /// between two `Screen`s, maps styles to colour pairs, and decodes keys.
 ///
 /// This is the only type in Vitals that calls ncurses. Use it from one thread.
-public final class NcursesTerminal {
+///
+/// Waiting is done with `poll` on the terminal and on the signal pipe of `CVitalsSignals`, so a
+/// signal ends the wait at once and a terminal that went away (hang-up, end of input, `EIO`) is
+/// reported as `.hangUp` instead of being read in a loop.
+public final class NcursesTerminal: TerminalBackend {
     private var previous: Screen?
     private var active = false
     private var colors = 0
+    /// Keys ncurses already decoded but the run loop has not taken yet.
+    private var queued: [Key] = []
+    private var hungUp = false
 
     public init() {}
 
@@ -16,7 +27,8 @@ public final class NcursesTerminal {
     /// crash and turn SIGTERM, SIGHUP, SIGINT and SIGQUIT into a clean stop (see `pendingSignal`).
     public func start() {
         vitals_set_locale()
-        vitals_install_signal_handlers()
+        vitals_signals_save_terminal(STDIN_FILENO)
+        _ = vitals_signals_install()
         setenv("ESCDELAY", "25", 0)
         _ = initscr()
         active = true
@@ -41,10 +53,8 @@ public final class NcursesTerminal {
         active = false
         _ = curs_set(1)
         _ = endwin()
+        vitals_signals_forget_terminal()
     }
-
-    /// The signal that asked the program to stop (SIGTERM, SIGHUP, SIGINT, SIGQUIT), or 0.
-    public var pendingSignal: Int32 { vitals_pending_signal() }
 
     public var size: Size { Size(width: Int(vitals_cols()), height: Int(vitals_lines())) }
 
@@ -63,7 +73,8 @@ public final class NcursesTerminal {
             }
         }
         previous = screen
-        _ = wrefresh(vitals_stdscr())
+        // A refresh that cannot write means the terminal is gone (EIO after a hang-up).
+        if wrefresh(vitals_stdscr()) == vitals_err(), isatty(STDOUT_FILENO) == 0 { hungUp = true }
     }
 
     /// Forgets what is on screen so the next `draw` repaints everything.
@@ -72,14 +83,51 @@ public final class NcursesTerminal {
         _ = wclear(vitals_stdscr())
     }
 
-    /// Waits up to `timeoutMs` for a key.
-    public func readKey(timeoutMs: Int32) -> Key? {
-        wtimeout(vitals_stdscr(), timeoutMs)
+    public func nextEvent(timeoutMs: Int) -> TerminalEvent {
+        if let signal = pendingSignal { return .signal(signal) }
+        if hungUp { return .hangUp }
+        if !queued.isEmpty { return .key(queued.removeFirst()) }
+        var fds = [
+            pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: vitals_signals_wake_fd(), events: Int16(POLLIN), revents: 0),
+        ]
+        let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: timeoutMs))
+        if let signal = pendingSignal { return .signal(signal) }
+        if ready < 0 && errno != EINTR { return .hangUp }
+        if ready <= 0 {
+            // A timeout or another signal (SIGWINCH: ncurses turns it into KEY_RESIZE on the next read).
+            readAvailableKeys()
+            return queued.isEmpty ? .timeout : .key(queued.removeFirst())
+        }
+        let input = fds[0].revents
+        if input & Int16(POLLNVAL | POLLERR) != 0 { return .hangUp }
+        if input & Int16(POLLIN) != 0 {
+            // Readable with nothing to read is the end of input; a read error (EIO) likewise.
+            var available: Int32 = 0
+            if ioctl(STDIN_FILENO, UInt(FIONREAD), &available) != 0 || available == 0 { return .hangUp }
+            readAvailableKeys()
+            return queued.isEmpty ? .timeout : .key(queued.removeFirst())
+        }
+        if input & Int16(POLLHUP) != 0 { return .hangUp }
+        return .timeout
+    }
+
+    /// The first termination signal received, or nil.
+    private var pendingSignal: Int32? {
+        let signal = vitals_signals_pending()
+        return signal == 0 ? nil : signal
+    }
+
+    /// Takes every key ncurses can decode now, including those it read ahead.
+    private func readAvailableKeys() {
+        wtimeout(vitals_stdscr(), 0)
         var character: wint_t = 0
-        let result = wget_wch(vitals_stdscr(), &character)
-        if result == vitals_err() { return nil }
-        if result == KEY_CODE_YES { return functionKey(Int32(character)) }
-        return characterKey(UInt32(character))
+        while true {
+            let result = wget_wch(vitals_stdscr(), &character)
+            if result == vitals_err() { return }
+            let key = result == KEY_CODE_YES ? functionKey(Int32(character)) : characterKey(UInt32(character))
+            if let key { queued.append(key) }
+        }
     }
 
     private func functionKey(_ code: Int32) -> Key? {

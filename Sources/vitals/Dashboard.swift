@@ -42,9 +42,9 @@ struct Dashboard: ParsableCommand {
         let engineTask = Task.detached { await engine.run() }
         let host = LiveHost(engine: engine, simulator: simulator)
         let runner = DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs)
-        let signal = runner.run()
+        let exit = runner.run()
         engineTask.cancel()
-        if signal != 0 { throw ExitCode(128 + signal) }
+        if exit != .quit { throw ExitCode(exit.status) }
     }
 
     /// Every theme, the selected one first.
@@ -54,7 +54,7 @@ struct Dashboard: ParsableCommand {
             return [.builtIn]
         }
         let (themes, failures) = ThemeLoader.loadAll(directory: directory)
-        for failure in failures { FileHandle.standardError.write(Data("vitals: theme skipped:\n\(failure)\n".utf8)) }
+        for failure in failures { Output.error("vitals: theme skipped:\n\(failure)") }
         let wanted = selected ?? "default"
         guard let index = themes.firstIndex(where: { $0.name == wanted }) else {
             if selected == nil { return themes.isEmpty ? [.builtIn] : themes }

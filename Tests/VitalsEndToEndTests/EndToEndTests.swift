@@ -44,11 +44,16 @@ struct EndToEndTests {
         #expect(!after.contains("SERVICE "), "the dashboard should be gone from the normal screen")
     }
 
-    @Test(arguments: [("TERM", 143), ("HUP", 129), ("INT", 130)])
+    @Test func theBinaryUnderTestIsTheReleaseBuildInCI() {
+        if ExternalTool.isCI { #expect(VitalsBinary.isRelease, "scripts/test sets VITALS_BINARY to the release build; got \(vitals)") }
+        #expect(FileManager.default.isExecutableFile(atPath: vitals))
+    }
+
+    @Test(arguments: [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131)])
     func terminationSignalsRestoreTheTerminal(signal: String, status: Int) throws {
         let session = try startDemo()
         defer { session.close() }
-        try session.waitFor("SERVICE", "passing")
+        try session.waitFor("web-1", "● passing")
         let shell = try session.shellPID()
         let kill = try Run.process("/usr/bin/pkill", ["-\(signal)", "-P", String(shell)])
         #expect(kill.status == 0)
@@ -56,14 +61,79 @@ struct EndToEndTests {
         #expect(try session.alternateScreen() == false)
     }
 
+    @Test func controlCInTheTerminalQuits() throws {
+        let session = try startDemo()
+        defer { session.close() }
+        try session.waitFor("web-1", "● passing")
+        try session.press("C-c")
+        try session.waitFor("EXITED:130", "PROMPT$")
+        #expect(try session.alternateScreen() == false)
+    }
+
+    /// Closing the terminal (the window, the ssh connection, `tmux kill-server`) ends vitals within
+    /// a second; it never lingers as an orphan reading a dead terminal.
+    @Test func closingTheTerminalEndsVitals() throws {
+        let session = try startDemo()
+        try session.waitFor("web-1", "● passing")
+        let pid = try #require(try childPID(of: session.shellPID()))
+        session.hangUp()
+        #expect(waitForExit(pid, seconds: 1), "vitals (pid \(pid)) still running a second after its terminal closed: \(processState(pid))")
+        kill(pid, SIGKILL)
+        session.close()
+    }
+
+    /// The same with SIGHUP blocked, so only the terminal itself can tell vitals it is gone: the
+    /// end of input (POLLHUP, EIO) must stop it rather than spin.
+    @Test func theEndOfInputEndsVitalsEvenWithoutSIGHUP() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        let blockHangUp = "perl -MPOSIX -e 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGHUP)); exec @ARGV or die'"
+        try session.run("cd \(Fixtures.repositoryRoot.path) && exec \(blockHangUp) \(vitals)")
+        try session.waitFor("web-1", "● passing")
+        let pid = try session.shellPID()  // exec: the pane's process is vitals itself
+        #expect(try processName(pid) == "vitals")
+        session.hangUp()
+        #expect(waitForExit(pid, seconds: 1), "vitals (pid \(pid)) still running a second after its input ended: \(processState(pid))")
+        kill(pid, SIGKILL)
+        session.close()
+    }
+
     @Test func aCrashRestoresTheTerminal() throws {
         let session = try startDemo()
         defer { session.close() }
-        try session.waitFor("SERVICE", "passing")
+        try session.waitFor("web-1", "● passing")
         let shell = try session.shellPID()
         _ = try Run.process("/usr/bin/pkill", ["-SEGV", "-P", String(shell)])
         try session.waitFor("EXITED:139", "PROMPT$")
         #expect(try session.alternateScreen() == false)
+    }
+
+    private func childPID(of parent: Int32) throws -> Int32? {
+        let result = try Run.process("/usr/bin/pgrep", ["-P", String(parent), "-x", "vitals"])
+        return result.stdout.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+
+    private func processName(_ pid: Int32) throws -> String {
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    /// The kernel's view of `pid`, for failure messages: state, CPU ticks, what it waits in.
+    private func processState(_ pid: Int32) -> String {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone"
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? ""
+        let status = ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.hasPrefix("Sig") || $0.hasPrefix("ShdPnd") }.joined(separator: " ")
+        return "\(stat.prefix(120)) wchan=\(wchan) \(status)"
+    }
+
+    /// Whether `pid` is gone (or a zombie) within `seconds`.
+    private func waitForExit(_ pid: Int32, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return true }
+            usleep(20_000)
+        } while Date() < deadline
+        return false
     }
 
     @Test func tooSmallThenResized() throws {
@@ -71,7 +141,7 @@ struct EndToEndTests {
         defer { session.close() }
         try session.waitFor("Terminal too small: 50×12", "60×15")
         try session.resize(width: 100, height: 30)
-        try session.waitFor("SERVICE", "passing")
+        try session.waitFor("web-1", "● passing")
         try session.press("q")
         try session.waitFor("EXITED:0")
     }

@@ -70,11 +70,27 @@ import VitalsUI
         ScreenSnapshot.check(screen, named: "filtered-paused-80x24")
     }
 
-    @Test func everyThemeRendersTheSameText() throws {
+    @Test func everyThemeRendersTheSameTextInItsOwnStyles() throws {
         let (themes, failures) = ThemeLoader.loadAll(directory: Fixtures.path("themes"))
         #expect(failures.isEmpty)
+        #expect(Set(themes.map(\.name)).isSuperset(of: ["default", "light", "mono"]))
         let state = AppState(size: Size(width: 80, height: 24))
         let plain = render(state).text
-        for theme in themes { #expect(render(state, theme: theme).text == plain, "theme \(theme.name)") }
+        let lines = plain.split(separator: "\n", omittingEmptySubsequences: false)
+        let critical = try #require(lines.firstIndex { $0.contains("✖ critical") })
+        // Everything left of the glyph is ASCII, one column per character.
+        let row = lines[critical]
+        let x = row.distance(from: row.startIndex, to: try #require(row.firstIndex(of: "✖")))
+        var seen: Set<[Style]> = []
+        for theme in themes {
+            let screen = render(state, theme: theme)
+            #expect(screen.text == plain, "theme \(theme.name)")
+            // Each role lands where it belongs: the status bar, the table header, a critical cell.
+            #expect(screen[3, 0].style == theme[.statusBarAccent], "theme \(theme.name): status bar")
+            #expect(screen[x, critical].style == theme[.critical], "theme \(theme.name): critical status")
+            #expect(screen[1, 2].style == theme[.header], "theme \(theme.name): table header")
+            seen.insert([screen[3, 0].style, screen[x, critical].style, screen[1, 2].style])
+        }
+        #expect(seen.count == themes.count, "every theme looks different")
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import VitalsCore
-import VitalsUI
 
 /// What the dashboard needs from the rest of the program: the newest snapshot, notes about nodes,
 /// and a way to run fault-menu items. Implementations must not block.
@@ -20,28 +19,27 @@ public protocol DashboardHost: Sendable {
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
 /// performs the effects, and redraws only when something changed.
 public final class DashboardRunner {
-    private let terminal: NcursesTerminal
+    private let terminal: any TerminalBackend
     private let host: any DashboardHost
     private var themes: [Theme]
     private var themeIndex: Int
-    private let refreshMs: Int32
+    private let refreshMs: Int
     private let messages = MessageQueue()
 
     /// - Parameters:
     ///   - themes: themes `t` cycles through; the first is used at start.
     ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives.
-    public init(terminal: NcursesTerminal, host: any DashboardHost, themes: [Theme], refreshMs: Int) {
+    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int) {
         self.terminal = terminal
         self.host = host
         self.themes = themes.isEmpty ? [.builtIn] : themes
         self.themeIndex = 0
-        self.refreshMs = Int32(max(20, min(10_000, refreshMs)))
+        self.refreshMs = max(20, min(10_000, refreshMs))
     }
 
-    /// Runs until the user quits or a termination signal arrives. The terminal is restored
-    /// before this returns.
-    /// - Returns: the signal that stopped the loop, or 0 when the user quit.
-    public func run() -> Int32 {
+    /// Runs until the user quits, a termination signal arrives or the terminal goes away. The
+    /// terminal is restored before this returns.
+    public func run() -> DashboardExit {
         terminal.start()
         defer { terminal.stop() }
         var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
@@ -50,8 +48,6 @@ public final class DashboardRunner {
         var focused: String?
         var dirty = true
         while true {
-            let signal = terminal.pendingSignal
-            if signal != 0 { return signal }
             if !state.paused {
                 let latest = host.latestSnapshot()
                 if latest.generation != shown.generation { shown = latest }
@@ -71,12 +67,18 @@ public final class DashboardRunner {
                 drawnGeneration = shown.generation
                 dirty = false
             }
-            guard let key = terminal.readKey(timeoutMs: refreshMs) else { continue }
+            let key: Key
+            switch terminal.nextEvent(timeoutMs: refreshMs) {
+            case .key(let pressed): key = pressed
+            case .timeout: continue
+            case .signal(let number): return .signal(number)
+            case .hangUp: return .hangUp
+            }
             guard let action = KeyMap.action(for: key, in: state) else { continue }
             dirty = true
             switch state.reduce(action, snapshot: shown) {
             case .quit:
-                return 0
+                return .quit
             case .cycleTheme:
                 themeIndex = (themeIndex + 1) % themes.count
                 state.message = "theme: \(themes[themeIndex].name)"
