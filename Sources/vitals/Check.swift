@@ -18,12 +18,12 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let config = try cluster.load()
         if let service, !config.serviceNames.contains(service) {
-            print("VITALS UNKNOWN - no service '\(service)' in cluster '\(config.name)'")
+            Output.line("VITALS UNKNOWN - no service '\(service)' in cluster '\(config.name)'")
             throw ExitCode(3)
         }
         let snapshot = try await headless.firstCompleteSnapshot(config: config)
         let (line, code) = Self.verdict(snapshot, service: service)
-        print(line)
+        Output.line(line)
         throw ExitCode(code)
     }
 

@@ -19,9 +19,9 @@ struct Simulate: AsyncParsableCommand {
         let options = try SimulationOptions.parse(scenario.map { ["--scenario", $0] } ?? [])
         guard let simulator = try await options.start(for: config) else { return }
         let count = simulator.endpoints.values.reduce(0) { $0 + $1.count }
-        print("simulating \(simulator.endpoints.count) nodes of '\(config.name)' on \(count) ports, scenario '\(simulator.scenario.name)'; Ctrl-C stops")
+        Output.line("simulating \(simulator.endpoints.count) nodes of '\(config.name)' on \(count) ports, scenario '\(simulator.scenario.name)'; Ctrl-C stops")
         for (node, endpoints) in simulator.endpoints.sorted(by: { $0.key < $1.key }) {
-            print("  \(node): " + endpoints.map { "\($0.host):\($0.port)" }.joined(separator: " "))
+            Output.line("  \(node): " + endpoints.map { "\($0.host):\($0.port)" }.joined(separator: " "))
         }
         while true { try await Task.sleep(for: .seconds(3600)) }
     }

@@ -23,9 +23,9 @@ struct Snapshot: AsyncParsableCommand {
         let latest = try await headless.firstCompleteSnapshot(config: config)
         switch format {
         case .json:
-            print(String(decoding: try latest.jsonData(), as: UTF8.self))
+            print(String(decoding: try latest.jsonData(), as: UTF8.self))  // JSON escapes control characters itself
         case .text:
-            print(latest.textReport, terminator: "")
+            Output.line(latest.textReport, terminator: "")
         }
     }
 }
@@ -72,7 +72,7 @@ struct SimulationOptions: ParsableArguments {
         do {
             try await simulator.start()
         } catch {
-            FileHandle.standardError.write(Data("vitals: \(error)\n".utf8))
+            Output.error("vitals: \(error)")
             throw ExitCode(1)
         }
         return simulator

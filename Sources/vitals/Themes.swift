@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitalsCore
 import VitalsUI
 
 struct Themes: ParsableCommand {
@@ -7,7 +8,7 @@ struct Themes: ParsableCommand {
 
     func run() throws {
         guard let directory = ResourceLocator.themesDirectory else {
-            print("built-in  (no themes folder found; set VITALS_HOME)")
+            Output.line("built-in  (no themes folder found; set VITALS_HOME)")
             return
         }
         let (themes, failures) = ThemeLoader.loadAll(directory: directory)
@@ -17,9 +18,11 @@ struct Themes: ParsableCommand {
             for (role, text) in [(ThemeRole.statusBarAccent, " vitals "), (.passing, " ● passing"), (.warning, " ▲ warning"), (.critical, " ✖ critical"), (.selection, " selected row "), (.muted, " muted")] {
                 preview += color ? Self.sgr(theme[role]) + text + "\u{1B}[0m" : text
             }
-            print("\(theme.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(preview)   \(theme.description)")
+            // The preview's own colour escapes are the point; the file's words are made safe.
+            let name = theme.name.sanitizedForTerminal.padding(toLength: 10, withPad: " ", startingAt: 0)
+            print("\(name) \(preview)   \(theme.description.sanitizedForTerminal)")
         }
-        for failure in failures { FileHandle.standardError.write(Data("vitals: theme skipped:\n\(failure)\n".utf8)) }
+        for failure in failures { Output.error("vitals: theme skipped:\n\(failure)") }
     }
 
     /// An ANSI escape for a style (256 colours or truecolor), for the preview only.

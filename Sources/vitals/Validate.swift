@@ -20,17 +20,17 @@ struct Validate: ParsableCommand {
         for file in files {
             let result = ClusterConfigLoader.check(path: file)
             for diagnostic in result.diagnostics {
-                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+                Output.error(diagnostic.description)
             }
             if let config = result.config {
                 let services = config.nodes.reduce(0) { $0 + $1.services.count }
                 let checks = config.allChecks.count
                 let warnings = result.diagnostics.count
-                print("\(file): ok: cluster '\(config.name)', \(config.nodes.count) nodes, \(services) services, \(checks) checks" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
+                Output.line("\(file): ok: cluster '\(config.name)', \(config.nodes.count) nodes, \(services) services, \(checks) checks" + (warnings > 0 ? ", \(warnings) warning(s)" : ""))
             } else {
                 failed = true
                 let errors = result.diagnostics.filter { $0.severity == .error }.count
-                FileHandle.standardError.write(Data("\(file): \(errors) error(s)\n".utf8))
+                Output.error("\(file): \(errors) error(s)")
             }
         }
         if failed { throw ExitCode(1) }
@@ -55,7 +55,7 @@ struct ClusterFileArgument: ParsableArguments {
     func load() throws -> ClusterConfig {
         let result = ClusterConfigLoader.check(path: try path())
         for diagnostic in result.diagnostics {
-            FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            Output.error(diagnostic.description)
         }
         guard let config = result.config else { throw ExitCode(1) }
         return config

@@ -19,14 +19,10 @@ public enum ClusterConfigLoader {
 
     /// Loads and validates the file at `path` without throwing.
     public static func check(path: String) -> Result {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let location = SourceLocation(file: path, line: 1, column: 1)
-            return Result(config: nil, diagnostics: [Diagnostic(location, "cannot read the file: \(error.localizedDescription)")])
+        switch TextFile.read(path) {
+        case .success(let text): return check(text: text, file: path)
+        case .failure(let problem): return Result(config: nil, diagnostics: [problem.diagnostic])
         }
-        return check(text: text, file: path)
     }
 
     /// Validates cluster-file `text`, naming `file` in messages.
@@ -56,14 +52,16 @@ private struct ClusterReader {
         let name = fields.string("cluster", required: true)
         let defaults = fields.value("defaults").map(self.defaults) ?? CheckDefaults()
         var nodes: [NodeConfig] = []
-        if let items = fields.sequence("nodes") {
+        // Read once: each read of a wrong-typed field reports it again.
+        let items = fields.sequence("nodes")
+        if let items {
             if items.isEmpty { reader.error(at: fields.value("nodes"), "'nodes' is empty: a cluster needs at least one node") }
             nodes = items.compactMap { node($0, defaults: defaults) }
         } else if !fields.has("nodes") {
             fields.missing("nodes")
         }
-        duplicates(in: nodes.map(\.name), nodes: fields.sequence("nodes") ?? [], what: "node", owner: "the cluster")
-        checkDependencies(nodes: nodes, items: fields.sequence("nodes") ?? [])
+        duplicates(in: nodes.map(\.name), nodes: items ?? [], what: "node", owner: "the cluster")
+        checkDependencies(nodes: nodes, items: items ?? [])
         let simulation = fields.value("simulation").flatMap { self.simulation($0, nodes: nodes) }
         guard let name else { return nil }
         return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation)

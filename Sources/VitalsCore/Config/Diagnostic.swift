@@ -27,9 +27,10 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         self.severity = severity
     }
 
-    /// `file:line:column: message` (warnings say so).
+    /// `file:line:column: message` (warnings say so), safe to print to a terminal: names from the
+    /// file may hold escape sequences.
     public var description: String {
-        severity == .warning ? "\(location): warning: \(message)" : "\(location): \(message)"
+        (severity == .warning ? "\(location): warning: \(message)" : "\(location): \(message)").sanitizedForTerminal
     }
 }
 

@@ -23,6 +23,12 @@ public final class YAMLFields {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
                 diagnostics.append(Diagnostic(location(mark), "YAML syntax: \(problem)"))
+            case .duplicatedKeysInMapping(let keys, let context):
+                let key = keys.first ?? "?"
+                let first = location(context.mark)
+                let again = Self.repeatedKey(key, after: context.mark, in: text)
+                    .map { SourceLocation(file: file, line: $0.line, column: $0.column) } ?? first
+                diagnostics.append(Diagnostic(again, "duplicate key '\(key.sanitizedForTerminal)' (first at line \(first.line), column \(first.column)): each key may appear once in a mapping"))
             default:
                 error(at: nil, "YAML: \(yamlError)")
             }
@@ -33,6 +39,21 @@ public final class YAMLFields {
         }
     }
 
+    /// Where `key` appears again at the same indentation after its first place, as a position.
+    static func repeatedKey(_ key: String, after mark: Mark, in text: String) -> (line: Int, column: Int)? {
+        let indent = String(repeating: " ", count: max(0, mark.column - 1))
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 > mark.line {
+            var rest = Substring(line)
+            guard rest.hasPrefix(indent) else { continue }
+            rest = rest.dropFirst(indent.count)
+            if rest.hasPrefix("- ") { rest = rest.dropFirst(2) }
+            for quote in ["", "\"", "'"] where rest.hasPrefix("\(quote)\(key)\(quote):") {
+                return (index + 1, line.count - rest.count + 1)
+            }
+        }
+        return nil
+    }
+
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
     public func location(_ mark: Mark?) -> SourceLocation {
@@ -40,12 +61,21 @@ public final class YAMLFields {
     }
 
     public func error(at node: Node?, _ message: String) {
-        diagnostics.append(Diagnostic(location(node?.mark), message))
+        add(Diagnostic(location(node?.mark), message))
     }
 
     public func warning(at node: Node?, _ message: String) {
-        diagnostics.append(Diagnostic(location(node?.mark), message, severity: .warning))
+        add(Diagnostic(location(node?.mark), message, severity: .warning))
     }
+
+    /// Records `diagnostic` once: a field read twice (to build a value and to check names, say)
+    /// reports its mistake once.
+    private func add(_ diagnostic: Diagnostic) {
+        guard reported.insert(diagnostic).inserted else { return }
+        diagnostics.append(diagnostic)
+    }
+
+    private var reported: Set<Diagnostic> = []
 
     /// The entries of a mapping whose keys are free names (a palette, say), in file order.
     public func pairs(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
@@ -171,6 +201,10 @@ public final class YAMLFields {
             }
             let text = scalar.string
             guard let duration = Duration(goString: text), duration > .zero else {
+                if Duration.isTooLong(text) {
+                    reader.error(at: value, "duration '\(text.sanitizedForTerminal)' for '\(key)' in \(what) is too long (at most \(Duration.longest.goString))")
+                    return nil
+                }
                 let hint = Double(text) != nil ? "give a unit, like \(text)s" : "use a number and a unit (ms, s, m, h), like 500ms or 5s"
                 reader.error(at: value, "bad duration '\(text)' for '\(key)' in \(what): \(hint)")
                 return nil

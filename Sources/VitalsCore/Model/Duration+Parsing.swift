@@ -21,10 +21,24 @@ extension Duration {
             guard let unit = Self.units.filter({ $0.suffix == unitText }).first else { return nil }
             rest = rest.dropFirst(unitText.count)
             let nanos = number * Double(unit.nanoseconds)
-            guard nanos < 1e18 else { return nil }
-            total += Int64(nanos)
+            guard nanos.isFinite, nanos < Self.longestNanoseconds else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(Int64(nanos))
+            guard !overflow, Double(sum) < Self.longestNanoseconds else { return nil }
+            total = sum
         }
         self = .nanoseconds(total)
+    }
+
+    /// The longest duration a cluster file may name: 100 years, far below Int64 nanoseconds.
+    public static let longest: Duration = .seconds(100 * 365 * 86_400)
+    private static let longestNanoseconds = 100.0 * 365 * 86_400 * 1e9
+
+    /// Whether `text` reads as a duration whose only fault is being longer than `longest`.
+    public static func isTooLong(_ text: String) -> Bool {
+        guard Duration(goString: text) == nil else { return false }
+        // Re-read with each number made small: if that parses, only the size was wrong.
+        let shrunk = text.replacing(/[0-9]+(\.[0-9]*)?/, with: "1")
+        return Duration(goString: shrunk) != nil
     }
 
     /// Seconds as a floating-point number.

@@ -24,3 +24,10 @@ extension String {
         return changed ? String(result) : self
     }
 }
+
+extension String {
+    /// Like `sanitizedForTerminal`, but keeps line breaks: for reports of several lines.
+    public var sanitizedForTerminalKeepingLines: String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { String($0).sanitizedForTerminal }.joined(separator: "\n")
+    }
+}

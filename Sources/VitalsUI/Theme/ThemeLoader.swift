@@ -7,13 +7,10 @@ public enum ThemeLoader {
     /// Loads one theme file.
     /// - Throws: `ValidationFailure` with file:line:column for every problem.
     public static func load(path: String) throws -> Theme {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ValidationFailure([Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read the theme: \(error.localizedDescription)")])
+        switch TextFile.read(path) {
+        case .success(let text): return try parse(text, file: path)
+        case .failure(let problem): throw ValidationFailure([problem.diagnostic])
         }
-        return try parse(text, file: path)
     }
 
     /// Parses theme YAML `text`, naming `file` in messages.
