@@ -16,7 +16,14 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var headless: HeadlessOptions
 
     func run() async throws {
-        let config = try cluster.load()
+        let config: ClusterConfig
+        do {
+            config = try cluster.load()
+        } catch {
+            // Nagios reads a file that cannot be used as UNKNOWN, not as a warning.
+            Output.line("VITALS UNKNOWN - cannot use the cluster file (see the errors above)")
+            throw ExitCode(3)
+        }
         if let service, !config.serviceNames.contains(service) {
             Output.line("VITALS UNKNOWN - no service '\(service)' in cluster '\(config.name)'")
             throw ExitCode(3)

@@ -32,8 +32,14 @@ struct Snapshot: AsyncParsableCommand {
 
 /// Options of the commands that run the engine without a terminal (snapshot, check).
 struct HeadlessOptions: ParsableArguments {
-    @Option(help: "Longest time to wait for first results, in seconds.")
+    @Option(help: "Longest time to wait for first results, in seconds (more than 0, at most 86400).")
     var wait: Double = 10
+
+    func validate() throws {
+        guard wait.isFinite, wait > 0, wait <= 86_400 else {
+            throw ValidationError("--wait must be a number of seconds from more than 0 to 86400, not '\(wait)'")
+        }
+    }
 
     @OptionGroup var simulation: SimulationOptions
 

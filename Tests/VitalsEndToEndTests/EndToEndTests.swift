@@ -186,6 +186,49 @@ struct EndToEndTests {
         #expect(unknown.stdout == "VITALS UNKNOWN - no service 'nope' in cluster 'minimal'\n")
     }
 
+    @Test(arguments: ["inf", "nan", "-inf", "1e300", "-1", "0"])
+    func aWaitThatIsNotAUsableNumberOfSecondsIsRefused(wait: String) throws {
+        let result = try Run.process(vitals, ["snapshot", Fixtures.sampleCluster("minimal"), "--wait=\(wait)"], timeout: 20)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--wait must be a number of seconds"))
+    }
+
+    @Test func badFilesGiveOneClearErrorAndNeverTrap() throws {
+        let cases = [
+            ("interval-overflow.yaml", ":3:13: duration '"),
+            ("duplicate-key.yaml", ":5:5: duplicate key 'name' (first at line 3, column 5)"),
+            ("nodes-not-a-list.yaml", ":2:8: 'nodes' in the cluster file must be a list"),
+            ("binary.yaml", ":2:1: this is a binary file"),
+            ("invalid-utf8.yaml", ":3:14: the file is not UTF-8 text"),
+        ]
+        for (file, message) in cases {
+            let path = Fixtures.path("Tests/Fixtures/bad-input/\(file)")
+            for command in [["validate", path], ["snapshot", path, "--wait", "1"], ["check", path, "--wait", "1"]] {
+                let result = try Run.process(vitals, command, timeout: 20)
+                #expect(result.status == (command[0] == "check" ? 3 : 1), "\(command): \(result.status) \(result.stderr)")
+                #expect(result.stderr.contains(path + message), "\(command): \(result.stderr)")
+                #expect(result.stderr.components(separatedBy: "\n").filter { $0.hasPrefix(path + ":") && $0.dropFirst(path.count + 1).first?.isNumber == true }.count == 1, "reported once: \(result.stderr)")
+            }
+        }
+    }
+
+    @Test func namesWithEscapeSequencesNeverReachTheTerminalRaw() throws {
+        let path = Fixtures.path("Tests/Fixtures/bad-input/escape-in-names.yaml")
+        let runs = [
+            try Run.process(vitals, ["validate", path]),
+            try Run.process(vitals, ["snapshot", path, "--format", "text", "--wait", "2"], timeout: 20),
+            try Run.process(vitals, ["check", path, "--wait", "2"], timeout: 20),
+        ]
+        #expect(runs[0].status == 0)
+        #expect(runs[0].stdout.contains("cluster 'evil�[2J�'"))
+        #expect(runs[1].stdout.contains("cluster evil�[2J�"))
+        #expect(runs[2].status == 2, "the check on port 1 is refused: \(runs[2].stdout)")
+        for run in runs {
+            #expect(!run.stdout.contains("\u{1B}") && !run.stdout.contains("\u{07}"), "\(run.stdout)")
+            #expect(!run.stderr.contains("\u{1B}") && !run.stderr.contains("\u{07}"), "\(run.stderr)")
+        }
+    }
+
     @Test func dashboardRefusesToRunWithoutATerminal() throws {
         let result = try Run.process(vitals, [Fixtures.sampleCluster("minimal")])
         #expect(result.status != 0)

@@ -45,10 +45,11 @@ extension ClusterSnapshot {
             lines.append("  \(pad(service.name, 14)) \(pad(service.node, 20)) \(pad(service.status.rawValue, 9)) \(passing)/\(total) checks")
             for check in service.checks {
                 let latency = check.latencyMs.map { String(format: "%.1fms", $0) } ?? "-"
-                lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output.sanitizedForTerminal)")
+                lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output)")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        // Names come from the cluster file and outputs from the network: neither may drive a terminal.
+        return lines.map(\.sanitizedForTerminal).joined(separator: "\n") + "\n"
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -115,6 +115,19 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         case errorRatio = "error_ratio"
         case scrapeError = "scrape_error"
     }
+
+    /// Writes a number that is not finite as absent: JSON has no NaN or infinity, and one odd
+    /// value must not stop the whole snapshot from being written.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(cpu.flatMap(Self.finite), forKey: .cpu)
+        try container.encodeIfPresent(memory.flatMap(Self.finite), forKey: .memory)
+        try container.encodeIfPresent(requestRate.flatMap(Self.finite), forKey: .requestRate)
+        try container.encodeIfPresent(errorRatio.flatMap(Self.finite), forKey: .errorRatio)
+        try container.encodeIfPresent(scrapeError, forKey: .scrapeError)
+    }
+
+    private static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
 }
 
 /// One service instance on one node, with its checks.

@@ -12,10 +12,18 @@ public struct NodeMetricsReading: Sendable, Equatable {
     public var memoryAvailableBytes: Double?
     public var requests: Double?
     public var errors: Double?
+    /// Names of the series this reading needed but whose value was NaN or infinite (ignored).
+    public var nonFinite: [String] = []
 
     public init(samples: [MetricSample], time: Date) {
         self.time = time
         for sample in samples {
+            // A counter or gauge of +Inf, NaN or 1e400 (read as +Inf) says nothing usable; keep it
+            // out of every sum so one bad series cannot poison the node's numbers.
+            guard sample.value.isFinite else {
+                if Self.used.contains(sample.name), !nonFinite.contains(sample.name) { nonFinite.append(sample.name) }
+                continue
+            }
             switch sample.name {
             case "node_cpu_seconds_total":
                 cpuTotalSeconds = (cpuTotalSeconds ?? 0) + sample.value
@@ -32,9 +40,16 @@ public struct NodeMetricsReading: Sendable, Equatable {
         }
     }
 
+    static let used: Set = [
+        "node_cpu_seconds_total", "node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "http_requests_total",
+    ]
+
     /// The metrics between `previous` and this reading (rates need two readings; memory needs one).
     public func metrics(since previous: NodeMetricsReading?) -> NodeMetrics {
         var result = NodeMetrics()
+        if !nonFinite.isEmpty {
+            result.scrapeError = "ignored non-finite values of \(nonFinite.joined(separator: ", "))"
+        }
         if let total = memoryTotalBytes, let available = memoryAvailableBytes, total > 0 {
             result.memory = min(1, max(0, 1 - available / total))
         }
@@ -45,7 +60,8 @@ public struct NodeMetricsReading: Sendable, Equatable {
         }
         let elapsed = time.timeIntervalSince(previous.time)
         if let requests, let lastRequests = previous.requests, elapsed > 0, requests >= lastRequests {
-            result.requestRate = (requests - lastRequests) / elapsed
+            let rate = (requests - lastRequests) / elapsed
+            result.requestRate = rate.isFinite ? rate : nil
             if let errors, let lastErrors = previous.errors, requests > lastRequests {
                 result.errorRatio = min(1, max(0, (errors - lastErrors) / (requests - lastRequests)))
             } else if requests > lastRequests {

@@ -25,13 +25,15 @@ public enum Format {
 
     /// A ratio as a whole percentage; `-` when unknown.
     public static func percent(_ ratio: Double?) -> String {
-        guard let ratio else { return "-" }
+        guard let ratio, ratio.isFinite else { return "-" }
         return String(format: "%.0f%%", ratio * 100)
     }
 
     /// A rate per second: `0.5/s`, `120/s`, `1.2k/s`.
     public static func rate(_ perSecond: Double?) -> String {
-        guard let value = perSecond else { return "-" }
+        guard let value = perSecond, value.isFinite, value >= 0 else { return "-" }
+        if value >= 1e9 { return "≥1G/s" }
+        if value >= 1e6 { return String(format: "%.1fM/s", value / 1e6) }
         if value < 10 { return String(format: "%.1f/s", value) }
         if value < 10_000 { return String(format: "%.0f/s", value) }
         return String(format: "%.1fk/s", value / 1000)
