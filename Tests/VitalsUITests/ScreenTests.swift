@@ -51,3 +51,15 @@ import VitalsUI
         #expect(text.truncated(toWidth: width) == expected)
     }
 }
+
+@Suite struct FormatTests {
+    @Test(arguments: [(Double.nan, "-"), (.infinity, "-"), (-.infinity, "-"), (-3, "-"), (3e299, "≥1G/s"), (2.5e6, "2.5M/s"), (1234, "1234/s"), (0.5, "0.5/s")])
+    func ratesAreAlwaysReadable(value: Double, expected: String) {
+        #expect(Format.rate(value) == expected)
+    }
+
+    @Test func percentOfNothingFiniteIsADash() {
+        #expect(Format.percent(.nan) == "-")
+        #expect(Format.percent(0.5) == "50%")
+    }
+}
