@@ -1,221 +1,190 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import VitalsCore
 
-/// The monitoring engine: runs every check on its own schedule, scrapes node metrics, folds the
+/// The monitoring engine: runs every check, scrape and log read on its schedule, folds the
 /// results into statuses, and publishes immutable snapshots to a `SnapshotStore`.
 ///
-/// Each check runs in its own child task with its own deadline, so a slow or hanging target never
-/// delays another. Publishing is coalesced: a burst of results makes one new generation.
-public actor Engine {
-    public nonisolated let config: ClusterConfig
-    public nonisolated let store: SnapshotStore
-    private let probes: [String: any Probe]
-    private let fetcher: HTTPFetcher
-    private let now: @Sendable () -> Date
-    private let publishDelay: Duration
-    private var checks: [CheckID: CheckState] = [:]
-    private var readings: [String: NodeMetricsReading] = [:]
-    private var metrics: [String: NodeMetrics] = [:]
-    private var logs: [String: [String]] = [:]
-    private var focusedNode: String?
+/// One `ProbeScheduler` runs everything, with a bound on how much is in flight; each probe has
+/// its own deadline, so a slow or silent target never delays another. Results land in
+/// `EngineFacts` and mark what changed; a publisher turns the changes into the next snapshot at
+/// most every `publishInterval`, rebuilding only what changed.
+public final class Engine: Sendable {
+    /// What the scheduler runs.
+    enum Job: Sendable, Equatable {
+        case check(Int)
+        case scrape(node: Int)
+        case logs(node: Int)
+        /// Re-reads the logs of the node a person is looking at.
+        case focusedLogs
+    }
+
+    /// Options that tests and benchmarks change.
+    public struct Options: Sendable {
+        /// How long results gather before a new snapshot is published.
+        public var publishInterval: Duration = .milliseconds(250)
+        /// How often every node's logs are read; the focused node's are read every second.
+        public var logSweep: Duration = .seconds(30)
+        /// How many probes may be in flight; nil derives it from the descriptor limit.
+        public var maxInFlight: Int?
+
+        public init() {}
+    }
+
     /// How many recent log lines each node keeps for the detail view.
     public static let logLinesKept = 12
-    private var generation: UInt64 = 0
-    private var publishPending = false
+
+    public let config: ClusterConfig
+    public let store: SnapshotStore
+    public let layout: ClusterLayout
+    private let jobs: [Job]
+    private let intervals: [Int64]
+    private let probes: [String: any Probe]
+    private let scraper: Scraper
+    private let tailer: LogTailer
+    private let wallClock: @Sendable () -> Date
+    private let clock: any EngineClock
+    private let options: Options
+    private let state: Mutex<EngineState>
+    private let publishTimes = Mutex(LatencyHistogram())
+    private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
 
     /// - Parameters:
     ///   - config: the cluster to watch.
     ///   - group: the event loops that probes use.
-    ///   - now: the wall clock, injectable for tests.
-    ///   - publishDelay: how long results gather before a new snapshot is published.
+    ///   - now: the wall clock for timestamps, injectable for tests.
+    ///   - clock: the monotonic clock the scheduler runs on.
     public init(
         config: ClusterConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        now: @escaping @Sendable () -> Date = Date.init, publishDelay: Duration = .milliseconds(250)
+        now: @escaping @Sendable () -> Date = Date.init, clock: any EngineClock = SystemClock(), options: Options = Options()
     ) {
         self.config = config
-        self.fetcher = HTTPFetcher(group: group)
+        self.layout = ClusterLayout(config)
+        let fetcher = HTTPFetcher(group: group)
         self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group)]
-        self.now = now
-        self.publishDelay = publishDelay
-        for (id, check) in config.allChecks {
-            checks[id] = CheckState(successBeforePassing: check.successBeforePassing, failuresBeforeCritical: check.failuresBeforeCritical)
+        self.scraper = Scraper(fetcher: fetcher)
+        self.tailer = LogTailer(fetcher: fetcher, linesKept: Self.logLinesKept)
+        self.wallClock = now
+        self.clock = clock
+        self.options = options
+        var jobs: [Job] = [], intervals: [Int64] = []
+        for (index, check) in layout.checkConfigs.enumerated() {
+            jobs.append(.check(index))
+            intervals.append(check.interval.nanoseconds)
         }
-        store = SnapshotStore(initial: .empty(cluster: config.name))
-        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: [:], logs: [:], generation: 0, time: now()))
+        for (index, node) in config.nodes.enumerated() {
+            if node.metricsURL.flatMap(HTTPTarget.init) != nil {
+                jobs.append(.scrape(node: index))
+                intervals.append(config.defaults.interval.nanoseconds)
+            }
+            if node.logURLs.first.flatMap(HTTPTarget.init) != nil {
+                jobs.append(.logs(node: index))
+                intervals.append(options.logSweep.nanoseconds)
+            }
+        }
+        if config.nodes.contains(where: { !$0.logURLs.isEmpty }) {
+            jobs.append(.focusedLogs)
+            intervals.append(Duration.seconds(1).nanoseconds)
+        }
+        self.jobs = jobs
+        self.intervals = intervals.map { max(1_000_000, $0) }
+        let initial = EngineState(config: config, layout: layout, time: now())
+        state = Mutex(initial)
+        store = SnapshotStore(initial: initial.builder.current)
     }
 
-    /// Runs every check and scrape until the task is cancelled.
+    /// Runs every check, scrape and log read, and publishes, until the task is cancelled; returns
+    /// once everything in flight has finished.
     public func run() async {
-        let checkList = config.allChecks.sorted { $0.key < $1.key }
-        let scrapeTargets = config.nodes.compactMap { node in node.metricsURL.flatMap(HTTPTarget.init).map { (node.name, $0) } }
-        let scrapeInterval = config.defaults.interval
-        await withTaskGroup(of: Void.self) { group in
-            for (id, check) in checkList {
-                group.addTask { await self.schedule(id: id, check: check) }
-            }
-            for (node, target) in scrapeTargets {
-                group.addTask { await self.scrapeLoop(node: node, target: target, interval: scrapeInterval) }
-            }
-            let logTargets = Dictionary(uniqueKeysWithValues: config.nodes.compactMap { node in
-                node.logURLs.first.flatMap(HTTPTarget.init).map { (node.name, $0) }
-            })
-            if !logTargets.isEmpty { group.addTask { await self.logLoop(targets: logTargets) } }
+        let openFiles = ResourceLimits.raiseOpenFiles()
+        let scheduler = ProbeScheduler(
+            clock: clock, maxInFlight: options.maxInFlight ?? ResourceLimits.probesInFlight(openFiles: openFiles)
+        )
+        self.scheduler.withLock { $0 = scheduler }
+        var generator = SystemRandomNumberGenerator()
+        let queue = DueQueue(intervals: intervals, start: clock.now, using: &generator)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.publishLoop() }
+            group.addTask { await scheduler.run(queue) { job in await self.perform(job) } }
         }
     }
 
-    /// Runs `check` forever: a short random start so checks spread out, then once per interval
-    /// with ±10% jitter, measured from the start of each run.
-    private nonisolated func schedule(id: CheckID, check: CheckConfig) async {
-        guard let probe = probes[check.target.typeName] else { return }
-        let firstDelay = min(check.interval, .milliseconds(500)) * Double.random(in: 0..<1)
-        guard (try? await Task.sleep(for: firstDelay)) != nil else { return }
-        while !Task.isCancelled {
-            let started = ContinuousClock.now
-            let outcome = await probe.run(check)
-            await record(id: id, outcome: outcome)
-            let next = started + check.interval * Double.random(in: 0.9...1.1)
-            guard (try? await Task.sleep(until: next, clock: .continuous)) != nil else { return }
-        }
-    }
+    /// What the scheduler has done so far (nil before `run`).
+    public var schedulerStats: ProbeScheduler.Stats? { scheduler.withLock { $0?.snapshot } }
 
-    private nonisolated func scrapeLoop(node: String, target: HTTPTarget, interval: Duration) async {
-        while !Task.isCancelled {
-            let started = ContinuousClock.now
-            let result: Result<[MetricSample], any Error>
-            do {
-                let response = try await fetcher.get(target, timeout: min(interval, .seconds(5)))
-                if response.status != 200 {
-                    result = .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
-                } else {
-                    let parsed = PrometheusTextParser.parseLenient(response.body)
-                    result = parsed.samples.isEmpty && !parsed.errors.isEmpty
-                        ? .failure(ScrapeError(reason: "malformed exposition: \(parsed.errors[0])")) : .success(parsed.samples)
-                }
-            } catch {
-                result = .failure(error)
-            }
-            await recordScrape(node: node, result: result)
-            guard (try? await Task.sleep(until: started + interval, clock: .continuous)) != nil else { return }
-        }
-    }
-
-    /// Keeps recent log lines: the node a person is looking at (see `focus`) every second, every
-    /// other node every 30 s, so the overview costs little and the drill-in is fresh.
-    private nonisolated func logLoop(targets: [String: HTTPTarget]) async {
-        var lastSweep: ContinuousClock.Instant?
-        while !Task.isCancelled {
-            let now = ContinuousClock.now
-            var due: [(String, HTTPTarget)] = []
-            if lastSweep.map({ now - $0 >= .seconds(30) }) ?? true {
-                due = Array(targets)
-                lastSweep = now
-            } else if let focused = await focusedNode, let target = targets[focused] {
-                due = [(focused, target)]
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for (node, target) in due {
-                    group.addTask { await self.recordLogs(node: node, lines: await self.tail(target)) }
-                }
-            }
-            guard (try? await Task.sleep(until: now + .seconds(1), clock: .continuous)) != nil else { return }
-        }
-    }
-
-    /// The newest lines of a log endpoint, or one line saying why there are none.
-    private nonisolated func tail(_ target: HTTPTarget) async -> [String] {
-        do {
-            let response = try await fetcher.get(target, timeout: .seconds(2), maxBody: 64 * 1024)
-            guard response.status == 200 else { return ["(log endpoint answered HTTP \(response.status) \(response.reason))"] }
-            return response.body.split(separator: "\n").suffix(Self.logLinesKept).map { String($0).sanitizedForTerminal }
-        } catch {
-            return ["(cannot read logs: \(error))".sanitizedForTerminal]
-        }
-    }
+    /// How long building each published snapshot took.
+    public var publishStats: LatencyHistogram { publishTimes.withLock { $0 } }
 
     /// Says which node a person is looking at, so its logs are kept fresh; `nil` for none.
     public func focus(_ node: String?) {
-        focusedNode = node
-    }
-
-    private func recordLogs(node: String, lines: [String]) {
-        guard logs[node] != lines else { return }
-        logs[node] = lines
-        schedulePublish()
+        let index = node.flatMap { name in config.nodes.firstIndex { $0.name == name } }
+        let changed = state.withLock { state in
+            defer { state.focusedNode = index }
+            return state.focusedNode != index
+        }
+        if changed, let index { Task { await self.readLogs(node: index) } }
     }
 
     /// Takes one check result.
     public func record(id: CheckID, outcome: ProbeOutcome) {
-        guard var state = checks[id] else { return }
-        state.record(outcome, at: now())
-        checks[id] = state
-        schedulePublish()
+        guard let index = layout.checkIDs.firstIndex(of: id) else { return }
+        record(check: index, outcome: outcome)
     }
 
-    private func recordScrape(node: String, result: Result<[MetricSample], any Error>) {
-        switch result {
-        case .success(let samples):
-            let reading = NodeMetricsReading(samples: samples, time: now())
-            metrics[node] = reading.metrics(since: readings[node])
-            readings[node] = reading
-        case .failure(let error):
-            var failed = metrics[node] ?? NodeMetrics()
-            failed.scrapeError = String(describing: error).sanitizedForTerminal
-            metrics[node] = failed
-        }
-        schedulePublish()
-    }
-
-    private func schedulePublish() {
-        guard !publishPending else { return }
-        publishPending = true
-        Task {
-            try? await Task.sleep(for: publishDelay)
-            publishNow()
-        }
+    func record(check index: Int, outcome: ProbeOutcome) {
+        let time = wallClock()
+        state.withLock { $0.record(check: index, outcome: outcome, at: time) }
     }
 
     /// Publishes the current state as a new generation at once.
     public func publishNow() {
-        publishPending = false
-        generation += 1
-        store.publish(Self.buildSnapshot(config: config, checks: checks, metrics: metrics, logs: logs, generation: generation, time: now()))
-    }
-
-    /// Folds check states into statuses: a service is the worst of its checks, a node the worst
-    /// of its node checks and its services.
-    static func buildSnapshot(
-        config: ClusterConfig, checks: [CheckID: CheckState], metrics: [String: NodeMetrics], logs: [String: [String]],
-        generation: UInt64, time: Date
-    ) -> ClusterSnapshot {
-        var nodes: [NodeSnapshot] = []
-        var services: [ServiceSnapshot] = []
-        for node in config.nodes {
-            let nodeChecks = node.checks.map { check in
-                (checks[CheckID(node: node.name, service: nil, check: check.name)] ?? CheckState()).snapshot(name: check.name, config: check)
-            }
-            var nodeStatuses = nodeChecks.map(\.status)
-            for service in node.services {
-                let serviceChecks = service.checks.map { check in
-                    (checks[CheckID(node: node.name, service: service.name, check: check.name)] ?? CheckState())
-                        .snapshot(name: check.name, config: check)
-                }
-                let status = Status.worst(serviceChecks.map(\.status))
-                nodeStatuses.append(status)
-                services.append(ServiceSnapshot(name: service.name, node: node.name, status: status, dependsOn: service.dependsOn, checks: serviceChecks))
-            }
-            nodes.append(NodeSnapshot(
-                name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name),
-                metrics: metrics[node.name] ?? NodeMetrics(), checks: nodeChecks, recentLogs: logs[node.name] ?? []
-            ))
+        let started = clock.now
+        let time = wallClock()
+        let snapshot = state.withLock { $0.publish(time: time, force: true) }
+        if let snapshot {
+            store.publish(snapshot)
+            publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
         }
-        return ClusterSnapshot(cluster: config.name, generation: generation, time: time, nodes: nodes, services: services)
     }
-}
 
-/// A scrape that got an answer that was not usable.
-struct ScrapeError: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { reason }
+    private func publishLoop() async {
+        let interval = options.publishInterval.nanoseconds
+        var next = clock.now + interval
+        while (try? await clock.sleep(until: next)) != nil {
+            let started = clock.now
+            let time = wallClock()
+            if let snapshot = state.withLock({ $0.publish(time: time, force: false) }) {
+                store.publish(snapshot)
+                publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
+            }
+            next = max(next + interval, clock.now)
+        }
+    }
+
+    private func perform(_ index: Int) async {
+        switch jobs[index] {
+        case .check(let check):
+            let config = layout.checkConfigs[check]
+            guard let probe = probes[config.target.typeName] else { return }
+            record(check: check, outcome: await probe.run(config))
+        case .scrape(let node):
+            guard let target = config.nodes[node].metricsURL.flatMap(HTTPTarget.init) else { return }
+            let result = await scraper.scrape(target, timeout: min(config.defaults.interval, .seconds(5)))
+            let time = wallClock()
+            state.withLock { $0.recordScrape(node: node, result: result, at: time) }
+        case .logs(let node):
+            await readLogs(node: node)
+        case .focusedLogs:
+            guard let node = state.withLock({ $0.focusedNode }) else { return }
+            await readLogs(node: node)
+        }
+    }
+
+    private func readLogs(node: Int) async {
+        guard let target = config.nodes[node].logURLs.first.flatMap(HTTPTarget.init) else { return }
+        let lines = await tailer.tail(target)
+        state.withLock { $0.recordLogs(node: node, lines: lines) }
+    }
 }

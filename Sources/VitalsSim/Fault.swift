@@ -8,6 +8,8 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
     case errors
     /// Health alternates between passing and failing every few seconds.
     case flapping
+    /// Connections are accepted and never answered: a black hole, the worst kind of failure.
+    case hang
 
     /// What the fault menu says about it.
     public var summary: String {
@@ -16,6 +18,7 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
         case .slow: "add 1.5s to every answer (checks time out)"
         case .errors: "answer 500 with a reason"
         case .flapping: "fail every other few seconds"
+        case .hang: "accept connections, never answer (black hole)"
         }
     }
 }
@@ -31,6 +34,8 @@ public struct SimulatedCondition: Sendable, Equatable {
         case failing(String)
         /// Ports closed.
         case down
+        /// Connections accepted, never answered.
+        case silent
     }
 
     public static let slowLatency: Duration = .milliseconds(1500)
@@ -63,6 +68,8 @@ public struct SimulatedCondition: Sendable, Equatable {
             SimulatedCondition(extraLatency: slowLatency, extraLoad: 0.5, errorRatio: 0.05, cause: "injected: slow")
         case .errors:
             SimulatedCondition(health: .failing("injected fault: 100% of requests fail with 500"), extraLoad: 0.2, errorRatio: 0.9, cause: "injected: errors")
+        case .hang:
+            SimulatedCondition(health: .silent, cause: "injected: hang")
         case .flapping:
             Int(elapsed.seconds / 6) % 2 == 0
                 ? SimulatedCondition(health: .failing("flapping: health check failing intermittently"), errorRatio: 0.3, cause: "injected: flapping")

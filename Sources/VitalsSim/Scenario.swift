@@ -50,7 +50,7 @@ public struct Scenario: Sendable {
 
     private func rank(_ condition: SimulatedCondition) -> Int {
         switch condition.health {
-        case .down: 4
+        case .down, .silent: 4
         case .failing: 3
         case .degraded: 2
         case .ok: condition.extraLatency > .zero ? 1 : 0

@@ -25,6 +25,7 @@ final class SimulatedNodeHandler: ChannelInboundHandler {
             break
         case .end:
             let response = simulator.respond(node: node, path: path ?? "/")
+            if response.silent { return }
             let keepAlive = self.keepAlive
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             if response.delay > .zero {

@@ -30,6 +30,7 @@ public final class Simulator: Sendable {
     private let group: any EventLoopGroup
     private let started: ContinuousClock.Instant
     private let state: Mutex<State>
+    private let accepted = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - config: the cluster file; only the nodes its `simulation` block names are served.
@@ -76,6 +77,10 @@ public final class Simulator: Sendable {
     /// Opens every node's ports.
     /// - Throws: `SimulatorError` naming the first address that could not be bound.
     public func start() async throws {
+        let initial = (config.simulation?.faults ?? [:]).compactMapValues(Fault.init(rawValue:))
+        state.withLock { state in
+            for (node, fault) in initial where endpoints[node] != nil { state.injected[node] = fault }
+        }
         for node in endpoints.keys.sorted() where injectedFault(of: node) != .down {
             try await bind(node)
         }
@@ -90,6 +95,9 @@ public final class Simulator: Sendable {
         }
         for channel in all { try? await channel.close() }
     }
+
+    /// Connections accepted so far, on every node.
+    public var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
 
     /// Time since the simulation began.
     public var elapsed: Duration { ContinuousClock.now - started }
@@ -132,7 +140,8 @@ public final class Simulator: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 128)
                 .childChannelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    accepted.add(1, ordering: .relaxed)
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(SimulatedNodeHandler(node: node, simulator: self))
                     }
@@ -161,12 +170,13 @@ public final class Simulator: Sendable {
             return state.activity[node]
         }
         let delay = condition.extraLatency
+        if condition.health == .silent { return SimulatedResponse(status: .ok, body: "", delay: .zero, silent: true) }
         let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         switch route {
         case "/health", "/healthz", "/v1/health":
             let isEtcd = servicesByNode[node]?.contains("etcd") == true
             switch condition.health {
-            case .ok, .down:
+            case .ok, .down, .silent:
                 return SimulatedResponse(status: .ok, body: isEtcd ? "{\"health\":\"true\"}\n" : "ok\n", delay: delay)
             case .degraded(let reason):
                 return SimulatedResponse(status: .tooManyRequests, body: reason + "\n", delay: delay)
@@ -194,6 +204,8 @@ struct SimulatedResponse: Sendable {
     var contentType = "text/plain; charset=utf-8"
     var body: String
     var delay: Duration
+    /// Say nothing at all: the connection stays open and unanswered.
+    var silent = false
 }
 
 public enum SimulatorError: Error, Sendable, CustomStringConvertible {

@@ -3,6 +3,9 @@ import VitalsEngine
 import VitalsSim
 
 /// A simulated cluster on loopback with an engine watching it: the real sockets, the real probes.
+///
+/// Use `LiveCluster.with`: it stops the engine and closes every port before it returns, so no
+/// engine outlives its test and competes for the cores with the next one.
 public final class LiveCluster: Sendable {
     public let simulator: Simulator
     public let engine: Engine
@@ -14,12 +17,29 @@ public final class LiveCluster: Sendable {
         running = Task { await engine.run() }
     }
 
-    /// Serves `config`'s nodes with `faults` injected, then starts the engine on it.
-    public static func start(_ config: ClusterConfig, faults: [String: Fault] = [:]) async throws -> LiveCluster {
+    /// Serves `config`'s nodes with `faults` injected, starts an engine on them, runs `body`, and
+    /// stops both (waiting for them) whatever `body` does.
+    public static func with<T: Sendable>(
+        _ config: ClusterConfig, faults: [String: Fault] = [:], options: Engine.Options = Engine.Options(),
+        _ body: (LiveCluster) async throws -> T
+    ) async throws -> T {
         let simulator = Simulator(config: config)
         try await simulator.start()
-        for (node, fault) in faults { try await simulator.inject(fault, into: node) }
-        return LiveCluster(simulator: simulator, engine: Engine(config: config))
+        do {
+            for (node, fault) in faults { try await simulator.inject(fault, into: node) }
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        let live = LiveCluster(simulator: simulator, engine: Engine(config: config, options: options))
+        do {
+            let result = try await body(live)
+            await live.stop()
+            return result
+        } catch {
+            await live.stop()
+            throw error
+        }
     }
 
     /// The first snapshot that satisfies `predicate`, or nil after `timeout`.
@@ -27,9 +47,10 @@ public final class LiveCluster: Sendable {
         await engine.store.first(where: predicate, timeout: timeout)
     }
 
-    /// Stops the engine and closes every simulated port.
+    /// Stops the engine (waiting for probes in flight) and closes every simulated port.
     public func stop() async {
         running.cancel()
+        await running.value
         await simulator.stop()
     }
 }

@@ -74,7 +74,7 @@ struct LiveHost: DashboardHost {
 
     func focus(_ node: String?) {
         let engine = self.engine
-        Task { await engine.focus(node) }
+        engine.focus(node)
     }
 
     func nodeNotes() -> [String: String] {

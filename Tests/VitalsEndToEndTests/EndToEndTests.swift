@@ -34,7 +34,7 @@ struct EndToEndTests {
         #expect(broken.contains("web/port"))
         try session.press("f")
         try session.waitFor("Inject a fault into web-1")
-        try session.press("5")
+        try session.press("6")  // heal, after the five faults
         try session.waitFor("web-1 passing again", timeout: 20) { $0.contains("web-1  127.0.1.10  ● passing") }
         try session.press("Escape")
         try session.waitFor("1 Services", "SINCE")

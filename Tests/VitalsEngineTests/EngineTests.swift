@@ -9,44 +9,75 @@ import VitalsTesting
 @Suite struct EngineTests {
     @Test func aSlowTargetDoesNotDelayAFastOne() async throws {
         let config = TestCluster.make(nodes: ["fast", "slow"], interval: .milliseconds(200), timeout: .seconds(3))
-        let live = try await LiveCluster.start(config, faults: ["slow": .slow]) // every answer of "slow" takes 1.5s
-        defer { Task { await live.stop() } }
-        // Within the time the slow node needs for one answer, the fast node's check runs many times.
-        let snapshot = await live.first(where: { snapshot in
-            (snapshot.services.first { $0.node == "fast" }?.checks.first?.latencies.count ?? 0) >= 4
-        }, timeout: .seconds(10))
-        let found = try #require(snapshot, "the fast check never ran four times")
-        let slowHTTP = found.services.first { $0.node == "slow" }?.checks.first { $0.name == "http" }
-        #expect(slowHTTP?.hasResult == false, "the slow check should still be waiting for its first answer")
+        try await LiveCluster.with(config, faults: ["slow": .slow]) { live in // every answer of "slow" takes 1.5s
+            // Within the time the slow node needs for one answer, the fast node's check runs many times.
+            let snapshot = await live.first(where: { snapshot in
+                (snapshot.services.first { $0.node == "fast" }?.checks.first?.latencies.count ?? 0) >= 4
+            }, timeout: .seconds(10))
+            let found = try #require(snapshot, "the fast check never ran four times")
+            let slowHTTP = found.services.first { $0.node == "slow" }?.checks.first { $0.name == "http" }
+            #expect(slowHTTP?.hasResult == false, "the slow check should still be waiting for its first answer")
+        }
+    }
+
+    @Test func aSilentTargetTimesOutAndTheOthersGoOn() async throws {
+        let config = TestCluster.make(nodes: ["fine", "hole"], interval: .milliseconds(200), timeout: .milliseconds(500))
+        try await LiveCluster.with(config, faults: ["hole": .hang]) { live in
+            let snapshot = try #require(await live.first(where: \.everyCheckHasResult))
+            let hole = try #require(snapshot.services.first { $0.node == "hole" })
+            #expect(hole.checks.map(\.status) == [.critical, .passing], "http times out; the port still accepts")
+            #expect(hole.checks[0].output.hasSuffix("timed out after 500ms"))
+            #expect(snapshot.node(named: "fine")?.status == .passing)
+        }
     }
 
     @Test func statusesAggregateWorstFirst() async throws {
         let config = TestCluster.make(nodes: ["ok", "broken", "degraded"])
-        let live = try await LiveCluster.start(config, faults: ["broken": .down, "degraded": .errors])
-        defer { Task { await live.stop() } }
-        let snapshot = try #require(await live.first(where: \.everyCheckHasResult, timeout: .seconds(10)))
-        #expect(snapshot.node(named: "ok")?.status == .passing)
-        #expect(snapshot.node(named: "broken")?.status == .critical)
-        let degraded = try #require(snapshot.services.first { $0.node == "degraded" })
-        // errors: http is critical (500) while the port still accepts connections.
-        #expect(degraded.checks.map(\.status) == [.critical, .passing])
-        #expect(degraded.status == .critical)
-        #expect(snapshot.nodeCounts == [.passing: 1, .critical: 2])
-        #expect(snapshot.generation > 0)
+        try await LiveCluster.with(config, faults: ["broken": .down, "degraded": .errors]) { live in
+            let snapshot = try #require(await live.first(where: \.everyCheckHasResult, timeout: .seconds(10)))
+            #expect(snapshot.node(named: "ok")?.status == .passing)
+            #expect(snapshot.node(named: "broken")?.status == .critical)
+            let degraded = try #require(snapshot.services.first { $0.node == "degraded" })
+            // errors: http is critical (500) while the port still accepts connections.
+            #expect(degraded.checks.map(\.status) == [.critical, .passing])
+            #expect(degraded.status == .critical)
+            #expect(snapshot.nodeCounts == [.passing: 1, .critical: 2])
+            #expect(snapshot.generation > 0)
+        }
     }
 
-    @Test func generationsIncreaseAndMetricsArrive() async throws {
+    @Test func metricsArriveAndGenerationsOnlyGrow() async throws {
         let config = TestCluster.make(nodes: ["m"], interval: .milliseconds(150))
-        let live = try await LiveCluster.start(config)
-        defer { Task { await live.stop() } }
-        // CPU needs two scrapes; memory one.
-        let snapshot = try #require(await live.first(where: { $0.nodes.first?.metrics.cpu != nil }, timeout: .seconds(10)))
-        let metrics = snapshot.nodes[0].metrics
-        #expect((0...1).contains(metrics.cpu ?? -1))
-        #expect((0...1).contains(metrics.memory ?? -1))
-        #expect((metrics.requestRate ?? 0) > 0)
-        let later = try #require(await live.first(where: { $0.generation > snapshot.generation }, timeout: .seconds(5)))
-        #expect(later.generation > snapshot.generation)
+        try await LiveCluster.with(config) { live in
+            // CPU needs two scrapes; memory one.
+            let snapshot = try #require(await live.first(where: { $0.nodes.first?.metrics.cpu != nil }, timeout: .seconds(10)))
+            let metrics = snapshot.nodes[0].metrics
+            #expect((0...1).contains(metrics.cpu ?? -1))
+            #expect((0...1).contains(metrics.memory ?? -1))
+            #expect((metrics.requestRate ?? 0) > 0)
+            // Every snapshot a subscriber sees after this one is newer, and time moves forward.
+            var seen: [ClusterSnapshot] = []
+            for await next in live.engine.store.updates() {
+                seen.append(next)
+                if seen.count == 4 { break }
+            }
+            let generations = seen.map(\.generation)
+            #expect(generations.first ?? 0 >= snapshot.generation)
+            #expect(zip(generations, generations.dropFirst()).allSatisfy { $0 < $1 }, "\(generations)")
+            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.time <= $1.time })
+        }
+    }
+
+    @Test func scrapesReuseTheirConnection() async throws {
+        var config = TestCluster.make(nodes: ["kept"], interval: .milliseconds(100))
+        // Only the scrape: no checks, so every connection the node accepts is a scrape's.
+        config.nodes[0].services[0].checks = []
+        try await LiveCluster.with(config) { live in
+            let first = try #require(await live.first(where: { $0.nodes[0].metrics.cpu != nil }))
+            // With no checks, each new generation is a new scrape: wait for five more.
+            _ = try #require(await live.first(where: { $0.generation >= first.generation + 5 }))
+            #expect(live.simulator.acceptedConnections == 1)
+        }
     }
 
     @Test func aMalformedScrapeIsReportedNotFatal() async throws {
@@ -55,33 +86,37 @@ import VitalsTesting
         var config = TestCluster.make(nodes: ["n"])
         let address = config.nodes[0].address
         config.nodes[0].metricsURL = "http://\(address):8080/api/ping"
-        let live = try await LiveCluster.start(config)
-        defer { Task { await live.stop() } }
-        let snapshot = try #require(await live.first(where: { $0.nodes[0].metrics.scrapeError != nil && $0.everyCheckHasResult }, timeout: .seconds(10)))
-        #expect(snapshot.nodes[0].metrics.scrapeError?.hasPrefix("malformed exposition: line 1") == true)
-        #expect(snapshot.nodes[0].status == .passing)
+        try await LiveCluster.with(config) { live in
+            let snapshot = try #require(await live.first(where: { $0.nodes[0].metrics.scrapeError != nil && $0.everyCheckHasResult }, timeout: .seconds(10)))
+            #expect(snapshot.nodes[0].metrics.scrapeError?.hasPrefix("malformed exposition: line 1") == true)
+            #expect(snapshot.nodes[0].status == .passing)
+        }
     }
 
     @Test func recentLogLinesReachTheSnapshot() async throws {
         var config = TestCluster.make(nodes: ["talkative"], interval: .milliseconds(300))
         config.nodes[0].logURLs = ["http://\(config.nodes[0].address):8080/logs"]
-        let live = try await LiveCluster.start(config)
-        defer { Task { await live.stop() } }
-        // The simulated node writes a line every 1.5–3.5 s, its first one at once.
-        let snapshot = try #require(await live.first(where: { !$0.nodes[0].recentLogs.isEmpty }))
-        #expect(snapshot.nodes[0].recentLogs.allSatisfy { $0.contains(" talkative: ") })
-        #expect(snapshot.nodes[0].recentLogs.count <= Engine.logLinesKept)
+        var options = Engine.Options()
+        options.logSweep = .seconds(1)
+        try await LiveCluster.with(config, options: options) { live in
+            // The simulated node writes a line every 1.5–3.5 s, its first one at once.
+            let snapshot = try #require(await live.first(where: { !$0.nodes[0].recentLogs.isEmpty }))
+            #expect(snapshot.nodes[0].recentLogs.allSatisfy { $0.contains(" talkative: ") })
+            #expect(snapshot.nodes[0].recentLogs.count <= Engine.logLinesKept)
+        }
     }
 
     @Test func theFocusedNodesLogsStayFreshOthersWaitForTheSweep() async throws {
         var config = TestCluster.make(nodes: ["looked-at", "ignored"], interval: .seconds(5))
         for index in config.nodes.indices { config.nodes[index].logURLs = ["http://\(config.nodes[index].address):8080/logs"] }
-        let live = try await LiveCluster.start(config)
-        defer { Task { await live.stop() } }
-        let first = try #require(await live.first(where: { $0.nodes.allSatisfy { !$0.recentLogs.isEmpty } }))
-        await live.engine.focus("looked-at")
-        // A simulated node logs every 1.5–3.5 s; the focused one is re-read every second.
-        let later = try #require(await live.first(where: { $0.nodes[0].recentLogs != first.nodes[0].recentLogs }, timeout: .seconds(15)))
-        #expect(later.nodes[1].recentLogs == first.nodes[1].recentLogs, "unfocused nodes are re-read only every 30 s")
+        var options = Engine.Options()
+        options.logSweep = .seconds(3600)  // the sweep never comes during the test
+        try await LiveCluster.with(config, options: options) { live in
+            live.engine.focus("looked-at")
+            let first = try #require(await live.first(where: { !$0.nodes[0].recentLogs.isEmpty }))
+            // A simulated node logs every 1.5–3.5 s; the focused one is re-read every second.
+            let later = try #require(await live.first(where: { $0.nodes[0].recentLogs != first.nodes[0].recentLogs }, timeout: .seconds(15)))
+            #expect(later.nodes[1].recentLogs.isEmpty, "an unfocused node waits for the sweep")
+        }
     }
 }

@@ -34,32 +34,66 @@ import VitalsTesting
         let config = TestCluster.make(nodes: ["exporter"])
         let simulator = Simulator(config: config)
         try await simulator.start()
-        defer { Task { await simulator.stop() } }
-        let address = config.nodes[0].address
+        do {
+            let address = config.nodes[0].address
+            let fetcher = HTTPFetcher()
+            let metrics = try await fetcher.get(try #require(HTTPTarget("http://\(address):9100/metrics")), timeout: .seconds(2))
+            #expect(metrics.status == 200)
+            let samples = try PrometheusTextParser.parse(metrics.body)
+            #expect(samples.contains { $0.name == "node_memory_MemTotal_bytes" })
+            #expect(samples.filter { $0.name == "node_cpu_seconds_total" }.count == 12)
+            // The node logs its first line at once, then every 1.5–3.5 s: poll until one is there.
+            let logsTarget = try #require(HTTPTarget("http://\(address):8080/logs"))
+            var logs = try await fetcher.get(logsTarget, timeout: .seconds(2))
+            for _ in 0..<100 where !logs.body.contains(" INFO exporter: ") {
+                try await Task.sleep(for: .milliseconds(50))
+                logs = try await fetcher.get(logsTarget, timeout: .seconds(2))
+            }
+            #expect(logs.body.contains(" INFO exporter: "))
+            let missing = try await fetcher.get(try #require(HTTPTarget("http://\(address):8080/nope")), timeout: .seconds(2))
+            #expect(missing.status == 404)
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        await simulator.stop()
+    }
+
+    @Test func faultsNamedInTheFileAreInjectedAtStart() async throws {
+        var config = TestCluster.make(nodes: ["quiet", "gone"])
+        config.simulation?.faults = ["quiet": "hang", "gone": "down"]
+        let simulator = Simulator(config: config)
+        try await simulator.start()
+        #expect(simulator.injectedFaults == ["quiet": .hang, "gone": .down])
         let fetcher = HTTPFetcher()
-        let metrics = try await fetcher.get(try #require(HTTPTarget("http://\(address):9100/metrics")), timeout: .seconds(2))
-        #expect(metrics.status == 200)
-        let samples = try PrometheusTextParser.parse(metrics.body)
-        #expect(samples.contains { $0.name == "node_memory_MemTotal_bytes" })
-        #expect(samples.filter { $0.name == "node_cpu_seconds_total" }.count == 12)
-        try await Task.sleep(for: .seconds(2))
-        let logs = try await fetcher.get(try #require(HTTPTarget("http://\(address):8080/logs")), timeout: .seconds(2))
-        #expect(logs.body.contains(" INFO exporter: "))
-        let missing = try await fetcher.get(try #require(HTTPTarget("http://\(address):8080/nope")), timeout: .seconds(2))
-        #expect(missing.status == 404)
+        let quiet = try #require(HTTPTarget("http://\(config.nodes[0].address):8080/health"))
+        await #expect(throws: FetchError.self) { try await fetcher.get(quiet, timeout: .milliseconds(300)) }
+        let gone = try #require(HTTPTarget("http://\(config.nodes[1].address):8080/health"))
+        do {
+            _ = try await fetcher.get(gone, timeout: .seconds(1))
+            Issue.record("a node that is down should refuse connections")
+        } catch {
+            #expect("\(error)".contains("connection refused"))
+        }
+        await simulator.stop()
+    }
+
+    @Test func everyFaultTheFileMayNameExists() {
+        #expect(Set(Fault.allCases.map(\.rawValue)) == Set(SimulationConfig.knownFaults))
     }
 
     @Test func bindingATakenAddressSaysWhich() async throws {
         let config = TestCluster.make(nodes: ["twin"])
         let first = Simulator(config: config)
         try await first.start()
-        defer { Task { await first.stop() } }
         let second = Simulator(config: config)
-        await #expect(throws: SimulatorError.self) { try await second.start() }
         do {
             try await second.start()
+            Issue.record("the second simulator should not bind a taken address")
         } catch {
             #expect("\(error)".hasPrefix("cannot simulate node 'twin': listening on \(config.nodes[0].address):8080 failed"))
         }
+        await second.stop()
+        await first.stop()
     }
 }

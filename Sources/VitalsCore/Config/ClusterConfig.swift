@@ -166,13 +166,19 @@ public struct SimulationConfig: Sendable, Equatable {
     /// Scenarios the simulator knows.
     public static let knownScenarios = ["steady", "cascading-failure"]
 
+    /// Faults a simulated node can be given (the dashboard's fault menu offers the same).
+    public static let knownFaults = ["down", "slow", "errors", "flapping", "hang"]
+
     /// `nil` means every node.
     public var nodes: [String]?
     public var scenario: String
+    /// Faults injected when the simulation starts, by node name.
+    public var faults: [String: String]
 
-    public init(nodes: [String]? = nil, scenario: String = "steady") {
+    public init(nodes: [String]? = nil, scenario: String = "steady", faults: [String: String] = [:]) {
         self.nodes = nodes
         self.scenario = scenario
+        self.faults = faults
     }
 
     /// Whether the simulator serves `node`.

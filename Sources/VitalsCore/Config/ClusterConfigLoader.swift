@@ -199,7 +199,7 @@ private struct ClusterReader {
     }
 
     func simulation(_ item: Node, nodes: [NodeConfig]) -> SimulationConfig? {
-        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario"]) else { return nil }
+        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario", "faults"]) else { return nil }
         var result = SimulationConfig()
         if let scenario = fields.string("scenario") {
             if SimulationConfig.knownScenarios.contains(scenario) {
@@ -221,6 +221,21 @@ private struct ClusterReader {
                     reader.error(at: node, message)
                 }
                 result.nodes = names.map(\.0)
+            }
+        }
+        if let value = fields.value("faults") {
+            let known = nodes.map(\.name)
+            for (name, keyNode, faultNode) in reader.pairs(value, "simulation faults") ?? [] {
+                guard let fault = reader.scalar(faultNode, "the fault of '\(name)'") else { continue }
+                if !known.contains(name) {
+                    var message = "simulation faults name node '\(name)', which the file does not define"
+                    if let guess = didYouMean(name, among: known) { message += "; did you mean '\(guess)'?" }
+                    reader.error(at: keyNode, message)
+                } else if !SimulationConfig.knownFaults.contains(fault) {
+                    reader.error(at: faultNode, "unknown fault '\(fault)' (known: \(SimulationConfig.knownFaults.joined(separator: ", ")))")
+                } else {
+                    result.faults[name] = fault
+                }
             }
         }
         return result

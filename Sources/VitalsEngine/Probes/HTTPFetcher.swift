@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import VitalsCore
 
 /// An HTTP answer, reduced to what probes and scrapers need.
@@ -11,6 +12,8 @@ public struct HTTPResponse: Sendable {
     /// Whether the body was cut at the size limit.
     public var truncated: Bool
     public var latency: Duration
+    /// Whether the server lets the connection be used again.
+    var keepAlive = false
 }
 
 /// Why an HTTP request got no answer.
@@ -30,10 +33,16 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A minimal HTTP/1.1 GET client on SwiftNIO: one request per connection, a hard deadline that
-/// covers connect, request and response, and a cap on the body it keeps.
+/// A minimal HTTP/1.1 GET client on SwiftNIO with a hard deadline that covers connect, request
+/// and response, and a cap on the body it keeps.
+///
+/// By default each request has a connection of its own (`Connection: close`), as Consul's health
+/// checks do. With `keepAlive`, a connection to the same host and port is reused across requests
+/// (scrapes and log reads, which poll the same endpoint forever); at most one idle connection
+/// per endpoint is kept.
 public struct HTTPFetcher: Sendable {
     let group: any EventLoopGroup
+    private let idle = IdleConnections()
 
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
@@ -41,33 +50,63 @@ public struct HTTPFetcher: Sendable {
 
     /// GETs `target`, giving up after `timeout`.
     /// - Throws: `FetchError` when there is no complete answer in time.
-    public func get(_ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024) async throws -> HTTPResponse {
-        let loop = group.next()
-        let promise = loop.makePromise(of: HTTPResponse.self)
+    public func get(_ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false) async throws -> HTTPResponse {
         let start = NIODeadline.now()
-        let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1e9))
+        let limit = TimeAmount.nanoseconds(timeout.nanoseconds)
+        let reused = keepAlive ? idle.take(target) : nil
+        let loop = reused?.eventLoop ?? group.next()
+        let promise = loop.makePromise(of: HTTPResponse.self)
         let timer = loop.scheduleTask(deadline: start + limit) { promise.fail(FetchError.timedOut(timeout)) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
+        let idle = self.idle
+
+        @Sendable func send(on channel: any Channel, collector: ResponseCollector) {
+            collector.begin(promise: promise, start: start, maxBody: maxBody)
+            promise.futureResult.whenComplete { result in
+                // A connection goes back to the pool only after a whole answer that allows it.
+                if keepAlive, case .success(let response) = result, response.keepAlive, channel.isActive {
+                    idle.put(channel, for: target)
+                } else {
+                    channel.close(promise: nil)
+                }
+            }
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
+            head.headers.add(name: "Host", value: target.port == 80 ? target.host : "\(target.host):\(target.port)")
+            head.headers.add(name: "User-Agent", value: "vitals/0.1")
+            head.headers.add(name: "Accept", value: "*/*")
+            head.headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        }
+
+        if let reused {
+            reused.eventLoop.execute {
+                guard let collector = try? reused.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
+                    promise.fail(FetchError.closedEarly)
+                    return
+                }
+                send(on: reused, collector: collector)
+            }
+            return try await promise.futureResult.get()
+        }
 
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(limit)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, start: start, maxBody: maxBody))
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
                 }
             }
         bootstrap.connect(to: target.host, port: target.port).whenComplete { result in
             switch result {
             case .success(let channel):
-                promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
-                head.headers.add(name: "Host", value: target.port == 80 ? target.host : "\(target.host):\(target.port)")
-                head.headers.add(name: "User-Agent", value: "vitals/0.1")
-                head.headers.add(name: "Accept", value: "*/*")
-                head.headers.add(name: "Connection", value: "close")
-                channel.write(HTTPClientRequestPart.head(head), promise: nil)
-                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+                guard let collector = try? channel.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
+                    channel.close(promise: nil)
+                    promise.fail(FetchError.closedEarly)
+                    return
+                }
+                send(on: channel, collector: collector)
             case .failure(let error):
                 promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
             }
@@ -76,21 +115,47 @@ public struct HTTPFetcher: Sendable {
     }
 }
 
-/// Collects one response and completes the promise with it.
+/// At most one idle keep-alive connection per endpoint.
+private final class IdleConnections: Sendable {
+    private let channels = Mutex<[String: any Channel]>([:])
+
+    func take(_ target: HTTPTarget) -> (any Channel)? {
+        let channel = channels.withLock { $0.removeValue(forKey: Self.key(target)) }
+        guard let channel, channel.isActive else { return nil }
+        return channel
+    }
+
+    func put(_ channel: any Channel, for target: HTTPTarget) {
+        let previous = channels.withLock { channels in
+            let previous = channels[Self.key(target)]
+            channels[Self.key(target)] = channel
+            return previous
+        }
+        if let previous, previous !== channel { previous.close(promise: nil) }
+    }
+
+    private static func key(_ target: HTTPTarget) -> String { "\(target.host)|\(target.port)" }
+}
+
+/// Collects one response at a time and completes that request's promise with it. Lives as long
+/// as its connection; `begin` arms it for the next request.
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    let promise: EventLoopPromise<HTTPResponse>
-    let start: NIODeadline
-    let maxBody: Int
-    var head: HTTPResponseHead?
-    var body = ByteBuffer()
-    var truncated = false
+    private var promise: EventLoopPromise<HTTPResponse>?
+    private var start = NIODeadline.now()
+    private var maxBody = 0
+    private var head: HTTPResponseHead?
+    private var body = ByteBuffer()
+    private var truncated = false
 
-    init(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int) {
+    func begin(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int) {
         self.promise = promise
         self.start = start
         self.maxBody = maxBody
+        head = nil
+        body.clear()
+        truncated = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -106,6 +171,8 @@ private final class ResponseCollector: ChannelInboundHandler {
                 body.writeBuffer(&chunk)
             }
         case .end:
+            guard let promise else { return }
+            self.promise = nil
             guard let head else {
                 promise.fail(FetchError.protocolError("no status line"))
                 return
@@ -114,19 +181,20 @@ private final class ResponseCollector: ChannelInboundHandler {
             let text = String(decoding: body.readableBytesView, as: UTF8.self)
             promise.succeed(HTTPResponse(
                 status: Int(head.status.code), reason: head.status.reasonPhrase, body: text, truncated: truncated,
-                latency: .nanoseconds(elapsed.nanoseconds)
+                latency: .nanoseconds(elapsed.nanoseconds), keepAlive: head.isKeepAlive
             ))
-            context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(FetchError.closedEarly)
+        promise?.fail(FetchError.closedEarly)
+        promise = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(FetchError.protocolError(String(describing: error)))
+        promise?.fail(FetchError.protocolError(String(describing: error)))
+        promise = nil
         context.close(promise: nil)
     }
 }
