@@ -5,7 +5,8 @@ public enum NodesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
         let nodes = Rows.nodes(snapshot, filter: state.filter, worstFirst: state.worstFirst)
         let selectedName = state.selection[.nodes] ?? nodes.first?.name
-        let rows = nodes.map { node -> [Table.Item] in
+        let row = { (index: Int) -> [Table.Item] in
+            let node = nodes[index]
             let metrics = node.metrics
             let cpuStyle = (metrics.cpu ?? 0) > 0.85 ? theme[.warning] : theme[.text]
             let errorStyle = (metrics.errorRatio ?? 0) > 0.05 ? theme[.critical] : theme[.text]
@@ -29,9 +30,10 @@ public enum NodesPane {
                 .init("REQ", width: 7, alignRight: true), .init("ERR", width: 4, alignRight: true),
                 .init("SERVICES", width: nil),
             ],
-            rows: rows,
+            rowCount: nodes.count,
             selected: nodes.firstIndex { $0.name == selectedName },
-            scrollTop: state.scrollTop[.nodes] ?? 0
+            scrollTop: state.scrollTop[.nodes] ?? 0,
+            row: row
         )
         let empty = state.filter.isEmpty ? "no nodes" : "no node matches '\(state.filter)'"
         table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)

@@ -6,7 +6,8 @@ public enum ServicesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
         let services = Rows.services(snapshot, filter: state.filter, worstFirst: state.worstFirst)
         let selectedID = state.selection[.services] ?? services.first.map(Rows.id(of:))
-        let rows = services.map { service -> [Table.Item] in
+        let row = { (index: Int) -> [Table.Item] in
+            let service = services[index]
             let (passing, total) = service.passingCount
             let worst = service.checks.max { $0.status.severity < $1.status.severity }
             let note = service.status == .passing ? "" : worst.map(Format.brief) ?? ""
@@ -26,9 +27,10 @@ public enum ServicesPane {
                 .init("CHECKS", width: 6, alignRight: true), .init("LATENCY", width: 8, alignRight: true),
                 .init("SINCE", width: 7, alignRight: true), .init("OUTPUT", width: nil),
             ],
-            rows: rows,
-            selected: services.firstIndex { Rows.id(of: $0) == selectedID },
-            scrollTop: state.scrollTop[.services] ?? 0
+            rowCount: services.count,
+            selected: selectedID.flatMap { id in services.firstIndex { id.hasSuffix($0.name) && Rows.id(of: $0) == id } },
+            scrollTop: state.scrollTop[.services] ?? 0,
+            row: row
         )
         let empty = state.filter.isEmpty ? "no services yet" : "no service matches '\(state.filter)'"
         table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)

@@ -1,4 +1,7 @@
 /// A table: a header row and rows of cells, with a selected row and a scroll position.
+///
+/// Rows are made on demand by `row(index)`, and only for the rows on screen, so a table of
+/// 50,000 rows costs what a screenful costs.
 public struct Table {
     public struct Column {
         public var title: String
@@ -25,13 +28,15 @@ public struct Table {
     }
 
     public var columns: [Column]
-    public var rows: [[Item]]
+    public var rowCount: Int
+    public var row: (Int) -> [Item]
     public var selected: Int?
     public var scrollTop: Int
 
-    public init(columns: [Column], rows: [[Item]], selected: Int?, scrollTop: Int) {
+    public init(columns: [Column], rowCount: Int, selected: Int?, scrollTop: Int, row: @escaping (Int) -> [Item]) {
         self.columns = columns
-        self.rows = rows
+        self.rowCount = rowCount
+        self.row = row
         self.selected = selected
         self.scrollTop = scrollTop
     }
@@ -47,12 +52,13 @@ public struct Table {
             x += width + 1
         }
         let visible = max(0, rect.height - 1)
-        guard !rows.isEmpty else {
+        guard rowCount > 0 else {
             screen.put(emptyMessage, x: rect.x + 1, y: rect.y + 1, style: theme[.muted], maxWidth: rect.width - 2)
             return
         }
-        let top = max(0, min(scrollTop, rows.count - visible))
-        for (offset, row) in rows.dropFirst(top).prefix(visible).enumerated() {
+        let top = max(0, min(scrollTop, rowCount - visible))
+        for (offset, index) in (top..<min(rowCount, top + visible)).enumerated() {
+            let row = self.row(index)
             let y = rect.y + 1 + offset
             let isSelected = top + offset == selected
             if isSelected { screen.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), style: theme[.selection]) }
@@ -63,8 +69,8 @@ public struct Table {
                 x += width + 1
             }
         }
-        if rows.count > visible, visible > 0 {
-            let note = " \(min(rows.count, top + visible))/\(rows.count) "
+        if rowCount > visible, visible > 0 {
+            let note = " \(min(rowCount, top + visible))/\(rowCount) "
             screen.put(note, x: rect.maxX - note.count - 1, y: rect.y, style: theme[.header])
         }
     }
