@@ -78,6 +78,20 @@ import VitalsTesting
         await simulator.stop()
     }
 
+    @Test func aGeneratedFleetIsAValidFileOnDistinctAddresses() throws {
+        var fleet = FleetGenerator(nodes: 700, checksPerNode: 4, interval: .seconds(10), timeout: .seconds(2))
+        fleet.blackHoles = 3
+        let result = ClusterConfigLoader.check(text: fleet.yaml, file: "fleet.yaml")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics.prefix(3))")
+        let config = try #require(result.config)
+        #expect(config.nodes.count == 700)
+        #expect(config.allChecks.count == 2_800)
+        #expect(Set(config.nodes.map(\.address)).count == 700)
+        #expect(config.nodes.allSatisfy { AddressSyntax.isIPv4($0.address) && $0.address.hasPrefix("127.") })
+        #expect(config.simulation?.faults == ["n1": "hang", "n2": "hang", "n3": "hang"])
+        #expect(FleetGenerator.address(of: 62_499) != FleetGenerator.address(of: 62_500))
+    }
+
     @Test func everyFaultTheFileMayNameExists() {
         #expect(Set(Fault.allCases.map(\.rawValue)) == Set(SimulationConfig.knownFaults))
     }
