@@ -65,7 +65,10 @@ let package = Package(
         // Measures what the issues name against a baseline in the same run; build with -c release.
         .executableTarget(
             name: "vitals-bench",
-            dependencies: ["VitalsHarness", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsUI", "VitalsHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -29,6 +29,9 @@ public final class Engine: Sendable {
         public var logSweep: Duration = .seconds(30)
         /// How many probes may be in flight; nil derives it from the descriptor limit.
         public var maxInFlight: Int?
+        /// Sorts checks into groups whose scheduling lag is kept apart (`schedulerStats.lagByGroup`);
+        /// scrapes and log reads are in group 0.
+        public var lagGroup: (@Sendable (CheckID) -> Int)?
 
         public init() {}
     }
@@ -107,12 +110,18 @@ public final class Engine: Sendable {
         let queue = DueQueue(intervals: intervals, start: clock.now, using: &generator)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
-            group.addTask { await scheduler.run(queue) { job in await self.perform(job) } }
+            let groups = options.lagGroup.map { lagGroup in
+                jobs.map { job in if case .check(let index) = job { lagGroup(layout.checkIDs[index]) } else { 0 } }
+            }
+            group.addTask { await scheduler.run(queue, groups: groups) { job in await self.perform(job) } }
         }
     }
 
     /// What the scheduler has done so far (nil before `run`).
     public var schedulerStats: ProbeScheduler.Stats? { scheduler.withLock { $0?.snapshot } }
+
+    /// The bound on probes in flight (0 before `run`).
+    public var maxInFlight: Int { scheduler.withLock { $0?.maxInFlight ?? 0 } }
 
     /// How long building each published snapshot took.
     public var publishStats: LatencyHistogram { publishTimes.withLock { $0 } }

@@ -2,104 +2,29 @@ import ArgumentParser
 import Foundation
 import VitalsHarness
 
-/// Measures start-up time, idle CPU and memory of the `vitals` dashboard against htop, both run
-/// in the same tmux, on the same machine, in the same run. Build it and vitals with -c release.
+/// The benchmarks the issues name, each reported next to a baseline measured in the same run.
+/// Build with -c release and run from the repository; results go to docs/BENCHMARKS.md.
 @main
-struct VitalsBench: ParsableCommand {
+struct VitalsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals-bench",
-        abstract: "Start-up time and idle CPU of vitals next to htop, measured in one run.",
-        discussion: "Run from the repository: swift build -c release && .build/release/vitals-bench"
+        abstract: "Benchmarks of vitals, each next to a baseline measured in the same run.",
+        discussion: "Run from the repository: swift build -c release && .build/release/vitals-bench all",
+        subcommands: [IdleBench.self, ProbeBench.self, FleetBench.self, BlackHoleBench.self, FrameBench.self],
+        defaultSubcommand: IdleBench.self
     )
+}
 
+/// `--vitals PATH`: the binary under test, by default the one built beside the bench.
+struct VitalsBinaryOption: ParsableArguments {
     @Option(help: "The vitals binary (default: next to this one).")
     var vitals: String?
 
-    @Option(help: "Seconds of idle CPU to measure for each program.")
-    var seconds: Double = 20
-
-    @Option(help: "Start-up runs per program (the median is reported).")
-    var runs: Int = 5
-
-    func run() throws {
-        let vitals = self.vitals ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vitals").path
-        guard FileManager.default.isExecutableFile(atPath: vitals) else { throw ValidationError("no vitals binary at \(vitals)") }
-        guard let htop = ExternalTool.path(of: "htop") else { throw ValidationError("htop is not installed (apt-get install htop): it is the baseline") }
-        let root = FileManager.default.currentDirectoryPath
-        print("vitals-bench: \(vitals) vs \(htop), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Int(seconds))s idle windows, \(runs) start-up runs")
-        print("")
-
-        // Start-up: command sent → first frame, and (vitals) → first frame with live results.
-        let htopStart = try measureStartup(command: "exec \(htop) -d 10", ready: { $0.contains("Load average") })
-        let vitalsFirst = try measureStartup(command: "cd \(root) && exec \(vitals)", ready: { $0.contains("SERVICE") })
-        let vitalsLive = try measureStartup(command: "cd \(root) && exec \(vitals)", ready: { $0.contains("● 21 passing") })
-
-        // Idle CPU and memory, each program alone in a terminal.
-        let htopIdle = try measureIdle(command: "exec \(htop) -d 10", ready: { $0.contains("Load average") })
-        let demoIdle = try measureIdle(command: "cd \(root) && exec \(vitals)", ready: { $0.contains("● 21 passing") })
-        // The demo split in two: the simulated cluster in one process, the dashboard and engine in another.
-        let simulator = try TmuxSession(width: 120, height: 10)
-        defer { simulator.close() }
-        try simulator.run("cd \(root) && exec \(vitals) simulate")
-        try simulator.waitFor("web-3: 127.0.1.12")
-        let simulatorPID = try simulator.shellPID()
-        let simulatorBefore = try ProcStat(pid: simulatorPID)
-        let started = Date()
-        let dashboardIdle = try measureIdle(command: "cd \(root) && exec \(vitals) --no-sim", ready: { $0.contains("● 21 passing") })
-        // The simulator is measured over the same span, while the dashboard probes it.
-        let simulatorIdle = (cpu: (try ProcStat(pid: simulatorPID).cpuSeconds - simulatorBefore.cpuSeconds) / Date().timeIntervalSince(started), rss: 0)
-
-        print("| measure | vitals | htop -d 10 | ratio (vitals / htop) |")
-        print("|---|---|---|---|")
-        print("| start to first frame, median of \(runs) | \(ms(vitalsFirst)) | \(ms(htopStart)) | \(ratio(vitalsFirst, htopStart)) |")
-        print("| start to first frame with every check answered | \(ms(vitalsLive)) | – | – |")
-        print("| idle CPU over \(Int(seconds)) s: whole demo (dashboard + engine + 21 simulated nodes) | \(pct(demoIdle.cpu)) | \(pct(htopIdle.cpu)) | \(ratio(demoIdle.cpu, htopIdle.cpu)) |")
-        print("| idle CPU: dashboard + engine only (`--no-sim`, 44 checks, 21 scrapes) | \(pct(dashboardIdle.cpu)) | \(pct(htopIdle.cpu)) | \(ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
-        print("| idle CPU: the simulated cluster alone (`vitals simulate`, answering those probes) | \(pct(simulatorIdle.cpu)) | – | – |")
-        print("| resident memory after the idle window: whole demo | \(mb(demoIdle.rss)) | \(mb(htopIdle.rss)) | \(ratio(Double(demoIdle.rss), Double(htopIdle.rss))) |")
-        print("| resident memory: dashboard + engine only | \(mb(dashboardIdle.rss)) | \(mb(htopIdle.rss)) | \(ratio(Double(dashboardIdle.rss), Double(htopIdle.rss))) |")
+    func path() throws -> String {
+        let path = vitals ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vitals").path
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw ValidationError("no vitals binary at \(path)") }
+        return path
     }
-
-    /// Median seconds from sending `command` to a screen that satisfies `ready`.
-    func measureStartup(command: String, ready: (String) -> Bool) throws -> Double {
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            let session = try TmuxSession(width: 120, height: 40)
-            defer { session.close() }
-            let start = Date()
-            try session.run(command)
-            try session.waitFor("first frame", timeout: 30, pollMicroseconds: 2_000, ready)
-            samples.append(Date().timeIntervalSince(start))
-        }
-        return samples.sorted()[samples.count / 2]
-    }
-
-    /// CPU share and resident memory of `command` over the idle window, after a 5 s settle.
-    func measureIdle(command: String, ready: (String) -> Bool) throws -> (cpu: Double, rss: Int) {
-        let session = try TmuxSession(width: 120, height: 40)
-        defer { session.close() }
-        try session.run(command)
-        try session.waitFor("ready", timeout: 30, ready)
-        Thread.sleep(forTimeInterval: 5)
-        let pid = try session.shellPID()
-        let usage = try cpu(pid: pid, seconds: seconds)
-        return usage
-    }
-
-    /// CPU time used by `pid` over `seconds`, as a share of one core, and its resident memory.
-    func cpu(pid: Int32, seconds: Double) throws -> (cpu: Double, rss: Int) {
-        let before = try ProcStat(pid: pid)
-        let started = Date()
-        Thread.sleep(forTimeInterval: seconds)
-        let after = try ProcStat(pid: pid)
-        let elapsed = Date().timeIntervalSince(started)
-        return ((after.cpuSeconds - before.cpuSeconds) / elapsed, after.residentBytes)
-    }
-
-    func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
-    func pct(_ share: Double) -> String { String(format: "%.2f%% of a core", share * 100) }
-    func mb(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-    func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "–" }
 }
 
 /// CPU time and memory of a process, from /proc.
@@ -117,5 +42,40 @@ struct ProcStat {
         cpuSeconds = (Double(fields[11]) ?? 0) / ticks + (Double(fields[12]) ?? 0) / ticks
         let pages = Int(fields[21]) ?? 0
         residentBytes = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static var current: ProcStat { (try? ProcStat(pid: getpid())) ?? ProcStat(cpuSeconds: 0, residentBytes: 0) }
+
+    private init(cpuSeconds: Double, residentBytes: Int) {
+        self.cpuSeconds = cpuSeconds
+        self.residentBytes = residentBytes
+    }
+}
+
+/// Number formats shared by the reports.
+enum Report {
+    static func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+    static func ms(nanoseconds: Int64) -> String { String(format: "%.2f ms", Double(nanoseconds) / 1e6) }
+    static func pct(_ share: Double) -> String { String(format: "%.2f%% of a core", share * 100) }
+    static func mb(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+    static func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "–" }
+    static func rate(_ perSecond: Double) -> String { String(format: "%.0f/s", perSecond) }
+}
+
+/// A simulated fleet served by `vitals simulate` in its own process, from a generated file.
+struct SimulatedFleet {
+    let file: String
+    let process: BackgroundProcess
+
+    init(vitals: String, yaml: String) throws {
+        file = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fleet-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        process = try BackgroundProcess(vitals, ["simulate", file])
+        try process.waitForOutput("ready", timeout: 300)
+    }
+
+    func stop() {
+        process.stop()
+        unlink(file)
     }
 }

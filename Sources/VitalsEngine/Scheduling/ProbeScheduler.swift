@@ -18,6 +18,10 @@ public final class ProbeScheduler: Sendable {
         public var peakInFlight = 0
         /// Times the loop waited for a free slot while jobs were due.
         public var waitedForSlot: UInt64 = 0
+        /// Lag by the group `run` was given for each job (all in group 0 when none was given).
+        public var lagByGroup: [LatencyHistogram] = []
+
+        public init() {}
     }
 
     /// Which jobs are running and how many: shared by the loop and the jobs it started.
@@ -50,8 +54,12 @@ public final class ProbeScheduler: Sendable {
 
     /// Runs `perform(job)` for each job as it falls due, until the task is cancelled; then waits
     /// for the jobs in flight to finish.
-    public func run(_ queue: DueQueue, perform: @escaping @Sendable (Int) async -> Void) async {
+    /// - Parameter groups: a small group number per job, to keep lag apart by kind of job.
+    public func run(_ queue: DueQueue, groups: [Int]? = nil, perform: @escaping @Sendable (Int) async -> Void) async {
         var queue = queue
+        let groups = groups ?? Array(repeating: 0, count: queue.intervals.count)
+        let groupCount = (groups.max() ?? 0) + 1
+        stats.withLock { $0.lagByGroup = Array(repeating: LatencyHistogram(), count: groupCount) }
         let slots = Slots(jobs: queue.intervals.count)
         let (freed, freedSignal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         var freedIterator = freed.makeAsyncIterator()
@@ -81,6 +89,7 @@ public final class ProbeScheduler: Sendable {
                         queue.reschedule(entry, after: now)
                         self.stats.withLock { stats in
                             stats.lag.record(nanoseconds: now - entry.due)
+                            stats.lagByGroup[groups[entry.job]].record(nanoseconds: now - entry.due)
                             stats.started += 1
                             stats.peakInFlight = max(stats.peakInFlight, inFlight)
                         }
