@@ -22,6 +22,17 @@ public enum Status: String, Sendable, Codable, CaseIterable, Comparable {
 
     public static func < (lhs: Status, rhs: Status) -> Bool { lhs.severity < rhs.severity }
 
+    /// The position in `allCases`, for counting into an array.
+    var countIndex: Int {
+        switch self {
+        case .passing: 0
+        case .warning: 1
+        case .critical: 2
+        case .maintenance: 3
+        case .unknown: 4
+        }
+    }
+
     /// The worst of `statuses` (critical > warning > unknown > passing); `passing` when empty.
     ///
     /// `maintenance` never comes from aggregation: it is applied on top by whoever owns the mask.

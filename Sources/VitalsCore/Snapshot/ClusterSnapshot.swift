@@ -28,7 +28,12 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
 
     /// How many nodes are in each status.
     public var nodeCounts: [Status: Int] {
-        nodes.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
+        // Counted by index so no node is copied: this runs every frame over the whole fleet.
+        var counts = [Int](repeating: 0, count: Status.allCases.count)
+        for index in nodes.indices { counts[nodes[index].status.countIndex] += 1 }
+        var result: [Status: Int] = [:]
+        for (status, count) in zip(Status.allCases, counts) where count > 0 { result[status] = count }
+        return result
     }
 
     public func node(named name: String) -> NodeSnapshot? { nodes.first { $0.name == name } }
