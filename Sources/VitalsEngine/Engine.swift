@@ -177,7 +177,10 @@ public final class Engine: Sendable {
         case .check(let check):
             let config = layout.checkConfigs[check]
             guard let probe = probes[config.target.typeName] else { return }
-            record(check: check, outcome: await probe.run(config))
+            let outcome = await probe.run(config)
+            // A probe cut short by the engine stopping says nothing about the target.
+            guard !Task.isCancelled else { return }
+            record(check: check, outcome: outcome)
         case .scrape(let node):
             guard let target = config.nodes[node].metricsURL.flatMap(HTTPTarget.init) else { return }
             let result = await scraper.scrape(target, timeout: min(config.defaults.interval, .seconds(5)))

@@ -48,12 +48,9 @@ import VitalsTesting
         #expect(errors.map(\.line) == [2])
     }
 
-    /// The sample lives in the workspace's shared/bench, beside the repository (CI has it).
-    static let nodeExporterSample = Fixtures.path("../shared/bench/node_exporter_sample.prom")
-
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: nodeExporterSample) || ExternalTool.isCI))
-    func parsesTheRealNodeExporterSample() throws {
-        let text = try String(contentsOfFile: Self.nodeExporterSample, encoding: .utf8)
+    /// A real node_exporter exposition, kept in the repository (a copy of shared/bench's sample).
+    @Test func parsesTheRealNodeExporterSample() throws {
+        let text = try String(contentsOfFile: Fixtures.path("Tests/Fixtures/node_exporter_sample.prom"), encoding: .utf8)
         let samples = try PrometheusTextParser.parse(text)
         #expect(samples.count > 100)
         #expect(samples.contains { $0.name == "node_cpu_seconds_total" && $0.labels["mode"] == "idle" })

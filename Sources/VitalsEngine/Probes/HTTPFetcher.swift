@@ -87,7 +87,7 @@ public struct HTTPFetcher: Sendable {
                 }
                 send(on: reused, collector: collector)
             }
-            return try await promise.futureResult.get()
+            return try await promise.valueOrCancellation()
         }
 
         let bootstrap = ClientBootstrap(group: loop)
@@ -111,7 +111,7 @@ public struct HTTPFetcher: Sendable {
                 promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
             }
         }
-        return try await promise.futureResult.get()
+        return try await promise.valueOrCancellation()
     }
 }
 
@@ -196,6 +196,18 @@ private final class ResponseCollector: ChannelInboundHandler {
         promise?.fail(FetchError.protocolError(String(describing: error)))
         promise = nil
         context.close(promise: nil)
+    }
+}
+
+extension EventLoopPromise {
+    /// Waits for the result; when the waiting task is cancelled (the engine stopping), the
+    /// promise fails at once with `CancellationError` instead of running out its deadline.
+    func valueOrCancellation() async throws -> Value {
+        try await withTaskCancellationHandler {
+            try await futureResult.get()
+        } onCancel: {
+            fail(CancellationError())
+        }
     }
 }
 

@@ -18,12 +18,24 @@ public struct TCPProbe: Probe {
     func attempt(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
         let target = AddressSyntax.join(host, port)
         let start = ContinuousClock.now
-        let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1e9))
+        let limit = TimeAmount.nanoseconds(timeout.nanoseconds)
         do {
-            let channel = try await ClientBootstrap(group: group)
+            let loop = group.next()
+            let connected = loop.makePromise(of: (any Channel).self)
+            ClientBootstrap(group: loop)
                 .connectTimeout(limit)
                 .connect(to: host, port: port)
-                .get()
+                .whenComplete { result in
+                    switch result {
+                    case .success(let channel):
+                        // Closed at once if the wait was cancelled before the connection came.
+                        connected.futureResult.whenFailure { _ in channel.close(promise: nil) }
+                        connected.succeed(channel)
+                    case .failure(let error):
+                        connected.fail(error)
+                    }
+                }
+            let channel = try await connected.valueOrCancellation()
             let latency = ContinuousClock.now - start
             try? await channel.close()
             return ProbeOutcome(status: .passing, output: "TCP connect \(target): Success", latency: latency)
