@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "vitals", targets: ["vitals"]),
         .executable(name: "vitals-bench", targets: ["vitals-bench"]),
+        // For the libFuzzer harness in Fuzz/, a package of its own that fuzzes the cluster-file loader.
+        .library(name: "VitalsCore", targets: ["VitalsCore"]),
     ],
     dependencies: [
         // Command-line parsing with generated --help for every subcommand.

@@ -1,0 +1,22 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// A package's identity is its folder's name, which differs between checkouts ("main", a CI clone).
+let vitals = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
+
+// libFuzzer harness for the cluster-file loader. Not part of the main build: `Fuzz/run` builds it
+// with -sanitize=fuzzer and runs it; crashers found are kept in Tests/Fixtures/fuzz-crashers and
+// replayed by the core tests.
+let package = Package(
+    name: "VitalsFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "FuzzClusterFile",
+            dependencies: [.product(name: "VitalsCore", package: vitals)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+    ]
+)
