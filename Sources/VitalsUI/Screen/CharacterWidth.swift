@@ -1,30 +1,38 @@
 extension Character {
-    /// Columns the character takes in a terminal: 2 for East Asian wide and emoji, 0 for
-    /// combining marks, 1 otherwise.
+    /// Columns the character takes in a terminal, as ncursesw counts them (the C library's
+    /// `wcwidth` of its first scalar, from the generated tables): 2 for East Asian wide and most
+    /// emoji, 0 for combining marks and format characters, 1 otherwise.
     public var terminalWidth: Int {
         guard let scalar = unicodeScalars.first else { return 0 }
         let value = scalar.value
-        if value < 0x300 { return 1 }
-        switch scalar.properties.generalCategory {
-        case .nonspacingMark, .enclosingMark, .format: return 0
-        default: break
+        if value >= 0x20 && value < 0x7F { return 1 }
+        if Self.contains(Self.zeroWidthRanges, value) { return 0 }
+        if Self.contains(Self.wideRanges, value) { return 2 }
+        return 1
+    }
+
+    /// Whether the C library can print it; one that cannot would make ncurses draw an escape of
+    /// its own and shift the row, so the screen shows U+FFFD instead.
+    public var isTerminalPrintable: Bool {
+        guard let value = unicodeScalars.first?.value else { return false }
+        if value >= 0x20 && value < 0x7F { return true }
+        return !Self.contains(Self.unprintableRanges, value)
+    }
+
+    /// Binary search of sorted, disjoint ranges.
+    private static func contains(_ ranges: [ClosedRange<UInt32>], _ value: UInt32) -> Bool {
+        var low = 0, high = ranges.count - 1
+        while low <= high {
+            let middle = (low + high) / 2
+            if value < ranges[middle].lowerBound {
+                high = middle - 1
+            } else if value > ranges[middle].upperBound {
+                low = middle + 1
+            } else {
+                return true
+            }
         }
-        if unicodeScalars.count > 1, unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
-        switch value {
-        case 0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0, 0x23F3,
-             0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F, 0x2693, 0x26A1, 0x26AA...0x26AB,
-             0x26BD...0x26BE, 0x26C4...0x26C5, 0x26CE, 0x26D4, 0x26EA, 0x26F2...0x26F3, 0x26F5, 0x26FA,
-             0x26FD, 0x2705, 0x270A...0x270B, 0x2728, 0x274C, 0x274E, 0x2753...0x2755, 0x2757,
-             0x2795...0x2797, 0x27B0, 0x27BF, 0x2B1B...0x2B1C, 0x2B50, 0x2B55,
-             0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-             0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F,
-             0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F004, 0x1F0CF, 0x1F18E, 0x1F191...0x1F19A,
-             0x1F200...0x1F2FF, 0x1F300...0x1F64F, 0x1F680...0x1F6FF, 0x1F7E0...0x1F7EB,
-             0x1F90C...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
-            return 2
-        default:
-            return 1
-        }
+        return false
     }
 }
 

@@ -86,7 +86,8 @@ public struct Screen: Sendable, Equatable {
         guard y >= 0, y < height else { return x }
         let limit = min(width, x + (maxWidth ?? width))
         var column = x
-        for character in text.sanitizedForTerminal {
+        for original in text.sanitizedForTerminal {
+            let character: Character = original.isTerminalPrintable ? original : "\u{FFFD}"
             let w = character.terminalWidth
             if w == 0 { continue }
             if column + w > limit { break }
