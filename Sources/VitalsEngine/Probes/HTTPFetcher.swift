@@ -199,7 +199,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 }
 
-extension EventLoopPromise {
+extension EventLoopPromise where Value: Sendable {
     /// Waits for the result; when the waiting task is cancelled (the engine stopping), the
     /// promise fails at once with `CancellationError` instead of running out its deadline.
     func valueOrCancellation() async throws -> Value {
