@@ -115,13 +115,14 @@ struct NodeActivity: Sendable {
     }
 }
 
-/// A small deterministic random generator, so every run of the demo looks alike.
-struct SplitMix64: Sendable {
+/// A small deterministic random generator, so every run of the demo looks alike (and random
+/// tests repeat exactly).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -130,5 +131,5 @@ struct SplitMix64: Sendable {
     }
 
     /// A number in 0..<1.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

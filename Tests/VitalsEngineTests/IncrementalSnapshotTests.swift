@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitalsCore
 @testable import VitalsEngine
+import VitalsSim
 import VitalsTesting
 
 /// The incremental snapshot must equal a full rebuild, whatever happens and whenever it is
