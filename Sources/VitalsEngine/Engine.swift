@@ -27,6 +27,10 @@ public final class Engine: Sendable {
         public var publishInterval: Duration = .milliseconds(250)
         /// How often every node's logs are read; the focused node's are read every second.
         public var logSweep: Duration = .seconds(30)
+        /// The window the first runs are spread over: each job's own interval when nil (a fleet
+        /// starts at its steady rate); a one-shot command that wants every answer soon sets a
+        /// second or so.
+        public var firstRunsWithin: Duration?
         /// How many probes may be in flight; nil derives it from the descriptor limit.
         public var maxInFlight: Int?
         /// Sorts checks into groups whose scheduling lag is kept apart (`schedulerStats.lagByGroup`);
@@ -107,7 +111,9 @@ public final class Engine: Sendable {
         )
         self.scheduler.withLock { $0 = scheduler }
         var generator = SystemRandomNumberGenerator()
-        let queue = DueQueue(intervals: intervals, start: clock.now, using: &generator)
+        let windows = options.firstRunsWithin.map { limit in intervals.map { min($0, max(1, limit.nanoseconds)) } } ?? intervals
+        let offsets = windows.map { Int64.random(in: 0..<$0, using: &generator) }
+        let queue = DueQueue(intervals: intervals, start: clock.now, offsets: offsets)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
             let groups = options.lagGroup.map { lagGroup in

@@ -47,11 +47,15 @@ struct HeadlessOptions: ParsableArguments {
     /// in which every check has a result, or the newest one when `wait` seconds pass first.
     func firstCompleteSnapshot(config: ClusterConfig) async throws -> ClusterSnapshot {
         let simulator = try await simulation.start(for: config)
-        let engine = Engine(config: config)
+        // One-shot: every check's first run within a second, not spread over its interval.
+        var options = Engine.Options()
+        options.firstRunsWithin = .seconds(1)
+        let engine = Engine(config: config, options: options)
         let running = Task { await engine.run() }
         let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: .milliseconds(Int(wait * 1000)))
         let latest = complete ?? engine.store.latest
         running.cancel()
+        await running.value
         await simulator?.stop()
         return latest
     }
