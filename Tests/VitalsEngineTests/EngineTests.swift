@@ -31,6 +31,17 @@ import VitalsTesting
         }
     }
 
+    @Test func aOneShotRunHasEveryAnswerSoonWhateverTheInterval() async throws {
+        let config = TestCluster.make(nodes: ["a", "b", "c"], interval: .seconds(600))
+        var options = Engine.Options()
+        options.firstRunsWithin = .milliseconds(200)
+        try await LiveCluster.with(config, options: options) { live in
+            // Spread over 600 s, the first answers would take minutes; within 200 ms they are all in.
+            let snapshot = await live.first(where: \.everyCheckHasResult, timeout: .seconds(10))
+            #expect(snapshot != nil)
+        }
+    }
+
     @Test func statusesAggregateWorstFirst() async throws {
         let config = TestCluster.make(nodes: ["ok", "broken", "degraded"])
         try await LiveCluster.with(config, faults: ["broken": .down, "degraded": .errors]) { live in
