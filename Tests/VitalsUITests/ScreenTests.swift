@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VitalsUI
 
@@ -61,5 +62,13 @@ import VitalsUI
     @Test func percentOfNothingFiniteIsADash() {
         #expect(Format.percent(.nan) == "-")
         #expect(Format.percent(0.5) == "50%")
+    }
+}
+
+@Suite struct ClockFormatTests {
+    @Test(arguments: [(0, "10:00:00"), (19_800, "15:30:00"), (-36_000, "00:00:00"), (-39_600, "23:00:00")])
+    func theClockIsLocalToTheTimeZone(offset: Int, expected: String) throws {
+        let zone = try #require(TimeZone(secondsFromGMT: offset))
+        #expect(Format.clock(Date(timeIntervalSince1970: 1_795_687_200), timeZone: zone) == expected)
     }
 }

@@ -41,10 +41,10 @@ public enum Format {
 
     /// `HH:mm:ss` in `timeZone`.
     public static func clock(_ date: Date, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
-        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        // Arithmetic on the offset instead of a Calendar: this runs every frame.
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: date)
+        let second = ((local % 86_400) + 86_400) % 86_400
+        return String(format: "%02d:%02d:%02d", second / 3600, (second % 3600) / 60, second % 60)
     }
 
     /// The glyph shown before a status.
