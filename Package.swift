@@ -2,6 +2,8 @@
 import PackageDescription
 
 // Every dependency is rebuilt by CI from a fresh clone, so each one has to carry real weight.
+// Every target names each module it imports (the standard library's Foundation, Glibc,
+// Synchronization and Testing aside), so the layers stay visible here.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -84,12 +86,12 @@ let package = Package(
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTesting"], swiftSettings: strict),
         .testTarget(
             name: "VitalsEngineTests",
-            dependencies: ["VitalsEngine", "VitalsSim", "VitalsTesting"],
+            dependencies: ["VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "VitalsUITests",
-            dependencies: ["VitalsUI", "VitalsTesting"],
+            dependencies: ["VitalsCore", "VitalsUI", "VitalsTesting"],
             exclude: ["Snapshots"],
             swiftSettings: strict
         ),
