@@ -27,10 +27,13 @@ public final class Engine: Sendable {
         public var publishInterval: Duration = .milliseconds(250)
         /// How often every node's logs are read; the focused node's are read every second.
         public var logSweep: Duration = .seconds(30)
-        /// The window the first runs are spread over: each job's own interval when nil (a fleet
-        /// starts at its steady rate); a one-shot command that wants every answer soon sets a
-        /// second or so.
+        /// The window the first runs are spread over. When nil: each job's own interval for a
+        /// fleet (it starts at its steady rate, never in a burst), shortened for a small cluster
+        /// so that its first runs start no faster than `startRate` (the demo's 65 jobs all run
+        /// within half a second instead of over three). A one-shot command sets a second or so.
         public var firstRunsWithin: Duration?
+        /// Jobs per second the first runs may start at, when `firstRunsWithin` is nil.
+        public var startRate = 1_000
         /// How many probes may be in flight; nil derives it from the descriptor limit.
         public var maxInFlight: Int?
         /// Sorts checks into groups whose scheduling lag is kept apart (`schedulerStats.lagByGroup`);
@@ -111,7 +114,9 @@ public final class Engine: Sendable {
         )
         self.scheduler.withLock { $0 = scheduler }
         var generator = SystemRandomNumberGenerator()
-        let windows = options.firstRunsWithin.map { limit in intervals.map { min($0, max(1, limit.nanoseconds)) } } ?? intervals
+        let window = options.firstRunsWithin?.nanoseconds
+            ?? max(500_000_000, Int64(intervals.count) * 1_000_000_000 / Int64(max(1, options.startRate)))
+        let windows = intervals.map { min($0, max(1, window)) }
         let offsets = windows.map { Int64.random(in: 0..<$0, using: &generator) }
         let queue = DueQueue(intervals: intervals, start: clock.now, offsets: offsets)
         await withDiscardingTaskGroup { group in
