@@ -63,7 +63,10 @@ let package = Package(
         .target(name: "VitalsHarness", swiftSettings: strict),
         .target(
             name: "VitalsTesting",
-            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim", "VitalsHarness"],
+            dependencies: [
+                "VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim", "VitalsHarness",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // Measures what the issues name against a baseline in the same run; build with -c release.

@@ -79,6 +79,30 @@ public struct HTTPFetcher: Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
 
+        if !keepAlive {
+            // One request, one connection: the lean path health probes take.
+            ClientBootstrap(group: loop)
+                .connectTimeout(limit)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let request = OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
+                        try channel.pipeline.syncOperations.addHandler(
+                            OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody)
+                        )
+                    }
+                }
+                .connect(to: target.host, port: target.port)
+                .whenComplete { result in
+                    switch result {
+                    case .success(let channel):
+                        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                    case .failure(let error):
+                        promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
+                    }
+                }
+            return try await promise.valueOrCancellation()
+        }
+
         if let reused {
             reused.eventLoop.execute {
                 guard let collector = try? reused.pipeline.syncOperations.handler(type: ResponseCollector.self) else {

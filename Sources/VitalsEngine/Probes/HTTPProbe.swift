@@ -25,8 +25,8 @@ public struct HTTPProbe: Probe {
         } catch {
             return ProbeOutcome(status: .critical, output: "HTTP GET \(url): \(error)", latency: nil)
         }
-        let body = response.body.trimmingCharacters(in: .whitespacesAndNewlines)
-        let shown = body.count > 200 ? String(body.prefix(200)) + "…" : body
+        let body = response.body.trimmingWhitespace
+        let shown = body.utf8.count > 200 && body.count > 200 ? String(body.prefix(200)) + "…" : body
         var output = "HTTP GET \(url): \(response.status) \(response.reason)"
         if !shown.isEmpty { output += " Output: \(shown)" }
         var status = Self.status(forHTTP: response.status, expected: check.expectStatus)
@@ -49,5 +49,15 @@ public struct HTTPProbe: Probe {
         case 429: return .warning
         default: return .critical
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space and newlines (no Foundation: this runs per probe).
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) ?? first
+        return String(scalars[first...last])
     }
 }

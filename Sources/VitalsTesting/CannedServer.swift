@@ -1,0 +1,64 @@
+import NIOCore
+import NIOPosix
+
+/// A TCP server on a fresh loopback address that answers every request with the same bytes,
+/// exactly as given: for testing clients against well-formed and broken HTTP alike.
+public final class CannedServer: Sendable {
+    public let host: String
+    public let port: Int
+    private let channel: any Channel
+
+    /// - Parameters:
+    ///   - answer: written once the request arrives, in pieces of `pieceSize` bytes.
+    ///   - close: whether to close the connection after the answer.
+    public static func start(answer: [UInt8], pieceSize: Int = 1 << 20, close: Bool = true) async throws -> CannedServer {
+        let host = TestCluster.uniqueAddress()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Answerer(answer: answer, pieceSize: pieceSize, close: close))
+                }
+            }
+            .bind(host: host, port: 8080)
+            .get()
+        return CannedServer(host: host, port: 8080, channel: channel)
+    }
+
+    private init(host: String, port: Int, channel: any Channel) {
+        self.host = host
+        self.port = port
+        self.channel = channel
+    }
+
+    public var url: String { "http://\(host):\(port)/health" }
+
+    public func stop() async { try? await channel.close() }
+
+    private final class Answerer: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let answer: [UInt8]
+        let pieceSize: Int
+        let close: Bool
+        var answered = false
+
+        init(answer: [UInt8], pieceSize: Int, close: Bool) {
+            self.answer = answer
+            self.pieceSize = pieceSize
+            self.close = close
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !answered else { return }
+            answered = true
+            var offset = 0
+            while offset < answer.count {
+                let piece = answer[offset..<min(answer.count, offset + pieceSize)]
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)), promise: nil)
+                offset += pieceSize
+            }
+            if close { context.close(promise: nil) }
+        }
+    }
+}
