@@ -75,13 +75,13 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     /// Parses as far as the bytes go; completes the promise when the response is whole.
     private func advance(context: ChannelHandlerContext, closed: Bool) {
         if case .head = state {
-            guard let end = buffer.readableBytesView.firstRange(of: [13, 10, 13, 10]) else {
+            guard let headLength = buffer.withUnsafeReadableBytes({ Self.endOfHead(in: $0) }) else {
                 if buffer.readableBytes > Self.headLimit { fail(context: context, .protocolError("response headers longer than 64 KB")) }
                 return
             }
-            let headLength = buffer.readableBytesView.distance(from: buffer.readableBytesView.startIndex, to: end.upperBound)
-            guard let head = buffer.readString(length: headLength) else { return }
-            switch Self.parseHead(head) {
+            let parsed = buffer.withUnsafeReadableBytes { Self.parseHead(UnsafeRawBufferPointer(rebasing: $0[..<headLength])) }
+            buffer.moveReaderIndex(forwardBy: headLength)
+            switch parsed {
             case .failure(let error):
                 fail(context: context, error)
                 return
@@ -146,30 +146,86 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
         var body: Body
     }
 
-    /// The status line and the headers that say how the body ends.
-    private static func parseHead(_ text: String) -> Result<Head, FetchError> {
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true).makeIterator()
-        guard let statusLine = lines.next() else { return .failure(.protocolError("empty response")) }
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]), (100...599).contains(status) else {
-            return .failure(.protocolError("not an HTTP/1.x status line: '\(statusLine.prefix(60))'".sanitizedForTerminal))
+    /// The length of the head (through the blank line), or nil when it has not all arrived.
+    private static func endOfHead(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        var index = 3
+        while index < bytes.count {
+            if bytes[index] == 10, bytes[index - 1] == 13, bytes[index - 2] == 10, bytes[index - 3] == 13 { return index + 1 }
+            index += 1
         }
-        let reason = parts.count == 3 ? String(parts[2]) : ""
+        return nil
+    }
+
+    /// The status line and the headers that say how the body ends, read from the head's bytes
+    /// (ASCII; no String per header, since this runs for every probe).
+    private static func parseHead(_ head: UnsafeRawBufferPointer) -> Result<Head, FetchError> {
+        let lines = splitLines(head)
+        guard let statusLine = lines.first, !statusLine.isEmpty else { return .failure(.protocolError("empty response")) }
+        // "HTTP/1.x SSS reason"
+        let prefix: [UInt8] = Array("HTTP/1.".utf8)
+        func digit(_ offset: Int) -> Int? {
+            offset < statusLine.count && (48...57).contains(statusLine[offset]) ? Int(statusLine[offset] - 48) : nil
+        }
+        guard statusLine.count >= 12, statusLine.starts(with: prefix), statusLine[9 - 1] == 32,
+              let a = digit(9), let b = digit(10), let c = digit(11), statusLine.count == 12 || statusLine[12] == 32,
+              (1...5).contains(a) else {
+            let shown = String(decoding: statusLine.prefix(60), as: UTF8.self)
+            return .failure(.protocolError("not an HTTP/1.x status line: '\(shown)'".sanitizedForTerminal))
+        }
+        let status = a * 100 + b * 10 + c
+        let reason = statusLine.count > 13 ? String(decoding: statusLine[13...], as: UTF8.self).sanitizedForTerminal : ""
         var length: Int?
         var chunked = false
-        while let line = lines.next() {
-            guard let colon = line.firstIndex(of: ":") else { return .failure(.protocolError("malformed header line")) }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingSpaces
-            if name == "content-length" {
-                guard let number = Int(value), number >= 0 else { return .failure(.protocolError("bad Content-Length '\(value.prefix(20))'".sanitizedForTerminal)) }
-                length = number
-            } else if name == "transfer-encoding" {
-                chunked = value.lowercased().hasSuffix("chunked")
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: 58) else { return .failure(.protocolError("malformed header line")) }
+            let name = line[line.startIndex..<colon]
+            let value = trimmed(line[(colon + 1)...])
+            if equalsIgnoringCase(name, "content-length") {
+                guard !value.isEmpty, value.count <= 18, value.allSatisfy({ (48...57).contains($0) }) else {
+                    let shown = String(decoding: value.prefix(20), as: UTF8.self)
+                    return .failure(.protocolError("bad Content-Length '\(shown)'".sanitizedForTerminal))
+                }
+                length = value.reduce(0) { $0 * 10 + Int($1 - 48) }
+            } else if equalsIgnoringCase(name, "transfer-encoding") {
+                chunked = value.count >= 7 && equalsIgnoringCase(value.suffix(7), "chunked")
             }
         }
         let body: Body = if status == 204 || status == 304 { .none } else if chunked { .chunked } else if let length { length == 0 ? .none : .length(length) } else { .untilClose }
         return .success(Head(status: status, reason: reason, body: body))
+    }
+
+    /// The lines of a head, without their CR LF.
+    private static func splitLines(_ bytes: UnsafeRawBufferPointer) -> [ArraySlice<UInt8>] {
+        let all = Array(bytes)
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index + 1 < all.count {
+            if all[index] == 13, all[index + 1] == 10 {
+                lines.append(all[start..<index])
+                index += 2
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        if start < all.count { lines.append(all[start...]) }
+        return lines
+    }
+
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var slice = bytes
+        while let first = slice.first, first == 32 || first == 9 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 32 || last == 9 { slice = slice.dropLast() }
+        return slice
+    }
+
+    private static func equalsIgnoringCase(_ bytes: some Collection<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        return lowercase.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { ($0 | 0x20) == $1 || $0 == $1 }
+        }
     }
 
     private enum Dechunked {
@@ -183,12 +239,20 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
         var input = raw
         var body = ByteBuffer()
         while true {
-            guard let lineEnd = input.readableBytesView.firstRange(of: [13, 10]) else { return .incomplete }
-            let lineLength = input.readableBytesView.distance(from: input.readableBytesView.startIndex, to: lineEnd.lowerBound)
-            guard let sizeLine = input.readString(length: lineLength) else { return .incomplete }
+            guard let lineLength = input.withUnsafeReadableBytes({ bytes -> Int? in
+                var index = 0
+                while index + 1 < bytes.count {
+                    if bytes[index] == 13, bytes[index + 1] == 10 { return index }
+                    index += 1
+                }
+                return nil
+            }) else { return .incomplete }
+            guard let sizeLine = input.readBytes(length: lineLength) else { return .incomplete }
             input.moveReaderIndex(forwardBy: 2)
-            let sizeText = sizeLine.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces } ?? ""
-            guard sizeText.count <= 8, let size = Int(sizeText, radix: 16) else { return .malformed("bad chunk size") }
+            let digits = trimmed(sizeLine.prefix { $0 != 59 }[...])  // up to ';' (chunk extensions)
+            guard !digits.isEmpty, digits.count <= 8, let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
+                return .malformed("bad chunk size")
+            }
             if size == 0 { return .complete(body, truncated: false) }
             guard input.readableBytes >= size + 2 else {
                 // Keep what is here; a body already past the limit is complete enough.
@@ -204,13 +268,5 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
             input.moveReaderIndex(forwardBy: 2)
             if body.readableBytes >= limit { return .complete(body, truncated: true) }
         }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        let trimmed = drop { $0 == " " || $0 == "\t" }
-        return String(trimmed.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
