@@ -52,90 +52,93 @@ public struct HTTPFetcher: Sendable {
     /// - Throws: `FetchError` when there is no complete answer in time.
     public func get(_ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false) async throws -> HTTPResponse {
         let start = NIODeadline.now()
-        let limit = TimeAmount.nanoseconds(timeout.nanoseconds)
         let reused = keepAlive ? idle.take(target) : nil
         let loop = reused?.eventLoop ?? group.next()
         let promise = loop.makePromise(of: HTTPResponse.self)
-        let timer = loop.scheduleTask(deadline: start + limit) { promise.fail(FetchError.timedOut(timeout)) }
+        let timer = loop.scheduleTask(deadline: start + .nanoseconds(timeout.nanoseconds)) { promise.fail(FetchError.timedOut(timeout)) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
-        let idle = self.idle
+        if keepAlive {
+            getKeptAlive(target, reusing: reused, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+        } else {
+            getOnce(target, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+        }
+        return try await promise.valueOrCancellation()
+    }
 
-        @Sendable func send(on channel: any Channel, collector: ResponseCollector) {
+    /// One request, one connection: the lean path health probes take, read by `OneShotHTTPHandler`.
+    private func getOnce(
+        _ target: HTTPTarget, on loop: any EventLoop, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, timeout: Duration, maxBody: Int
+    ) {
+        ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(timeout.nanoseconds))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let request = OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
+                    try channel.pipeline.syncOperations.addHandler(
+                        OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody)
+                    )
+                }
+            }
+            .connect(to: target.host, port: target.port)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                case .failure(let error):
+                    promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
+                }
+            }
+    }
+
+    /// A request on a kept-alive connection (`reused`, or a new one), on SwiftNIO's HTTP codec;
+    /// the connection goes back to the pool after a whole answer that allows it.
+    private func getKeptAlive(
+        _ target: HTTPTarget, reusing reused: (any Channel)?, on loop: any EventLoop, promise: EventLoopPromise<HTTPResponse>,
+        start: NIODeadline, timeout: Duration, maxBody: Int
+    ) {
+        let idle = self.idle
+        @Sendable func send(on channel: any Channel) {
+            guard let collector = try? channel.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
+                channel.close(promise: nil)
+                promise.fail(FetchError.closedEarly)
+                return
+            }
             collector.begin(promise: promise, start: start, maxBody: maxBody)
             promise.futureResult.whenComplete { result in
-                // A connection goes back to the pool only after a whole answer that allows it.
-                if keepAlive, case .success(let response) = result, response.keepAlive, channel.isActive {
+                if case .success(let response) = result, response.keepAlive, channel.isActive {
                     idle.put(channel, for: target)
                 } else {
                     channel.close(promise: nil)
                 }
             }
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
-            head.headers.add(name: "Host", value: target.port == 80 ? target.host : "\(target.host):\(target.port)")
+            head.headers.add(name: "Host", value: target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port))
             head.headers.add(name: "User-Agent", value: "vitals/0.1")
             head.headers.add(name: "Accept", value: "*/*")
-            head.headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+            head.headers.add(name: "Connection", value: "keep-alive")
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         }
-
-        if !keepAlive {
-            // One request, one connection: the lean path health probes take.
-            ClientBootstrap(group: loop)
-                .connectTimeout(limit)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let request = OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
-                        try channel.pipeline.syncOperations.addHandler(
-                            OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody)
-                        )
-                    }
-                }
-                .connect(to: target.host, port: target.port)
-                .whenComplete { result in
-                    switch result {
-                    case .success(let channel):
-                        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-                    case .failure(let error):
-                        promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
-                    }
-                }
-            return try await promise.valueOrCancellation()
-        }
-
         if let reused {
-            reused.eventLoop.execute {
-                guard let collector = try? reused.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
-                    promise.fail(FetchError.closedEarly)
-                    return
-                }
-                send(on: reused, collector: collector)
-            }
-            return try await promise.valueOrCancellation()
+            reused.eventLoop.execute { send(on: reused) }
+            return
         }
-
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(limit)
+        ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector())
                 }
             }
-        bootstrap.connect(to: target.host, port: target.port).whenComplete { result in
-            switch result {
-            case .success(let channel):
-                guard let collector = try? channel.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
-                    channel.close(promise: nil)
-                    promise.fail(FetchError.closedEarly)
-                    return
+            .connect(to: target.host, port: target.port)
+            .whenComplete { result in
+                switch result {
+                case .success(let channel): send(on: channel)
+                case .failure(let error):
+                    promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
                 }
-                send(on: channel, collector: collector)
-            case .failure(let error):
-                promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
             }
-        }
-        return try await promise.valueOrCancellation()
     }
 }
 
