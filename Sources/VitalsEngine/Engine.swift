@@ -147,12 +147,7 @@ public final class Engine: Sendable {
         if changed, let index { Task { await self.readLogs(node: index) } }
     }
 
-    /// Takes one check result.
-    public func record(id: CheckID, outcome: ProbeOutcome) {
-        guard let index = layout.checkIDs.firstIndex(of: id) else { return }
-        record(check: index, outcome: outcome)
-    }
-
+    /// Takes one result of check number `index` (in `layout` order).
     func record(check index: Int, outcome: ProbeOutcome) {
         let time = wallClock()
         state.withLock { $0.record(check: index, outcome: outcome, at: time) }

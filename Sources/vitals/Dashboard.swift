@@ -72,10 +72,7 @@ struct LiveHost: DashboardHost {
 
     func latestSnapshot() -> ClusterSnapshot { engine.store.latest }
 
-    func focus(_ node: String?) {
-        let engine = self.engine
-        engine.focus(node)
-    }
+    func focus(_ node: String?) { engine.focus(node) }
 
     func nodeNotes() -> [String: String] {
         (simulator?.injectedFaults ?? [:]).mapValues { "fault: \($0.rawValue)" }
