@@ -5,9 +5,8 @@ import VitalsEngine
 import VitalsSim
 import VitalsTerminal
 import VitalsUI
-import Synchronization
 
-struct Dashboard: ParsableCommand {
+struct Dashboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Open the live dashboard (the default command).",
@@ -28,21 +27,23 @@ struct Dashboard: ParsableCommand {
         guard (20...10_000).contains(refreshMs) else { throw ValidationError("--refresh-ms must be from 20 to 10000") }
     }
 
-    func run() throws {
+    func run() async throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the dashboard needs a terminal; for scripts use `vitals snapshot`")
         }
         let config = try cluster.load()
         let themes = try loadThemes(selected: theme)
-        let started = Startup.run { () async throws -> (Engine, Simulator?) in
-            let simulator = try await simulation.start(for: config)
-            return (Engine(config: config), simulator)
-        }
-        let (engine, simulator) = try started.get()
+        let simulator = try await simulation.start(for: config)
+        let engine = Engine(config: config)
         let engineTask = Task.detached { await engine.run() }
         let host = LiveHost(engine: engine, simulator: simulator)
-        let runner = DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs)
-        let exit = runner.run()
+        let refreshMs = self.refreshMs
+        // The run loop blocks in poll(2) between keys, so it runs on the main thread: on a thread
+        // of Swift's cooperative pool it would take one of the (on two cores, two) threads the
+        // engine's tasks need.
+        let exit = await MainActor.run {
+            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs).run()
+        }
         engineTask.cancel()
         if exit != .quit { throw ExitCode(exit.status) }
     }
@@ -97,22 +98,5 @@ struct LiveHost: DashboardHost {
         } catch {
             return "\(node): \(error)"
         }
-    }
-}
-
-/// Runs async start-up work from synchronous code (the dashboard keeps the main thread for the
-/// terminal) and waits for its result.
-enum Startup {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
-        let box = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let result: Result<T, any Error>
-            do { result = .success(try await work()) } catch { result = .failure(error) }
-            box.withLock { $0 = result }
-            done.signal()
-        }
-        done.wait()
-        return box.withLock { $0! }
     }
 }
