@@ -116,9 +116,7 @@ public final class Engine: Sendable {
         var generator = SystemRandomNumberGenerator()
         let window = options.firstRunsWithin?.nanoseconds
             ?? max(500_000_000, Int64(intervals.count) * 1_000_000_000 / Int64(max(1, options.startRate)))
-        let windows = intervals.map { min($0, max(1, window)) }
-        let offsets = windows.map { Int64.random(in: 0..<$0, using: &generator) }
-        let queue = DueQueue(intervals: intervals, start: clock.now, offsets: offsets)
+        let queue = DueQueue(intervals: intervals, start: clock.now, firstRunsWithin: window, using: &generator)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
             let groups = options.lagGroup.map { lagGroup in

@@ -25,10 +25,11 @@ public struct DueQueue: Sendable {
         for (job, offset) in offsets.enumerated() { insert(Entry(due: start + offset, job: job)) }
     }
 
-    /// Every job, first due at a random moment within its own interval from `start`, so that a
-    /// fleet starts at its steady rate instead of all at once.
-    public init(intervals: [Int64], start: Int64, using generator: inout some RandomNumberGenerator) {
-        let offsets = intervals.map { Int64.random(in: 0..<max(1, $0), using: &generator) }
+    /// Every job, first due at a random moment within its own interval from `start` (or within
+    /// `window` when that is shorter), so that a fleet starts at its steady rate instead of all
+    /// at once.
+    public init(intervals: [Int64], start: Int64, firstRunsWithin window: Int64 = .max, using generator: inout some RandomNumberGenerator) {
+        let offsets = intervals.map { Int64.random(in: 0..<max(1, min($0, window)), using: &generator) }
         self.init(intervals: intervals, start: start, offsets: offsets)
     }
 
