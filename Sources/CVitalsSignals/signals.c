@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t pending_signal = 0;
+static volatile sig_atomic_t suspend_requested = 0;
 static int wake_pipe[2] = {-1, -1};
 static struct termios saved_modes;
 static volatile sig_atomic_t saved_fd = -1;
@@ -15,6 +16,16 @@ static volatile sig_atomic_t saved_fd = -1;
 static void on_terminate(int sig) {
     int saved_errno = errno;
     if (pending_signal == 0) pending_signal = sig;
+    if (wake_pipe[1] >= 0) {
+        char byte = (char)sig;
+        (void)!write(wake_pipe[1], &byte, 1);
+    }
+    errno = saved_errno;
+}
+
+static void on_suspend(int sig) {
+    int saved_errno = errno;
+    suspend_requested = 1;
     if (wake_pipe[1] >= 0) {
         char byte = (char)sig;
         (void)!write(wake_pipe[1], &byte, 1);
@@ -56,6 +67,14 @@ int vitals_signals_install(void) {
     const int terminating[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT};
     for (unsigned i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) sigaction(terminating[i], &term, NULL);
 
+    // Ctrl-Z: the run loop restores the terminal, stops, and redraws when continued. Installed
+    // before initscr, so ncurses keeps its own handler out.
+    struct sigaction suspend;
+    memset(&suspend, 0, sizeof(suspend));
+    suspend.sa_handler = on_suspend;
+    sigemptyset(&suspend.sa_mask);
+    sigaction(SIGTSTP, &suspend, NULL);
+
     struct sigaction crash;
     memset(&crash, 0, sizeof(crash));
     crash.sa_handler = on_crash;
@@ -69,6 +88,25 @@ int vitals_signals_install(void) {
 int vitals_signals_pending(void) { return pending_signal; }
 
 int vitals_signals_wake_fd(void) { return wake_pipe[0]; }
+
+int vitals_signals_take_suspend(void) {
+    int requested = suspend_requested;
+    suspend_requested = 0;
+    return requested;
+}
+
+void vitals_signals_suspend_now(void) {
+    struct sigaction previous, stop;
+    memset(&stop, 0, sizeof(stop));
+    stop.sa_handler = SIG_DFL;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGTSTP, &stop, &previous);
+    // To the process, not this thread: the run loop may be on a thread that blocks SIGTSTP
+    // (Dispatch's workers block signals), where raise() would leave it pending forever.
+    kill(getpid(), SIGTSTP);
+    // Here once continued (SIGCONT), or at once if the kernel discarded the stop.
+    sigaction(SIGTSTP, &previous, NULL);
+}
 
 void vitals_signals_save_terminal(int fd) {
     if (tcgetattr(fd, &saved_modes) == 0) saved_fd = fd;

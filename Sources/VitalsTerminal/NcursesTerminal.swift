@@ -85,6 +85,7 @@ public final class NcursesTerminal: TerminalBackend {
 
     public func nextEvent(timeoutMs: Int) -> TerminalEvent {
         if let signal = pendingSignal { return .signal(signal) }
+        if vitals_signals_take_suspend() != 0 { return suspend() }
         if hungUp { return .hangUp }
         if !queued.isEmpty { return .key(queued.removeFirst()) }
         var fds = [
@@ -93,6 +94,8 @@ public final class NcursesTerminal: TerminalBackend {
         ]
         let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: timeoutMs))
         if let signal = pendingSignal { return .signal(signal) }
+        if fds[1].revents & Int16(POLLIN) != 0 { drainWakePipe() }
+        if vitals_signals_take_suspend() != 0 { return suspend() }
         if ready < 0 && errno != EINTR { return .hangUp }
         if ready <= 0 {
             // A timeout or another signal (SIGWINCH: ncurses turns it into KEY_RESIZE on the next read).
@@ -110,6 +113,24 @@ public final class NcursesTerminal: TerminalBackend {
         }
         if input & Int16(POLLHUP) != 0 { return .hangUp }
         return .timeout
+    }
+
+    /// Ctrl-Z: gives the terminal back to the shell, stops, and on `fg` takes it again. Reported
+    /// as a resize so the whole screen is drawn anew; a terminal that went away meanwhile is a
+    /// hang-up.
+    private func suspend() -> TerminalEvent {
+        _ = endwin()
+        vitals_signals_suspend_now()
+        guard isatty(STDIN_FILENO) == 1, tcgetpgrp(STDIN_FILENO) != -1 else { return .hangUp }
+        _ = wrefresh(vitals_stdscr())
+        invalidate()
+        return .key(.resize(size))
+    }
+
+    /// Empties the wake pipe so the next poll waits again.
+    private func drainWakePipe() {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while read(vitals_signals_wake_fd(), &bytes, bytes.count) > 0 {}
     }
 
     /// The first termination signal received, or nil.

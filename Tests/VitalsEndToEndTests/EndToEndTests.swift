@@ -70,6 +70,23 @@ struct EndToEndTests {
         #expect(try session.alternateScreen() == false)
     }
 
+    @Test func controlZSuspendsAndFgBringsTheDashboardBack() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        try session.run("cd \(Fixtures.repositoryRoot.path)")
+        try session.run(vitals)
+        try session.waitFor("web-1", "● passing")
+        try session.press("C-z")
+        try session.waitFor("Stopped", "PROMPT$")
+        #expect(try session.alternateScreen() == false, "a suspended dashboard gives the screen back")
+        try session.run("fg")
+        try session.waitFor("the dashboard again") { $0.contains("SERVICE") && $0.contains("web-1") && !$0.contains("Stopped") }
+        #expect(try session.alternateScreen())
+        try session.press("q")
+        try session.waitFor("the prompt after quitting") { $0.contains("PROMPT$") && !$0.contains("SERVICE ") }
+        #expect(try session.alternateScreen() == false)
+    }
+
     /// Closing the terminal (the window, the ssh connection, `tmux kill-server`) ends vitals within
     /// a second; it never lingers as an orphan reading a dead terminal.
     @Test func closingTheTerminalEndsVitals() throws {

@@ -14,6 +14,13 @@ int vitals_signals_install(void);
 /// The first termination signal received since install, or 0.
 int vitals_signals_pending(void);
 
+/// Whether a suspend (SIGTSTP, Ctrl-Z) was asked for since the last call; clears the request.
+int vitals_signals_take_suspend(void);
+
+/// Stops the process the way SIGTSTP's default action does, and returns once it is continued
+/// (at once when its process group is orphaned and the kernel will not stop it).
+void vitals_signals_suspend_now(void);
+
 /// The read end of the wake pipe: readable once a termination signal has arrived; -1 before install.
 int vitals_signals_wake_fd(void);
 
