@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "vitals-bench",
             dependencies: [
-                "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsUI", "VitalsHarness",
+                "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsUI", "VitalsTerminal", "VitalsHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -21,16 +21,34 @@ public final class NcursesTerminal: TerminalBackend {
     private var queued: [Key] = []
     private var hungUp = false
 
-    public init() {}
+    /// Where a terminal without a person writes: a file, for measuring what ncurses sends.
+    private let recording: (path: String, type: String, size: Size)?
+
+    /// The terminal on standard input and output.
+    public init() { recording = nil }
+
+    /// A terminal of type `type` and `size` whose output goes to the file at `path` (and whose
+    /// input is empty): ncurses does all its work and the file counts the bytes it sends.
+    public init(recordingTo path: String, type: String = "xterm-256color", size: Size) {
+        recording = (path, type, size)
+    }
 
     /// Enters full-screen mode. Also installs the signal handlers that restore the terminal on a
-    /// crash and turn SIGTERM, SIGHUP, SIGINT and SIGQUIT into a clean stop (see `pendingSignal`).
+    /// crash and turn SIGTERM, SIGHUP, SIGINT and SIGQUIT into a clean stop, and SIGTSTP into a
+    /// suspend.
     public func start() {
         vitals_set_locale()
-        vitals_signals_save_terminal(STDIN_FILENO)
-        _ = vitals_signals_install()
         setenv("ESCDELAY", "25", 0)
-        _ = initscr()
+        if let recording {
+            setenv("LINES", String(recording.size.height), 1)
+            setenv("COLUMNS", String(recording.size.width), 1)
+            guard let output = fopen(recording.path, "w"), let input = fopen("/dev/null", "r"),
+                  newterm(recording.type, output, input) != nil else { return }
+        } else {
+            vitals_signals_save_terminal(STDIN_FILENO)
+            _ = vitals_signals_install()
+            _ = initscr()
+        }
         active = true
         _ = cbreak()
         _ = noecho()

@@ -3,11 +3,13 @@ import Foundation
 import VitalsCore
 import VitalsEngine
 import VitalsSim
+import VitalsTerminal
 import VitalsUI
 
 /// The cost of one frame on a fleet: render the whole screen from the snapshot, diff it against
-/// the previous one, and the bytes a terminal would be sent, with one node changing per frame.
-/// The baseline in the same run is a full repaint (what a UI without a diff sends).
+/// the previous one and draw the changes with ncursesw (into a file standing for the terminal,
+/// whose size counts the bytes sent), with one node changing per frame. The baseline in the same
+/// run is a full repaint: the same frames drawn after forgetting the screen.
 struct FrameBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
@@ -33,50 +35,61 @@ struct FrameBench: ParsableCommand {
 
     static func measure(snapshot: ClusterSnapshot, frames: Int) -> Result {
         let theme = (try? ThemeLoader.load(path: "themes/default.yaml")) ?? .builtIn
-        var results: [(pane: String, render: LatencyHistogram, bytes: Int, fullBytes: Int)] = []
+        var rows: [String] = []
         for pane in [Pane.services, .nodes] {
-            var state = AppState(size: Size(width: 120, height: 40))
-            _ = state.reduce(.showPane(pane), snapshot: snapshot)
-            var previous = DashboardView.render(snapshot: snapshot, state: state, theme: theme)
-            let fullBytes = bytes(of: previous.changes(from: nil))
-            var histogram = LatencyHistogram()
-            var sent = 0
-            var changing = snapshot
-            for frame in 0..<frames {
-                // One row on screen changes status; the clock and generation move as they do live.
-                let row = frame % 30
-                changing.generation += 1
-                changing.time = changing.time.addingTimeInterval(0.25)
-                if pane == .services {
-                    changing.services[row].status = changing.services[row].status == .critical ? .passing : .critical
-                } else {
-                    changing.nodes[row].status = changing.nodes[row].status == .critical ? .passing : .critical
-                }
-                let start = ContinuousClock.now
-                let screen = DashboardView.render(snapshot: changing, state: state, theme: theme)
-                let runs = screen.changes(from: previous)
-                histogram.record(nanoseconds: (ContinuousClock.now - start).nanoseconds)
-                sent += bytes(of: runs)
-                previous = screen
-            }
-            results.append((pane.rawValue, histogram, sent / max(1, frames), fullBytes))
+            let diffed = run(snapshot: snapshot, pane: pane, frames: frames, theme: theme, repaint: false)
+            let repainted = run(snapshot: snapshot, pane: pane, frames: min(frames, 200), theme: theme, repaint: true)
+            rows.append(
+                "| \(pane.rawValue) | \(Report.ms(nanoseconds: diffed.time.percentile(0.5))) / \(Report.ms(nanoseconds: diffed.time.percentile(0.99))) / \(Report.ms(nanoseconds: diffed.time.maxNanoseconds))"
+                    + " | \(diffed.bytesPerFrame) B | \(repainted.bytesPerFrame) B | \(Report.ratio(Double(diffed.bytesPerFrame), Double(repainted.bytesPerFrame))) |"
+            )
         }
-        var lines = [
-            "frames: \(snapshot.nodes.count) nodes, \(snapshot.services.count) services, 120×40, \(frames) frames per pane, one row changing per frame",
+        let lines = [
+            "frames: \(snapshot.nodes.count) nodes, \(snapshot.services.count) services, 120×40 xterm-256color, \(frames) frames per pane, one row changing per frame",
             "",
-            "| pane | render + diff p50 / p99 / max | bytes per frame (diff) | full repaint (baseline) | ratio |",
+            "| pane | render + diff + ncurses draw, p50 / p99 / max | bytes sent per frame | full repaint (baseline) | ratio |",
             "|---|---|---|---|---|",
-        ]
-        for result in results {
-            lines.append("| \(result.pane) | \(Report.ms(nanoseconds: result.render.percentile(0.5))) / \(Report.ms(nanoseconds: result.render.percentile(0.99))) / \(Report.ms(nanoseconds: result.render.maxNanoseconds)) | \(result.bytes) B | \(result.fullBytes) B | \(Report.ratio(Double(result.bytes), Double(result.fullBytes))) |")
-        }
+        ] + rows
         return Result(table: lines.joined(separator: "\n"))
     }
 
-    /// Bytes a terminal gets for `runs`: the text, plus a cursor move and a colour change per run
-    /// (about 16 bytes of escape sequences, as ncurses sends them).
-    static func bytes(of runs: [Screen.Run]) -> Int {
-        runs.reduce(0) { $0 + $1.text.utf8.count + 16 }
+    /// Draws `frames` frames through a recording ncursesw terminal; `repaint` forgets the screen
+    /// before each, as a UI without a diff would.
+    private static func run(
+        snapshot: ClusterSnapshot, pane: Pane, frames: Int, theme: Theme, repaint: Bool
+    ) -> (time: LatencyHistogram, bytesPerFrame: Int) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-frames-\(UUID().uuidString)").path
+        defer { unlink(path) }
+        let size = Size(width: 120, height: 40)
+        let terminal = NcursesTerminal(recordingTo: path, size: size)
+        terminal.start()
+        var state = AppState(size: size)
+        _ = state.reduce(.showPane(pane), snapshot: snapshot)
+        terminal.draw(DashboardView.render(snapshot: snapshot, state: state, theme: theme))
+        let before = fileSize(path)
+        var histogram = LatencyHistogram()
+        var changing = snapshot
+        for frame in 0..<frames {
+            // One row on screen changes status; the clock and generation move as they do live.
+            let row = frame % 30
+            changing.generation += 1
+            changing.time = changing.time.addingTimeInterval(0.25)
+            if pane == .services {
+                changing.services[row].status = changing.services[row].status == .critical ? .passing : .critical
+            } else {
+                changing.nodes[row].status = changing.nodes[row].status == .critical ? .passing : .critical
+            }
+            if repaint { terminal.invalidate() }
+            let start = ContinuousClock.now
+            terminal.draw(DashboardView.render(snapshot: changing, state: state, theme: theme))
+            histogram.record(nanoseconds: (ContinuousClock.now - start).nanoseconds)
+        }
+        terminal.stop()
+        return (histogram, (fileSize(path) - before) / max(1, frames))
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
 }
 
