@@ -47,13 +47,13 @@ struct IdleBench: ParsableCommand {
 
         print("| measure | vitals | htop -d 10 | ratio (vitals / htop) |")
         print("|---|---|---|---|")
-        print("| start to first frame, median of \(runs) | \(ms(vitalsFirst)) | \(ms(htopStart)) | \(ratio(vitalsFirst, htopStart)) |")
-        print("| start to first frame with every check answered | \(ms(vitalsLive)) | – | – |")
-        print("| idle CPU over \(Int(seconds)) s: whole demo (dashboard + engine + 21 simulated nodes) | \(pct(demoIdle.cpu)) | \(pct(htopIdle.cpu)) | \(ratio(demoIdle.cpu, htopIdle.cpu)) |")
-        print("| idle CPU: dashboard + engine only (`--no-sim`, 44 checks, 21 scrapes) | \(pct(dashboardIdle.cpu)) | \(pct(htopIdle.cpu)) | \(ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
-        print("| idle CPU: the simulated cluster alone (`vitals simulate`, answering those probes) | \(pct(simulatorIdle.cpu)) | – | – |")
-        print("| resident memory after the idle window: whole demo | \(mb(demoIdle.rss)) | \(mb(htopIdle.rss)) | \(ratio(Double(demoIdle.rss), Double(htopIdle.rss))) |")
-        print("| resident memory: dashboard + engine only | \(mb(dashboardIdle.rss)) | \(mb(htopIdle.rss)) | \(ratio(Double(dashboardIdle.rss), Double(htopIdle.rss))) |")
+        print("| start to first frame, median of \(runs) | \(Report.ms(vitalsFirst)) | \(Report.ms(htopStart)) | \(Report.ratio(vitalsFirst, htopStart)) |")
+        print("| start to first frame with every check answered | \(Report.ms(vitalsLive)) | – | – |")
+        print("| idle CPU over \(Int(seconds)) s: whole demo (dashboard + engine + 21 simulated nodes) | \(Report.pct(demoIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(demoIdle.cpu, htopIdle.cpu)) |")
+        print("| idle CPU: dashboard + engine only (`--no-sim`, 44 checks, 21 scrapes) | \(Report.pct(dashboardIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
+        print("| idle CPU: the simulated cluster alone (`vitals simulate`, answering those probes) | \(Report.pct(simulatorIdle.cpu)) | – | – |")
+        print("| resident memory after the idle window: whole demo | \(Report.mb(demoIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(demoIdle.rss), Double(htopIdle.rss))) |")
+        print("| resident memory: dashboard + engine only | \(Report.mb(dashboardIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(dashboardIdle.rss), Double(htopIdle.rss))) |")
     }
 
     /// Median seconds from sending `command` to a screen that satisfies `ready`.
@@ -91,10 +91,4 @@ struct IdleBench: ParsableCommand {
         let elapsed = Date().timeIntervalSince(started)
         return ((after.cpuSeconds - before.cpuSeconds) / elapsed, after.residentBytes)
     }
-
-    func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
-    func pct(_ share: Double) -> String { String(format: "%.2f%% of a core", share * 100) }
-    func mb(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-    func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "–" }
 }
-
