@@ -54,17 +54,15 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .done = state { return }
         var chunk = unwrapInboundIn(data)
-        guard case .done = state else {
-            buffer.writeBuffer(&chunk)
-            advance(context: context, closed: false)
-            return
-        }
+        buffer.writeBuffer(&chunk)
+        advance(context: context, closed: false)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         advance(context: context, closed: true)
-        if case .done = state {} else { fail(context: context, .closedEarly) }
+        fail(context: context, .closedEarly)  // does nothing when the answer was already whole
         context.fireChannelInactive()
     }
 
