@@ -136,13 +136,11 @@ public final class Engine: Sendable {
     public var publishStats: LatencyHistogram { publishTimes.withLock { $0 } }
 
     /// Says which node a person is looking at, so its logs are kept fresh; `nil` for none.
+    /// The focused node's logs are read by the scheduler's once-a-second job, so they are fresh
+    /// within a second of this call.
     public func focus(_ node: String?) {
         let index = node.flatMap { name in config.nodes.firstIndex { $0.name == name } }
-        let changed = state.withLock { state in
-            defer { state.focusedNode = index }
-            return state.focusedNode != index
-        }
-        if changed, let index { Task { await self.readLogs(node: index) } }
+        state.withLock { $0.focusedNode = index }
     }
 
     /// Takes one result of check number `index` (in `layout` order).
