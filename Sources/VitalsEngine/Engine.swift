@@ -149,17 +149,6 @@ public final class Engine: Sendable {
         state.withLock { $0.record(check: index, outcome: outcome, at: time) }
     }
 
-    /// Publishes the current state as a new generation at once.
-    public func publishNow() {
-        let started = clock.now
-        let time = wallClock()
-        let snapshot = state.withLock { $0.publish(time: time, force: true) }
-        if let snapshot {
-            store.publish(snapshot)
-            publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
-        }
-    }
-
     private func publishLoop() async {
         let interval = options.publishInterval.nanoseconds
         var next = clock.now + interval

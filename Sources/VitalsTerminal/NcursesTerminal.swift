@@ -117,8 +117,7 @@ public final class NcursesTerminal: TerminalBackend {
         if ready < 0 && errno != EINTR { return .hangUp }
         if ready <= 0 {
             // A timeout or another signal (SIGWINCH: ncurses turns it into KEY_RESIZE on the next read).
-            readAvailableKeys()
-            return queued.isEmpty ? .timeout : .key(queued.removeFirst())
+            return readAvailableKeys()
         }
         let input = fds[0].revents
         if input & Int16(POLLNVAL | POLLERR) != 0 { return .hangUp }
@@ -126,8 +125,7 @@ public final class NcursesTerminal: TerminalBackend {
             // Readable with nothing to read is the end of input; a read error (EIO) likewise.
             var available: Int32 = 0
             if ioctl(STDIN_FILENO, UInt(FIONREAD), &available) != 0 || available == 0 { return .hangUp }
-            readAvailableKeys()
-            return queued.isEmpty ? .timeout : .key(queued.removeFirst())
+            return readAvailableKeys()
         }
         if input & Int16(POLLHUP) != 0 { return .hangUp }
         return .timeout
@@ -157,16 +155,18 @@ public final class NcursesTerminal: TerminalBackend {
         return signal == 0 ? nil : signal
     }
 
-    /// Takes every key ncurses can decode now, including those it read ahead.
-    private func readAvailableKeys() {
+    /// Takes every key ncurses can decode now, including those it read ahead, and returns the
+    /// first (or `.timeout` when there was none).
+    private func readAvailableKeys() -> TerminalEvent {
         wtimeout(vitals_stdscr(), 0)
         var character: wint_t = 0
         while true {
             let result = wget_wch(vitals_stdscr(), &character)
-            if result == vitals_err() { return }
+            if result == vitals_err() { break }
             let key = result == KEY_CODE_YES ? functionKey(Int32(character)) : characterKey(UInt32(character))
             if let key { queued.append(key) }
         }
+        return queued.isEmpty ? .timeout : .key(queued.removeFirst())
     }
 
     private func functionKey(_ code: Int32) -> Key? {
