@@ -26,6 +26,9 @@ let package = Package(
         // instead of async-http-client: probes need one request per connection with a hard deadline,
         // and dropping AHC (with its TLS/HTTP2 stack) saves minutes of CI build time.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // SQLite for acks, silences and alert history: WAL mode, transactions and migrations that
+        // survive kill -9 at any moment. It builds on the system libsqlite3 (about a minute on CI).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -44,6 +47,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -6,13 +6,16 @@ public struct ClusterConfig: Sendable, Equatable {
     public var nodes: [NodeConfig]
     /// Which nodes the simulator serves in-process, and the scenario it plays; `nil` for a real cluster.
     public var simulation: SimulationConfig?
+    /// Alert rules (Vitals' own and the file's) and where alerts go.
+    public var alerting: AlertingConfig
     /// The file this came from, for messages.
     public var sourcePath: String
 
     public init(
         name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
-        simulation: SimulationConfig? = nil, sourcePath: String = "<memory>"
+        simulation: SimulationConfig? = nil, alerting: AlertingConfig = AlertingConfig(), sourcePath: String = "<memory>"
     ) {
+        self.alerting = alerting
         self.name = name
         self.defaults = defaults
         self.nodes = nodes

@@ -36,18 +36,18 @@ public enum ClusterConfigLoader {
 }
 
 /// Walks the YAML tree of a cluster file; one method per level of the file.
-private struct ClusterReader {
+struct ClusterReader {
     let reader: YAMLFields
 
     static let notYet = [
         "locks": "etcd lock watching is planned",
-        "alerts": "alert rules are planned",
         "log_intake": "syslog and file intake are planned",
     ]
 
     func cluster(_ root: Node) -> ClusterConfig? {
         guard let fields = reader.mapping(
-            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation"], unsupported: Self.notYet
+            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks"],
+            unsupported: Self.notYet
         ) else { return nil }
         let name = fields.string("cluster", required: true)
         let defaults = fields.value("defaults").map(self.defaults) ?? CheckDefaults()
@@ -63,8 +63,9 @@ private struct ClusterReader {
         duplicates(in: nodes.map(\.name), nodes: items ?? [], what: "node", owner: "the cluster")
         checkDependencies(nodes: nodes, items: items ?? [])
         let simulation = fields.value("simulation").flatMap { self.simulation($0, nodes: nodes) }
+        let alerting = alerting(fields)
         guard let name else { return nil }
-        return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation)
+        return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation, alerting: alerting)
     }
 
     func defaults(_ node: Node) -> CheckDefaults {

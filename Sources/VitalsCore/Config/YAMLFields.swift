@@ -72,7 +72,7 @@ public final class YAMLFields {
 
     /// Records `diagnostic` once: a field read twice (to build a value and to check names, say)
     /// reports its mistake once.
-    private func add(_ diagnostic: Diagnostic) {
+    func add(_ diagnostic: Diagnostic) {
         guard reported.insert(diagnostic).inserted else { return }
         diagnostics.append(diagnostic)
     }
@@ -195,14 +195,14 @@ public final class YAMLFields {
             return number
         }
 
-        public func duration(_ key: String) -> Duration? {
+        public func duration(_ key: String, allowZero: Bool = false) -> Duration? {
             guard let value = entries[key]?.value else { return nil }
             guard case .scalar(let scalar) = value else {
                 reader.error(at: value, "'\(key)' in \(what) must be a duration like 500ms, 5s or 1m")
                 return nil
             }
             let text = scalar.string
-            guard let duration = Duration(goString: text), duration > .zero else {
+            guard let duration = Duration(goString: text), duration > .zero || (allowZero && duration == .zero) else {
                 if Duration.isTooLong(text) {
                     reader.error(at: value, "duration '\(text.sanitizedForTerminal)' for '\(key)' in \(what) is too long (at most \(Duration.longest.goString))")
                     return nil

@@ -11,12 +11,19 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     public var nodes: [NodeSnapshot]
     public var services: [ServiceSnapshot]
     public var locks: [LockSnapshot]
+    /// Pending and firing alerts, and resolved ones for a while after they resolve.
     public var alerts: [AlertSnapshot]
+    /// Silences, active and recently expired.
+    public var silences: [SilenceSnapshot]
+    /// Resolved alerts, newest first, with their duration and acks.
+    public var alertHistory: [AlertSnapshot]
 
     public init(
         cluster: String, generation: UInt64, time: Date, nodes: [NodeSnapshot], services: [ServiceSnapshot],
-        locks: [LockSnapshot] = [], alerts: [AlertSnapshot] = []
+        locks: [LockSnapshot] = [], alerts: [AlertSnapshot] = [], silences: [SilenceSnapshot] = [], alertHistory: [AlertSnapshot] = []
     ) {
+        self.silences = silences
+        self.alertHistory = alertHistory
         self.cluster = cluster
         self.generation = generation
         self.time = time
@@ -24,6 +31,11 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
         self.services = services
         self.locks = locks
         self.alerts = alerts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cluster, generation, time, nodes, services, locks, alerts, silences
+        case alertHistory = "alert_history"
     }
 
     /// How many nodes are in each status.
@@ -237,23 +249,5 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, holder, waiters, status
         case leaseTTLSeconds = "lease_ttl_s"
-    }
-}
-
-/// An alert and where it stands.
-public struct AlertSnapshot: Sendable, Equatable, Codable {
-    public var id: String
-    public var name: String
-    public var severity: String
-    public var state: String
-    public var node: String?
-    public var service: String?
-    public var since: Date?
-    public var acknowledgedBy: String?
-    public var comment: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, severity, state, node, service, since, comment
-        case acknowledgedBy = "acknowledged_by"
     }
 }

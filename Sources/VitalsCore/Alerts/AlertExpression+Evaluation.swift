@@ -1,0 +1,195 @@
+/// A set of labels kept sorted by name, so equal sets compare and hash equal.
+public struct AlertLabels: Sendable, Hashable, Codable, Sequence {
+    public private(set) var pairs: [Pair]
+
+    public struct Pair: Sendable, Hashable, Codable {
+        public var name: String
+        public var value: String
+    }
+
+    public init(_ dictionary: [String: String] = [:]) {
+        pairs = dictionary.map { Pair(name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    public subscript(name: String) -> String? {
+        get { pairs.first { $0.name == name }?.value }
+        set {
+            pairs.removeAll { $0.name == name }
+            if let newValue {
+                pairs.append(Pair(name: name, value: newValue))
+                pairs.sort { $0.name < $1.name }
+            }
+        }
+    }
+
+    /// Only the labels named in `names`.
+    public func keeping(_ names: [String]) -> AlertLabels {
+        var result = self
+        result.pairs.removeAll { !names.contains($0.name) }
+        return result
+    }
+
+    public var dictionary: [String: String] { Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }) }
+
+    public func makeIterator() -> IndexingIterator<[Pair]> { pairs.makeIterator() }
+
+    /// A fingerprint of the label set that is the same in every run and on every machine
+    /// (FNV-1a over the sorted pairs): how a restarted Vitals finds the same alert again.
+    public var fingerprint: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0xff
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        for pair in pairs {
+            mix(pair.name)
+            mix(pair.value)
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// One labelled number of a series, with an optional line of detail (a check's output) that
+/// alert summaries can quote as `$output`.
+public struct AlertSample: Sendable, Equatable {
+    public var labels: AlertLabels
+    public var value: Double
+    public var detail: String?
+
+    public init(labels: AlertLabels, value: Double, detail: String? = nil) {
+        self.labels = labels
+        self.value = value
+        self.detail = detail
+    }
+}
+
+/// Where an expression reads its series.
+public protocol AlertSeriesSource {
+    /// The samples of the series `name`; empty when nothing has it now.
+    func samples(named name: String) -> [AlertSample]
+}
+
+extension AlertExpression {
+    /// What an expression evaluates to.
+    public enum Value: Sendable, Equatable {
+        case scalar(Double)
+        case vector([AlertSample])
+    }
+
+    /// Evaluates against `source`. Never fails: an absent series is an empty vector, a division
+    /// by zero is ±Inf or NaN, and NaN compares false, as in Prometheus.
+    public func evaluate(_ source: some AlertSeriesSource) -> Value {
+        switch self {
+        case .number(let value), .constant(_, let value):
+            return .scalar(value)
+        case .selector(let name, let matchers):
+            let samples = source.samples(named: name)
+            if matchers.isEmpty { return .vector(samples) }
+            return .vector(samples.filter { sample in matchers.allSatisfy { $0.accepts(sample.labels[$0.label] ?? "") } })
+        case .negate(let inner):
+            return Self.map(inner.evaluate(source)) { -$0 }
+        case .function(let name, let inner):
+            switch name {
+            case "abs": return Self.map(inner.evaluate(source)) { Swift.abs($0) }
+            default: return inner.evaluate(source)
+            }
+        case .aggregate(let aggregation, let by, let inner):
+            guard case .vector(let samples) = inner.evaluate(source) else { return .vector([]) }
+            return .vector(Self.aggregate(samples, aggregation, by: by))
+        case .binary(let op, let left, let right, let on):
+            return Self.binary(op, left.evaluate(source), right.evaluate(source), on: on)
+        }
+    }
+
+    private static func map(_ value: Value, _ transform: (Double) -> Double) -> Value {
+        switch value {
+        case .scalar(let number): return .scalar(transform(number))
+        case .vector(let samples):
+            return .vector(samples.map { var s = $0; s.value = transform(s.value); return s })
+        }
+    }
+
+    private static func aggregate(_ samples: [AlertSample], _ aggregation: Aggregation, by: [String]) -> [AlertSample] {
+        var groups: [AlertLabels: [Double]] = [:]
+        var order: [AlertLabels] = []
+        for sample in samples {
+            let key = sample.labels.keeping(by)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(sample.value)
+        }
+        return order.map { key in
+            let values = groups[key] ?? []
+            let result: Double = switch aggregation {
+            case .sum: values.reduce(0, +)
+            case .avg: values.reduce(0, +) / Double(values.count)
+            case .min: values.min() ?? .nan
+            case .max: values.max() ?? .nan
+            case .count: Double(values.count)
+            }
+            return AlertSample(labels: key, value: result)
+        }
+    }
+
+    private static func apply(_ op: BinaryOperator, _ a: Double, _ b: Double) -> Double? {
+        switch op {
+        case .add: a + b
+        case .subtract: a - b
+        case .multiply: a * b
+        case .divide: a / b
+        case .equal: a == b ? a : nil
+        case .notEqual: a != b ? a : nil
+        case .greater: a > b ? a : nil
+        case .less: a < b ? a : nil
+        case .greaterOrEqual: a >= b ? a : nil
+        case .lessOrEqual: a <= b ? a : nil
+        case .and, .or, .unless: a
+        }
+    }
+
+    private static func binary(_ op: BinaryOperator, _ left: Value, _ right: Value, on: [String]?) -> Value {
+        switch (left, right) {
+        case (.scalar(let a), .scalar(let b)):
+            // A comparison of two numbers is a number: 1 when it holds, else 0.
+            if op.isComparison { return .scalar(apply(op, a, b) == nil ? 0 : 1) }
+            return .scalar(apply(op, a, b) ?? .nan)
+        case (.vector(let samples), .scalar(let b)):
+            return .vector(samples.compactMap { sample in
+                guard let value = apply(op, sample.value, b) else { return nil }
+                var result = sample
+                if !op.isComparison { result.value = value }
+                return result
+            })
+        case (.scalar(let a), .vector(let samples)):
+            return .vector(samples.compactMap { sample in
+                guard let value = apply(op, a, sample.value) else { return nil }
+                var result = sample
+                // A comparison keeps the series' own value, as Prometheus does.
+                if !op.isComparison { result.value = value }
+                return result
+            })
+        case (.vector(let lefts), .vector(let rights)):
+            let key: (AlertSample) -> AlertLabels = { on.map($0.labels.keeping) ?? $0.labels }
+            var byKey: [AlertLabels: AlertSample] = [:]
+            for sample in rights where byKey[key(sample)] == nil { byKey[key(sample)] = sample }
+            switch op {
+            case .and: return .vector(lefts.filter { byKey[key($0)] != nil })
+            case .unless: return .vector(lefts.filter { byKey[key($0)] == nil })
+            case .or:
+                let leftKeys = Set(lefts.map(key))
+                return .vector(lefts + rights.filter { !leftKeys.contains(key($0)) })
+            default:
+                return .vector(lefts.compactMap { sample in
+                    guard let other = byKey[key(sample)], let value = apply(op, sample.value, other.value) else { return nil }
+                    var result = sample
+                    if !op.isComparison { result.value = value }
+                    return result
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import VitalsCore
+
+/// Which services each service needs, directly or through others (`depends_on`, transitively).
+public struct ServiceDependencies: Sendable {
+    private let upstream: [String: Set<String>]
+
+    public init(_ config: ClusterConfig) {
+        var direct: [String: Set<String>] = [:]
+        for node in config.nodes {
+            for service in node.services { direct[service.name, default: []].formUnion(service.dependsOn) }
+        }
+        var closure: [String: Set<String>] = [:]
+        for name in direct.keys {
+            var seen = Set<String>()
+            var queue = Array(direct[name] ?? [])
+            while let next = queue.popLast() {
+                guard seen.insert(next).inserted else { continue }
+                queue.append(contentsOf: direct[next] ?? [])
+            }
+            seen.remove(name)
+            closure[name] = seen
+        }
+        upstream = closure
+    }
+
+    /// Whether `service` needs `other`, directly or not.
+    public func service(_ service: String, needs other: String) -> Bool { upstream[service]?.contains(other) ?? false }
+
+    /// Every service `service` needs, directly or not.
+    public func upstream(of service: String) -> Set<String> { upstream[service] ?? [] }
+}
+
+/// Finds, for each alert, the alert upstream of it that explains it: an alert about a service
+/// it depends on (through `depends_on`, transitively) that began no later than it did, or an
+/// alert about its node as a whole that is at least as severe. The chain is followed to its
+/// root, so every symptom points at the failure that started it.
+enum RootCause {
+    /// Root alert ids by symptom id; roots themselves are absent.
+    static func find(in alerts: [AlertSnapshot], dependencies: ServiceDependencies) -> [String: String] {
+        // Indexed by service and by node, so a fleet with thousands of alerts is not compared pairwise.
+        var byService: [String: [AlertSnapshot]] = [:]
+        var nodeWide: [String: [AlertSnapshot]] = [:]
+        for alert in alerts {
+            if let service = alert.service {
+                byService[service, default: []].append(alert)
+            } else if let node = alert.node {
+                nodeWide[node, default: []].append(alert)
+            }
+        }
+        var cause: [String: String] = [:]
+        for alert in alerts {
+            guard let service = alert.service else { continue }
+            var candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity >= alert.severity }
+            for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
+            // The earliest failure upstream explains it best; severity and id break ties.
+            let best = candidates.filter { $0.id != alert.id && $0.since <= alert.since }.min { a, b in
+                if a.since != b.since { return a.since < b.since }
+                if a.severity != b.severity { return a.severity > b.severity }
+                return a.id < b.id
+            }
+            if let best { cause[alert.id] = best.id }
+        }
+        var roots: [String: String] = [:]
+        for id in cause.keys {
+            var current = id
+            var visited: Set<String> = [id]
+            while let next = cause[current], visited.insert(next).inserted { current = next }
+            if current != id { roots[id] = current }
+        }
+        return roots
+    }
+}
