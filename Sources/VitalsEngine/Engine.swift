@@ -59,6 +59,10 @@ public final class Engine: Sendable {
     private let options: Options
     private let state: Mutex<EngineState>
     private let publishTimes = Mutex(LatencyHistogram())
+    private let stateStore: AlertStateStore?
+    private let stateProblem = Mutex<String?>(nil)
+    /// Where alerts are sent (webhooks, Alertmanager); idle when the file names none.
+    public let notifier: AlertNotifier
     private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
 
     /// - Parameters:
@@ -66,9 +70,12 @@ public final class Engine: Sendable {
     ///   - group: the event loops that probes use.
     ///   - now: the wall clock for timestamps, injectable for tests.
     ///   - clock: the monotonic clock the scheduler runs on.
+    ///   - state: where acks, silences and alert history are kept, and what it held at start;
+    ///     `nil` keeps them in memory only.
     public init(
         config: ClusterConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        now: @escaping @Sendable () -> Date = Date.init, clock: any EngineClock = SystemClock(), options: Options = Options()
+        now: @escaping @Sendable () -> Date = Date.init, clock: any EngineClock = SystemClock(), options: Options = Options(),
+        state persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)? = nil
     ) {
         self.config = config
         self.layout = ClusterLayout(config)
@@ -100,7 +107,13 @@ public final class Engine: Sendable {
         }
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
-        let initial = EngineState(config: config, layout: layout, time: now())
+        stateStore = persisted?.store
+        notifier = AlertNotifier(config: config.alerting, fetcher: fetcher)
+        let loaded = persisted?.loaded ?? AlertStateStore.Loaded()
+        let tracker = AlertTracker(
+            rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
+        )
+        let initial = EngineState(config: config, layout: layout, time: now(), alerts: tracker)
         state = Mutex(initial)
         store = SnapshotStore(initial: initial.builder.current)
     }
@@ -119,6 +132,11 @@ public final class Engine: Sendable {
         let queue = DueQueue(intervals: intervals, start: clock.now, firstRunsWithin: window, using: &generator)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
+            group.addTask {
+                await self.notifier.run(resendEvery: .seconds(60)) {
+                    self.store.latest.alerts.filter { $0.state == .firing }
+                }
+            }
             let groups = options.lagGroup.map { lagGroup in
                 jobs.map { job in if case .check(let index) = job { lagGroup(layout.checkIDs[index]) } else { 0 } }
             }
@@ -154,13 +172,109 @@ public final class Engine: Sendable {
         var next = clock.now + interval
         while (try? await clock.sleep(until: next)) != nil {
             let started = clock.now
-            let time = wallClock()
-            if let snapshot = state.withLock({ $0.publish(time: time, force: false) }) {
-                store.publish(snapshot)
+            if publish(force: false) {
                 publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
             }
             next = max(next + interval, clock.now)
         }
+    }
+
+    /// Publishes the next snapshot if anything changed (or `force`), then persists and sends the
+    /// alerts that fired or resolved. Returns whether a snapshot was published.
+    @discardableResult
+    private func publish(force: Bool) -> Bool {
+        let time = wallClock()
+        let (snapshot, changes) = state.withLock { state in
+            (state.publish(time: time, force: force), state.takeAlertChanges())
+        }
+        if !changes.isEmpty {
+            persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
+            notifier.enqueue(.changes(changes))
+        }
+        guard var snapshot else { return false }
+        snapshot.stateProblem = stateProblem.withLock { $0 }
+        store.publish(snapshot)
+        return true
+    }
+
+    private func persist(_ write: (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {
+        guard let stateStore else { return }
+        do {
+            try write(stateStore)
+            stateProblem.withLock { $0 = nil }
+        } catch {
+            stateProblem.withLock { $0 = error.description }
+        }
+    }
+
+    /// Acknowledges the pending or firing alerts `ids`: written to the state file first, and only
+    /// then shown, so an ack the screen shows survives a crash.
+    /// - Returns: the alerts acknowledged.
+    /// - Throws: `AlertStateStore.Problem` when the ack could not be stored (nothing changes then).
+    @discardableResult
+    public func acknowledge(_ ids: [String], by who: String, comment: String) throws(AlertStateStore.Problem) -> [AlertSnapshot] {
+        let time = wallClock()
+        let ack = AlertTracker.Ack(by: who, at: time, comment: comment)
+        let alerts = state.withLock { state in ids.compactMap { state.alerts.alert($0, at: time) } }
+        guard !alerts.isEmpty else { return [] }
+        try stateStore?.acknowledge(alerts, ack)
+        state.withLock { state in
+            state.alerts.acknowledge(alerts.map(\.id), ack)
+            state.alertsChanged = true
+        }
+        publish(force: true)
+        notifier.enqueue(.acknowledged(alerts, ack))
+        return alerts
+    }
+
+    /// Removes the acknowledgement of the alerts `ids`; returns how many had one.
+    @discardableResult
+    public func unacknowledge(_ ids: [String], by who: String) throws(AlertStateStore.Problem) -> Int {
+        let time = wallClock()
+        let acked = state.withLock { state in ids.filter { state.alerts.acks[$0] != nil } }
+        guard !acked.isEmpty else { return 0 }
+        try stateStore?.unacknowledge(acked, by: who, at: time)
+        state.withLock { state in
+            state.alerts.unacknowledge(acked)
+            state.alertsChanged = true
+        }
+        publish(force: true)
+        notifier.enqueue(.unacknowledged(acked))
+        return acked.count
+    }
+
+    /// Silences alerts whose labels match every one of `matchers`, for `duration`.
+    @discardableResult
+    public func silence(matching matchers: [String: String], for duration: Duration, by who: String, comment: String) throws(AlertStateStore.Problem) -> SilenceSnapshot {
+        let time = wallClock()
+        let silence = SilenceSnapshot(
+            id: UUID().uuidString.lowercased(), matchers: matchers, startsAt: time,
+            endsAt: time.addingTimeInterval(duration.seconds), createdBy: who, comment: comment
+        )
+        try stateStore?.save(silence, action: "silence", by: who, at: time)
+        state.withLock { state in
+            state.alerts.addSilence(silence)
+            state.alertsChanged = true
+        }
+        publish(force: true)
+        notifier.enqueue(.silenced(silence))
+        return silence
+    }
+
+    /// Ends the active silence `id` now; false when there is none.
+    @discardableResult
+    public func expireSilence(_ id: String, by who: String) throws(AlertStateStore.Problem) -> Bool {
+        let time = wallClock()
+        guard var silence = state.withLock({ state in state.alerts.silences.first { $0.id == id && $0.isActive(at: time) } }) else { return false }
+        silence.endsAt = time
+        try stateStore?.save(silence, action: "expire", by: who, at: time)
+        state.withLock { state in
+            _ = state.alerts.expireSilence(id, at: time)
+            state.alertsChanged = true
+        }
+        publish(force: true)
+        notifier.enqueue(.expired(id))
+        return true
     }
 
     private func perform(_ index: Int) async {

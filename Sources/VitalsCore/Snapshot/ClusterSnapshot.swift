@@ -17,6 +17,8 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     public var silences: [SilenceSnapshot]
     /// Resolved alerts, newest first, with their duration and acks.
     public var alertHistory: [AlertSnapshot]
+    /// Why acks and silences cannot be saved right now (the state file failed), if they cannot.
+    public var stateProblem: String?
 
     public init(
         cluster: String, generation: UInt64, time: Date, nodes: [NodeSnapshot], services: [ServiceSnapshot],
@@ -36,6 +38,7 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case cluster, generation, time, nodes, services, locks, alerts, silences
         case alertHistory = "alert_history"
+        case stateProblem = "state_problem"
     }
 
     /// How many nodes are in each status.

@@ -65,15 +65,34 @@ public struct HTTPFetcher: Sendable {
         return try await promise.valueOrCancellation()
     }
 
+    /// Sends `body` with `method` (POST, PUT, DELETE…) to `target` on a connection of its own,
+    /// giving up after `timeout`.
+    /// - Throws: `FetchError` when there is no complete answer in time.
+    public func send(
+        _ method: String, _ target: HTTPTarget, body: [UInt8] = [], contentType: String = "application/json", timeout: Duration, maxBody: Int = 64 * 1024
+    ) async throws -> HTTPResponse {
+        let start = NIODeadline.now()
+        let loop = group.next()
+        let promise = loop.makePromise(of: HTTPResponse.self)
+        let timer = loop.scheduleTask(deadline: start + .nanoseconds(timeout.nanoseconds)) { promise.fail(FetchError.timedOut(timeout)) }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        let request: @Sendable (ByteBufferAllocator) -> ByteBuffer = { allocator in
+            OneShotHTTPHandler.request(method: method, for: target, body: body, contentType: contentType, allocator: allocator)
+        }
+        getOnce(target, request: request, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+        return try await promise.valueOrCancellation()
+    }
+
     /// One request, one connection: the lean path health probes take, read by `OneShotHTTPHandler`.
     private func getOnce(
-        _ target: HTTPTarget, on loop: any EventLoop, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, timeout: Duration, maxBody: Int
+        _ target: HTTPTarget, request: (@Sendable (ByteBufferAllocator) -> ByteBuffer)? = nil, on loop: any EventLoop,
+        promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, timeout: Duration, maxBody: Int
     ) {
         ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let request = OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
+                    let request = request?(channel.allocator) ?? OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(
                         OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody)
                     )

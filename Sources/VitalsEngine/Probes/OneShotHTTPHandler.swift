@@ -48,6 +48,19 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
         return allocator.buffer(string: "GET \(target.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vitals/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n")
     }
 
+    /// The request bytes for `method` with `body` (no body for an empty one).
+    static func request(method: String, for target: HTTPTarget, body: [UInt8], contentType: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let host = target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port)
+        var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vitals/0.1\r\nAccept: */*\r\nConnection: close\r\n"
+        if !body.isEmpty || method == "POST" || method == "PUT" {
+            head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+        }
+        var buffer = allocator.buffer(capacity: head.utf8.count + 2 + body.count)
+        buffer.writeString(head + "\r\n")
+        buffer.writeBytes(body)
+        return buffer
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
         context.fireChannelActive()

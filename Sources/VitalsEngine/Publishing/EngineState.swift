@@ -12,10 +12,37 @@ struct EngineState: Sendable {
     var generation: UInt64 = 0
     var focusedNode: Int?
 
-    init(config: ClusterConfig, layout: ClusterLayout, time: Date) {
+    var alerts: AlertTracker
+    let dependencies: ServiceDependencies
+    /// The alert part of the last published snapshot.
+    var alertSection = AlertSection()
+    /// Set by a person's action (ack, silence…) so the next publish shows it.
+    var alertsChanged = false
+    var nextAlertEvaluation = Date.distantPast
+    /// Whether alerts remembered from an earlier run have been matched against fresh results.
+    var settled = false
+    let startedAt: Date
+    /// Alerts that fired or resolved and are not yet persisted and sent.
+    var unsentChanges = AlertTracker.Changes()
+    /// The newest samples of scraped series that alert rules name, by node.
+    var scraped: [[String: [AlertSample]]]
+    let scrapedNames: Set<String>
+
+    /// How often alert rules are evaluated.
+    static let alertEvaluationInterval: TimeInterval = 1
+    /// How long after start alerts remembered from an earlier run wait to come back.
+    static let settleWithin: TimeInterval = 120
+
+    init(config: ClusterConfig, layout: ClusterLayout, time: Date, alerts: AlertTracker? = nil) {
         facts = EngineFacts(layout: layout, nodeCount: config.nodes.count)
         builder = SnapshotBuilder(config: config, layout: layout, facts: facts, generation: 0, time: time)
         readings = Array(repeating: nil, count: config.nodes.count)
+        self.alerts = alerts ?? AlertTracker(rules: config.alerting.rules)
+        dependencies = ServiceDependencies(config)
+        startedAt = time
+        scraped = Array(repeating: [:], count: config.nodes.count)
+        let known = Set(SnapshotSeries.names)
+        scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(known)
     }
 
     mutating func record(check: Int, outcome: ProbeOutcome, at time: Date) {
@@ -29,6 +56,7 @@ struct EngineState: Sendable {
             let reading = NodeMetricsReading(samples: samples, time: time)
             facts.metrics[node] = reading.metrics(since: readings[node])
             readings[node] = reading
+            if !scrapedNames.isEmpty { keepScraped(node: node, samples: samples) }
         case .failure(let error):
             // The last good numbers stay; the reason the newest scrape failed is added to them.
             facts.metrics[node].scrapeError = String(describing: error).sanitizedForTerminal
@@ -42,13 +70,61 @@ struct EngineState: Sendable {
         dirtyNodes.insert(node)
     }
 
-    /// The next snapshot when anything changed (or `force`), else nil.
+    /// The next snapshot when anything changed (or `force`), else nil. Alert rules are evaluated
+    /// once every `alertEvaluationInterval`; the alerts' changes wait in `unsentChanges`.
     mutating func publish(time: Date, force: Bool) -> ClusterSnapshot? {
-        guard force || !dirtyChecks.isEmpty || !dirtyNodes.isEmpty else { return nil }
-        generation += 1
-        let snapshot = builder.apply(dirtyChecks: dirtyChecks, dirtyNodes: dirtyNodes, facts: facts, generation: generation, time: time)
+        let factsChanged = !dirtyChecks.isEmpty || !dirtyNodes.isEmpty
+        let evaluate = time >= nextAlertEvaluation
+        guard force || factsChanged || evaluate || alertsChanged else { return nil }
+        var snapshot = builder.apply(dirtyChecks: dirtyChecks, dirtyNodes: dirtyNodes, facts: facts, generation: generation + 1, time: time)
         dirtyChecks.removeAll(keepingCapacity: true)
         dirtyNodes.removeAll(keepingCapacity: true)
+        var section = alertSection
+        if evaluate {
+            nextAlertEvaluation = time.addingTimeInterval(Self.alertEvaluationInterval)
+            let scraped = self.scraped
+            let changes = alerts.evaluate(SnapshotSeries(snapshot) { name in scraped.flatMap { $0[name] ?? [] } }, at: time)
+            unsentChanges.fired += changes.fired
+            unsentChanges.resolved += changes.resolved
+            if !settled, snapshot.everyCheckHasResult || time.timeIntervalSince(startedAt) > Self.settleWithin {
+                settled = true
+                unsentChanges.resolved += alerts.settle(at: time).resolved
+            }
+        }
+        if evaluate || alertsChanged || force {
+            section = AlertSection(alerts: alerts.alerts(at: time, dependencies: dependencies), silences: alerts.silences, history: alerts.history)
+        }
+        guard force || factsChanged || section != alertSection else { return nil }
+        alertSection = section
+        alertsChanged = false
+        generation += 1
+        snapshot.alerts = section.alerts
+        snapshot.silences = section.silences
+        snapshot.alertHistory = section.history
         return snapshot
     }
+
+    /// Hands over the alert changes not yet persisted and sent.
+    mutating func takeAlertChanges() -> AlertTracker.Changes {
+        defer { unsentChanges = AlertTracker.Changes() }
+        return unsentChanges
+    }
+
+    private mutating func keepScraped(node: Int, samples: [MetricSample]) {
+        let name = builder.config.nodes[node].name
+        var kept: [String: [AlertSample]] = [:]
+        for sample in samples where scrapedNames.contains(sample.name) {
+            var labels = AlertLabels(sample.labels)
+            labels["node"] = name
+            kept[sample.name, default: []].append(AlertSample(labels: labels, value: sample.value))
+        }
+        scraped[node] = kept
+    }
+}
+
+/// The alert part of a snapshot.
+struct AlertSection: Sendable, Equatable {
+    var alerts: [AlertSnapshot] = []
+    var silences: [SilenceSnapshot] = []
+    var history: [AlertSnapshot] = []
 }

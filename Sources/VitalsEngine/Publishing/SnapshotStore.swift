@@ -19,9 +19,11 @@ public final class SnapshotStore: Sendable {
     /// The newest snapshot; never blocks for long.
     public var latest: ClusterSnapshot { state.withLock { $0.latest } }
 
-    /// Makes `snapshot` the newest and gives it to every subscriber.
+    /// Makes `snapshot` the newest and gives it to every subscriber; an older generation than the
+    /// newest (two publishers racing) is ignored.
     public func publish(_ snapshot: ClusterSnapshot) {
-        let subscribers = state.withLock { state in
+        let subscribers = state.withLock { state -> [AsyncStream<ClusterSnapshot>.Continuation] in
+            guard snapshot.generation >= state.latest.generation else { return [] }
             state.latest = snapshot
             return Array(state.subscribers.values)
         }
