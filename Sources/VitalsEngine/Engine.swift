@@ -72,10 +72,11 @@ public final class Engine: Sendable {
     ///   - clock: the monotonic clock the scheduler runs on.
     ///   - state: where acks, silences and alert history are kept, and what it held at start;
     ///     `nil` keeps them in memory only.
+    ///   - readOnly: alert state to start from without writing anything back (a one-shot snapshot).
     public init(
         config: ClusterConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         now: @escaping @Sendable () -> Date = Date.init, clock: any EngineClock = SystemClock(), options: Options = Options(),
-        state persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)? = nil
+        state persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)? = nil, loaded readOnly: AlertStateStore.Loaded? = nil
     ) {
         self.config = config
         self.layout = ClusterLayout(config)
@@ -109,7 +110,7 @@ public final class Engine: Sendable {
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher)
-        let loaded = persisted?.loaded ?? AlertStateStore.Loaded()
+        let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
         let tracker = AlertTracker(
             rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
         )

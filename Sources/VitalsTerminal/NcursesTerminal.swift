@@ -101,6 +101,11 @@ public final class NcursesTerminal: TerminalBackend {
         _ = wclear(vitals_stdscr())
     }
 
+    public func bell() {
+        guard active else { return }
+        _ = beep()
+    }
+
     public func nextEvent(timeoutMs: Int) -> TerminalEvent {
         if let signal = pendingSignal { return .signal(signal) }
         if vitals_signals_take_suspend() != 0 { return suspend() }

@@ -13,6 +13,7 @@ public final class MemoryTerminal: TerminalBackend {
     public private(set) var started = false
     public private(set) var stopped = false
     public private(set) var invalidations = 0
+    public private(set) var bells = 0
     public var size: Size
     private var script: [Step]
 
@@ -31,6 +32,7 @@ public final class MemoryTerminal: TerminalBackend {
     public func stop() { stopped = true }
     public func draw(_ screen: Screen) { screens.append(screen) }
     public func invalidate() { invalidations += 1 }
+    public func bell() { bells += 1 }
 
     public func nextEvent(timeoutMs: Int) -> TerminalEvent {
         while !script.isEmpty {

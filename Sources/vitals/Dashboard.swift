@@ -23,6 +23,11 @@ struct Dashboard: AsyncParsableCommand {
 
     @OptionGroup var simulation: SimulationOptions
 
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Do not ring the terminal bell when a new critical alert fires.")
+    var noBell = false
+
     func validate() throws {
         guard (20...10_000).contains(refreshMs) else { throw ValidationError("--refresh-ms must be from 20 to 10000") }
     }
@@ -33,16 +38,18 @@ struct Dashboard: AsyncParsableCommand {
         }
         let config = try cluster.load()
         let themes = try loadThemes(selected: theme)
+        let persisted = try state.open()
         let simulator = try await simulation.start(for: config)
-        let engine = Engine(config: config)
+        let engine = Engine(config: config, state: persisted)
         let engineTask = Task.detached { await engine.run() }
-        let host = LiveHost(engine: engine, simulator: simulator)
+        let host = LiveHost(engine: engine, simulator: simulator, user: state.who)
+        let bell = !noBell
         let refreshMs = self.refreshMs
         // The run loop blocks in poll(2) between keys, so it runs on the main thread: on a thread
         // of Swift's cooperative pool it would take one of the (on two cores, two) threads the
         // engine's tasks need.
         let exit = await MainActor.run {
-            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs).run()
+            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell).run()
         }
         engineTask.cancel()
         if exit != .quit { throw ExitCode(exit.status) }
@@ -70,6 +77,29 @@ struct Dashboard: AsyncParsableCommand {
 struct LiveHost: DashboardHost {
     let engine: Engine
     let simulator: Simulator?
+    let user: String
+
+    func perform(_ command: AlertCommand) async -> String {
+        do {
+            switch command {
+            case .acknowledge(let ids, let comment):
+                let acked = try engine.acknowledge(ids, by: user, comment: comment)
+                return acked.isEmpty ? "nothing to acknowledge: the alert resolved" : "acknowledged \(Self.count(acked.count)) as \(user)"
+            case .unacknowledge(let ids):
+                let count = try engine.unacknowledge(ids, by: user)
+                return count == 0 ? "no acknowledgement to remove" : "removed the acknowledgement of \(Self.count(count))"
+            case .silence(let matchers, let duration, let comment):
+                let silence = try engine.silence(matching: matchers, for: duration, by: user, comment: comment)
+                return "silenced \(silence.matcherText) for \(duration.goString)"
+            case .expireSilence(let id):
+                return try engine.expireSilence(id, by: user) ? "silence expired" : "that silence already ended"
+            }
+        } catch {
+            return "not saved: \(error)"
+        }
+    }
+
+    private static func count(_ n: Int) -> String { n == 1 ? "1 alert" : "\(n) alerts" }
 
     func latestSnapshot() -> ClusterSnapshot { engine.store.latest }
 

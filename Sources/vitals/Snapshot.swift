@@ -18,9 +18,21 @@ struct Snapshot: AsyncParsableCommand {
 
     @OptionGroup var headless: HeadlessOptions
 
+    @Option(help: "Show the acks and silences of this state file (read only: nothing is written to it).")
+    var state: String?
+
     func run() async throws {
         let config = try cluster.load()
-        let latest = try await headless.firstCompleteSnapshot(config: config)
+        var loaded: AlertStateStore.Loaded?
+        if let state {
+            do {
+                loaded = try AlertStateStore(path: state).load()
+            } catch {
+                Output.error("vitals: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let latest = try await headless.firstCompleteSnapshot(config: config, loaded: loaded)
         switch format {
         case .json:
             print(String(decoding: try latest.jsonData(), as: UTF8.self))  // JSON escapes control characters itself
@@ -45,15 +57,22 @@ struct HeadlessOptions: ParsableArguments {
 
     /// Starts the file's simulation (unless disabled) and the engine, and returns the first snapshot
     /// in which every check has a result, or the newest one when `wait` seconds pass first.
-    func firstCompleteSnapshot(config: ClusterConfig) async throws -> ClusterSnapshot {
+    /// Alerts are evaluated once a second, so the snapshot taken is one published a second after
+    /// the first complete one (or that one, if nothing changed since). `loaded` is alert state read
+    /// from a state file, shown but never written back.
+    func firstCompleteSnapshot(config: ClusterConfig, loaded: AlertStateStore.Loaded? = nil) async throws -> ClusterSnapshot {
         let simulator = try await simulation.start(for: config)
         // One-shot: every check's first run within a second, not spread over its interval.
         var options = Engine.Options()
         options.firstRunsWithin = .seconds(1)
-        let engine = Engine(config: config, options: options)
+        let engine = Engine(config: config, options: options, loaded: loaded)
         let running = Task { await engine.run() }
         let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: .milliseconds(Int(wait * 1000)))
-        let latest = complete ?? engine.store.latest
+        var latest = complete ?? engine.store.latest
+        if let complete {
+            let evaluated = complete.time.addingTimeInterval(1)
+            latest = await engine.store.first(where: { $0.time >= evaluated }, timeout: .milliseconds(1500)) ?? engine.store.latest
+        }
         running.cancel()
         await running.value
         await simulator?.stop()

@@ -29,6 +29,13 @@ import VitalsUI
         }
         func focus(_ node: String?) { focused.withLock { $0.append(node) } }
 
+        /// Every alert command the loop sent, in order.
+        let commands = Mutex<[AlertCommand]>([])
+        func perform(_ command: AlertCommand) async -> String {
+            commands.withLock { $0.append(command) }
+            return "done"
+        }
+
         /// Publishes a newer generation of the same snapshot.
         func publishNext() {
             snapshot.withLock { $0.generation += 1 }

@@ -48,6 +48,29 @@ extension ClusterSnapshot {
                 lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output)")
             }
         }
+        lines.append("")
+        lines.append("ALERTS")
+        if alerts.isEmpty { lines.append("  none") }
+        for alert in alerts {
+            var notes: [String] = []
+            if let by = alert.acknowledgedBy { notes.append("acknowledged by \(by): \(alert.comment ?? "")") }
+            if let silence = alert.silencedBy { notes.append("silenced (\(silence.prefix(8)))") }
+            if let root = alert.rootCause, let cause = alerts.first(where: { $0.id == root }) {
+                notes.append("symptom of \(cause.name) \(cause.service ?? cause.node ?? "")")
+            }
+            let subject = [alert.service, alert.node].compactMap { $0 }.joined(separator: " on ")
+            lines.append("  \(pad(alert.severity.rawValue, 8)) \(pad(alert.state.rawValue, 8)) \(pad(alert.name, 16)) \(pad(subject, 30)) \(alert.summary)")
+            for note in notes { lines.append("      \(note)") }
+        }
+        let now = time
+        let active = silences.filter { $0.isActive(at: now) }
+        if !active.isEmpty {
+            lines.append("")
+            lines.append("SILENCES")
+            for silence in active {
+                lines.append("  \(pad(silence.matcherText, 40)) until \(Self.timestamp(silence.endsAt))  by \(silence.createdBy): \(silence.comment)")
+            }
+        }
         // Names come from the cluster file and outputs from the network: neither may drive a terminal.
         return lines.map(\.sanitizedForTerminal).joined(separator: "\n") + "\n"
     }

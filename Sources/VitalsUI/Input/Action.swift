@@ -17,6 +17,20 @@ public enum Action: Sendable, Equatable {
     case cycleTheme
     case togglePause
     case toggleWorstFirst
+    /// Alerts pane: ask for a comment and acknowledge the selected alert or group.
+    case acknowledge
+    /// Alerts pane: ask for a duration (and a comment) and silence the selected alert or group.
+    case silence
+    /// Alerts pane: remove the acknowledgement of the selected alert or group.
+    case unacknowledge
+    /// Alerts pane: end the selected silence (in the silences view) or the silences muting the selection.
+    case expireSilence
+    /// Alerts pane: cycle the view (active, history, silences).
+    case cycleAlertView
+    case promptInput(Character)
+    case promptBackspace
+    case promptCommit
+    case promptCancel
     /// A click (or double click, which also opens) on the cell at x, y.
     case click(x: Int, y: Int, open: Bool)
     case resize(Size)
@@ -29,10 +43,30 @@ public enum Effect: Sendable, Equatable {
     /// Run fault-menu item `item` (a fault name, or "heal") against `node`.
     case injectFault(node: String, item: String)
     case cycleTheme
+    /// Ask the engine to act on alerts.
+    case alert(AlertCommand)
 }
 
-/// The list panes, in tab order.
+/// What a person asks the engine to do about alerts.
+public enum AlertCommand: Sendable, Equatable {
+    case acknowledge(ids: [String], comment: String)
+    case unacknowledge(ids: [String])
+    case silence(matchers: [String: String], duration: Duration, comment: String)
+    case expireSilence(id: String)
+}
+
+/// The list panes, in tab order, each with the digit that shows it (Locks, 3, and Logs, 5,
+/// are still to come).
 public enum Pane: String, Sendable, CaseIterable {
     case services = "Services"
     case nodes = "Nodes"
+    case alerts = "Alerts"
+
+    public var key: Int {
+        switch self {
+        case .services: 1
+        case .nodes: 2
+        case .alerts: 4
+        }
+    }
 }

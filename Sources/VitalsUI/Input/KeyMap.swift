@@ -14,6 +14,7 @@ public enum KeyMap {
         }
         if case .control("c") = key { return .quit }
         if state.isEditingFilter { return filterAction(key) }
+        if state.prompt != nil { return promptAction(key) }
         if case .faultMenu = state.overlay { return menuAction(key, state: state) }
         if state.overlay == .help {
             switch key {
@@ -36,6 +37,12 @@ public enum KeyMap {
         case .backTab: return .previousPane
         case .character("1"): return .showPane(.services)
         case .character("2"): return .showPane(.nodes)
+        case .character("4"): return .showPane(.alerts)
+        case .character("a") where state.pane == .alerts && state.detail == nil: return .acknowledge
+        case .character("s") where state.pane == .alerts && state.detail == nil: return .silence
+        case .character("u") where state.pane == .alerts && state.detail == nil: return .unacknowledge
+        case .character("x") where state.pane == .alerts && state.detail == nil: return .expireSilence
+        case .character("v") where state.pane == .alerts && state.detail == nil: return .cycleAlertView
         case .character("f"): return .openFaultMenu
         case .character("/"): return .startFilter
         case .character("t"): return .cycleTheme
@@ -51,6 +58,16 @@ public enum KeyMap {
         case .escape: .filterCancel
         case .backspace: .filterBackspace
         case .character(let c): .filterInput(c)
+        default: nil
+        }
+    }
+
+    private static func promptAction(_ key: Key) -> Action? {
+        switch key {
+        case .enter: .promptCommit
+        case .escape: .promptCancel
+        case .backspace: .promptBackspace
+        case .character(let c): .promptInput(c)
         default: nil
         }
     }
@@ -72,7 +89,10 @@ public enum KeyMap {
     /// The keys the help screen lists, grouped.
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
-                  ("tab  1 2", "Services, Nodes (or click a tab)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
+                  ("tab  1 2 4", "Services, Nodes, Alerts (or click a tab)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
+        ("Alerts (pane 4)", [("a", "acknowledge, with a comment"), ("s", "silence for a time (2h), with a comment"),
+                    ("u  x", "un-acknowledge · end a silence"), ("enter", "unfold a group or a root cause"),
+                    ("v", "active / history / silences")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o", "order: worst first / as in the file"),
                  ("p", "pause / resume live updates"), ("t", "next theme")]),

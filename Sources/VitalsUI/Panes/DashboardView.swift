@@ -22,6 +22,7 @@ public enum DashboardView {
             switch state.pane {
             case .services: ServicesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .nodes: NodesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
+            case .alerts: AlertsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             }
         }
         drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)
@@ -49,6 +50,14 @@ public enum DashboardView {
             let style = count > 0 && status != .passing ? theme.style(for: status).over(theme[.statusBar]) : theme[.statusBar]
             x = screen.put(" \(Format.glyph(status)) \(count)" + (words ? " \(status.rawValue)" : ""), x: x, y: rect.y, style: style)
         }
+        let (firing, open) = snapshot.alertCounts
+        if firing > 0 {
+            let text = words ? " ⚑ \(firing) firing, \(open) unacked" : " ⚑ \(firing)/\(open)"
+            x = screen.put(text, x: x, y: rect.y, style: open > 0 ? theme[.critical].over(theme[.statusBar]) : theme[.statusBar])
+        }
+        if snapshot.stateProblem != nil {
+            x = screen.put(" ✗ state file", x: x, y: rect.y, style: theme[.error].over(theme[.statusBar]))
+        }
         var right = "gen \(snapshot.generation)  \(Format.clock(snapshot.time, timeZone: timeZone)) "
         if state.paused { right = "PAUSED  " + right }
         if right.count < rect.maxX - x - 1 {
@@ -59,12 +68,14 @@ public enum DashboardView {
     static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme) {
         screen.fill(rect, style: theme[.tabInactive])
         var x = rect.x + 1
-        for (index, pane) in Pane.allCases.enumerated() {
+        for pane in Pane.allCases {
             let active = pane == state.pane && state.detail == nil
-            x = screen.put(" \(index + 1) \(pane.rawValue) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
+            x = screen.put(" \(pane.key) \(pane.rawValue) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
         }
         if let detail = state.detail {
             x = screen.put(" \(state.pane.rawValue) › \(detail) ", x: x, y: rect.y, style: theme[.tabActive]) + 1
+        } else if state.pane == .alerts {
+            x = screen.put(" \(state.alertView.rawValue) ", x: x + 1, y: rect.y, style: theme[.message]) + 1
         }
         if !state.filter.isEmpty || state.isEditingFilter {
             let text = " filter: \(state.filter) "
@@ -80,13 +91,23 @@ public enum DashboardView {
             screen.put("▏  enter keep · esc clear", x: end, y: rect.y, style: theme[.muted])
             return
         }
+        if let prompt = state.prompt {
+            let x = screen.put(" " + prompt.title, x: rect.x, y: rect.y, style: theme[.footerKey], maxWidth: rect.width - 20)
+            let end = screen.put(prompt.text, x: x, y: rect.y, style: theme[.footer], maxWidth: rect.maxX - x - 1)
+            screen.put("▏  enter ok · esc cancel", x: end, y: rect.y, style: theme[.muted], maxWidth: rect.maxX - end)
+            return
+        }
         if let message = state.message {
             screen.put(" " + message, x: rect.x, y: rect.y, style: theme[.message], maxWidth: rect.width - 1)
             return
         }
-        let hints: [(String, String)] = state.detail != nil
-            ? [("↑↓", "scroll"), ("esc", "back"), ("f", "fault"), ("?", "help"), ("q", "quit")]
-            : [("↑↓", "move"), ("enter", "open"), ("tab", "pane"), ("/", "filter"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+        let hints: [(String, String)] = if state.detail != nil {
+            [("↑↓", "scroll"), ("esc", "back"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+        } else if state.pane == .alerts {
+            [("a", "ack"), ("s", "silence"), ("u", "un-ack"), ("x", "end silence"), ("enter", "unfold"), ("v", "history/silences"), ("/", "filter"), ("?", "help")]
+        } else {
+            [("↑↓", "move"), ("enter", "open"), ("tab", "pane"), ("/", "filter"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+        }
         var x = rect.x + 1
         for (key, meaning) in hints {
             guard x + key.count + meaning.count + 3 < rect.maxX else { break }

@@ -52,6 +52,28 @@ public enum NodeDetailPane {
         if let scrapeError = m.scrapeError { lines.append([("metrics: ", theme[.label]), (scrapeError, theme[.error])]) }
         lines.append([])
 
+        let alerts = snapshot.alerts.filter { $0.node == node.name }
+        if !alerts.isEmpty {
+            lines.append([("ALERTS", theme[.header]), ("  (4 for the Alerts pane: a acknowledges, s silences)", theme[.muted])])
+            for alert in alerts {
+                var line: Line = [
+                    (AlertsPane.severityWord(alert.severity).padded(toWidth: 5), AlertsPane.severityStyle(alert.severity, theme: theme)),
+                    (AlertsPane.stateWord([alert]).padded(toWidth: 9), alert.needsAttention ? AlertsPane.severityStyle(alert.severity, theme: theme) : theme[.muted]),
+                    (alert.name.padded(toWidth: 16), theme[.text]),
+                    (" for " + Format.ago(alert.since, now: snapshot.time).padded(toWidth: 7), theme[.muted]),
+                    ("  " + alert.summary, theme[.muted]),
+                ]
+                if let root = alert.rootCause, let cause = snapshot.alerts.first(where: { $0.id == root }) {
+                    line.append(("  ← \(cause.name) \(cause.service ?? cause.node ?? "")", theme[.warning]))
+                }
+                lines.append(line)
+                if let by = alert.acknowledgedBy {
+                    lines.append([("    ✓ acknowledged by \(by)", theme[.label]), ((alert.comment ?? "").isEmpty ? "" : ": \(alert.comment ?? "")", theme[.muted])])
+                }
+            }
+            lines.append([])
+        }
+
         let checks = node.checks.map { ("node", $0) } + snapshot.services(on: node.name).flatMap { service in service.checks.map { (service.name, $0) } }
         lines.append([("CHECKS", theme[.header])])
         if checks.isEmpty { lines.append([("no checks", theme[.muted])]) }

@@ -14,6 +14,9 @@ public protocol DashboardHost: Sendable {
     func runFaultItem(_ item: String, node: String) async -> String
     /// The node whose detail view is open (`nil` when none), so its data can be kept fresher.
     func focus(_ node: String?)
+    /// Acts on alerts (ack, silence…); returns a one-line report for the footer. The engine shows
+    /// the result in a later snapshot, once it is stored.
+    func perform(_ command: AlertCommand) async -> String
 }
 
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
@@ -25,11 +28,16 @@ public final class DashboardRunner {
     private var themeIndex: Int
     private let refreshMs: Int
     private let messages = MessageQueue()
+    private let bell: Bool
+    /// Critical alerts the bell has rung for.
+    private var rungFor = Set<String>()
 
     /// - Parameters:
     ///   - themes: themes `t` cycles through; the first is used at start.
     ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives.
-    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int) {
+    ///   - bell: whether a new critical alert rings the terminal bell (once per alert).
+    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int, bell: Bool = true) {
+        self.bell = bell
         self.terminal = terminal
         self.host = host
         self.themes = themes.isEmpty ? [.builtIn] : themes
@@ -62,6 +70,7 @@ public final class DashboardRunner {
                 host.focus(focused)
             }
             if dirty || drawnGeneration != shown.generation {
+                if drawnGeneration != shown.generation { ringForNewCriticalAlerts(shown) }
                 state.nodeNotes = host.nodeNotes()
                 terminal.draw(DashboardView.render(snapshot: shown, state: state, theme: themes[themeIndex]))
                 drawnGeneration = shown.generation
@@ -91,10 +100,30 @@ public final class DashboardRunner {
                     let report = await host.runFaultItem(item, node: node)
                     messages.append(report)
                 }
+            case .alert(let command):
+                state.message = "saving…"
+                let host = self.host
+                let messages = self.messages
+                Task.detached {
+                    let report = await host.perform(command)
+                    messages.append(report)
+                }
             case nil:
                 break
             }
         }
+    }
+
+    /// Rings once for each critical alert that fires, is no symptom of another, and nobody has
+    /// acknowledged or silenced.
+    private func ringForNewCriticalAlerts(_ snapshot: ClusterSnapshot) {
+        var ring = false
+        for alert in snapshot.alerts where alert.severity == .critical && alert.needsAttention && alert.rootCause == nil {
+            if rungFor.insert(alert.id).inserted { ring = true }
+        }
+        if ring && bell { terminal.bell() }
+        // Forget alerts that ended, so the same alert firing again later rings again.
+        if rungFor.count > snapshot.alerts.count { rungFor.formIntersection(snapshot.alerts.map(\.id)) }
     }
 }
 

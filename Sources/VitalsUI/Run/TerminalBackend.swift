@@ -12,6 +12,8 @@ public protocol TerminalBackend: AnyObject {
     func draw(_ screen: Screen)
     /// Forgets what is on screen so the next `draw` repaints everything.
     func invalidate()
+    /// Rings the terminal bell (or flashes, where the terminal prefers that).
+    func bell()
     /// Waits up to `timeoutMs` milliseconds for a key, a signal or the end of the terminal.
     func nextEvent(timeoutMs: Int) -> TerminalEvent
 }

@@ -1,3 +1,4 @@
+import Foundation
 import VitalsCore
 
 /// An entry of the fault menu: a fault's name and what it does.
@@ -8,6 +9,25 @@ public struct MenuItem: Sendable, Equatable {
     public init(name: String, summary: String) {
         self.name = name
         self.summary = summary
+    }
+}
+
+/// A one-line question in the footer (a comment for an ack, a duration for a silence).
+public struct Prompt: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable {
+        case acknowledge(ids: [String])
+        /// Silence alerts matching `matchers`; the answer is a duration, then an optional comment.
+        case silence(matchers: [String: String])
+    }
+
+    public var purpose: Purpose
+    /// What is being asked, shown before the answer.
+    public var title: String
+    public var text = ""
+
+    public init(purpose: Purpose, title: String) {
+        self.purpose = purpose
+        self.title = title
     }
 }
 
@@ -40,6 +60,12 @@ public struct AppState: Sendable, Equatable {
     public var nodeNotes: [String: String] = [:]
     /// Fault-menu entries; empty when the cluster is not simulated.
     public var faultMenuItems: [MenuItem]
+    /// What the Alerts pane lists.
+    public var alertView = AlertView.active
+    /// Alert rows unfolded (by row id).
+    public var expandedAlerts: Set<String> = []
+    /// The question being asked in the footer, if any.
+    public var prompt: Prompt?
 
     public init(size: Size, faultMenuItems: [MenuItem] = []) {
         self.size = size
@@ -72,6 +98,10 @@ public struct AppState: Sendable, Equatable {
         case .bottom: move(by: 1_000_000, snapshot: snapshot)
         case .open:
             if case .faultMenu(let node, let selected) = overlay { return choose(selected, node: node) }
+            if detail == nil, pane == .alerts, let row = selectedAlertRow(in: snapshot), case .group = row.kind {
+                if expandedAlerts.contains(row.id) { expandedAlerts.remove(row.id) } else { expandedAlerts.insert(row.id) }
+                return nil
+            }
             if detail == nil, let node = selectedNode(in: snapshot) {
                 detail = node
                 detailScroll = 0
@@ -116,10 +146,114 @@ public struct AppState: Sendable, Equatable {
         case .toggleWorstFirst:
             worstFirst.toggle()
             message = worstFirst ? "worst first" : "in file order"
+        case .acknowledge, .silence, .unacknowledge, .expireSilence, .cycleAlertView:
+            return alertAction(action, snapshot: snapshot)
+        case .promptInput(let character):
+            prompt?.text.append(character)
+        case .promptBackspace:
+            if prompt?.text.isEmpty == false { prompt?.text.removeLast() }
+        case .promptCancel:
+            prompt = nil
+            message = "cancelled"
+        case .promptCommit:
+            return commitPrompt()
         case .resize:
             break
         }
         return nil
+    }
+
+    /// The selected row of the Alerts pane.
+    public func selectedAlertRow(in snapshot: ClusterSnapshot) -> AlertRow? {
+        let rows = Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts)
+        return rows.first { $0.id == selection[.alerts] } ?? rows.first
+    }
+
+    private mutating func alertAction(_ action: Action, snapshot: ClusterSnapshot) -> Effect? {
+        guard pane == .alerts, detail == nil else { return nil }
+        if action == .cycleAlertView {
+            let all = AlertView.allCases
+            alertView = all[((all.firstIndex(of: alertView) ?? 0) + 1) % all.count]
+            scrollTop[.alerts] = 0
+            selection[.alerts] = nil
+            message = "showing \(alertView.rawValue) alerts".replacingOccurrences(of: "silences alerts", with: "silences")
+            return nil
+        }
+        guard let row = selectedAlertRow(in: snapshot) else {
+            message = "no alert selected"
+            return nil
+        }
+        if case .silence(let silence) = row.kind {
+            guard action == .expireSilence else {
+                message = "in the silences view: x ends the selected silence"
+                return nil
+            }
+            guard silence.isActive(at: snapshot.time) else {
+                message = "that silence has already ended"
+                return nil
+            }
+            return .alert(.expireSilence(id: silence.id))
+        }
+        let targets = row.targets.filter { $0.state != .resolved }
+        guard !targets.isEmpty else {
+            message = "resolved alerts need nothing more"
+            return nil
+        }
+        let count = targets.count == 1 ? "1 alert" : "\(targets.count) alerts"
+        let what = "\(row.alerts.first?.name ?? "") \(row.subject)"
+        switch action {
+        case .acknowledge:
+            prompt = Prompt(purpose: .acknowledge(ids: targets.map(\.id)), title: "acknowledge \(what) (\(count)) · comment: ")
+        case .silence:
+            var matchers: [String: String]
+            if case .member = row.kind, let alert = row.alerts.first {
+                matchers = alert.labels
+            } else if let alert = row.alerts.first {
+                matchers = alert.service.map { ["service": $0] } ?? alert.node.map { ["node": $0] } ?? [:]
+            } else {
+                matchers = [:]
+            }
+            matchers["alertname"] = row.alerts.first?.name
+            prompt = Prompt(purpose: .silence(matchers: matchers), title: "silence \(what) · for (e.g. 2h) and a comment: ")
+        case .unacknowledge:
+            let acked = targets.filter(\.isAcknowledged).map(\.id)
+            guard !acked.isEmpty else {
+                message = "not acknowledged"
+                return nil
+            }
+            return .alert(.unacknowledge(ids: acked))
+        case .expireSilence:
+            guard let id = targets.compactMap(\.silencedBy).first else {
+                message = "not silenced (v shows the silences)"
+                return nil
+            }
+            return .alert(.expireSilence(id: id))
+        default:
+            break
+        }
+        return nil
+    }
+
+    private mutating func commitPrompt() -> Effect? {
+        guard let prompt else { return nil }
+        let text = prompt.text.trimmingCharacters(in: .whitespaces)
+        switch prompt.purpose {
+        case .acknowledge(let ids):
+            self.prompt = nil
+            return .alert(.acknowledge(ids: ids, comment: text))
+        case .silence(let matchers):
+            let words = text.split(separator: " ", maxSplits: 1)
+            guard let first = words.first, let duration = Duration(goString: String(first)), duration > .zero else {
+                message = "give a duration first, like 2h or 30m (then a comment)"
+                return nil
+            }
+            guard duration <= .seconds(366 * 86_400) else {
+                message = "a silence lasts at most a year"
+                return nil
+            }
+            self.prompt = nil
+            return .alert(.silence(matchers: matchers, duration: duration, comment: words.count > 1 ? String(words[1]) : ""))
+        }
     }
 
     /// A click: on a tab switches pane, on a row selects it (and opens it on a double click),
@@ -163,6 +297,7 @@ public struct AppState: Sendable, Equatable {
         switch pane {
         case .services: selectedServiceRow(in: snapshot)?.node
         case .nodes: selectedNodeRow(in: snapshot)?.name
+        case .alerts: selectedAlertRow(in: snapshot)?.alerts.first?.node
         }
     }
 
@@ -186,6 +321,7 @@ public struct AppState: Sendable, Equatable {
         switch pane {
         case .services: Rows.services(snapshot, filter: filter, worstFirst: worstFirst).map(Rows.id(of:))
         case .nodes: Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst).map(\.name)
+        case .alerts: Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts).map(\.id)
         }
     }
 

@@ -15,11 +15,11 @@ public struct Layout: Sendable, Equatable {
         footer = Rect(x: 0, y: size.height - 1, width: size.width, height: 1)
     }
 
-    /// The pane whose tab label covers column `x` of the tabs row (` 1 Services `, ` 2 Nodes `).
+    /// The pane whose tab label covers column `x` of the tabs row (` 1 Services `, ` 2 Nodes `, ` 4 Alerts `).
     public static func tab(at x: Int) -> Pane? {
         var start = 1
-        for (index, pane) in Pane.allCases.enumerated() {
-            let width = " \(index + 1) \(pane.rawValue) ".count
+        for pane in Pane.allCases {
+            let width = " \(pane.key) \(pane.rawValue) ".count
             if x >= start && x < start + width { return pane }
             start += width + 1
         }

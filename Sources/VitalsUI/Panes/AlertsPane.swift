@@ -1,0 +1,144 @@
+import Foundation
+import VitalsCore
+
+/// Alerts grouped by rule and service, worst first, root causes above their folded symptoms;
+/// or the history of resolved alerts; or the silences.
+public enum AlertsPane {
+    public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
+        let rows = Rows.alerts(snapshot, view: state.alertView, filter: state.filter, expanded: state.expandedAlerts)
+        let selectedID = state.selection[.alerts] ?? rows.first?.id
+        let selected = rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0)
+        let table: Table
+        switch state.alertView {
+        case .active:
+            table = Table(columns: [
+                .init("SEV", width: 6), .init("STATE", width: 9), .init("ALERT", width: 20), .init("WHERE", width: 30),
+                .init("AGE", width: 6, alignRight: true), .init("WHAT", width: nil),
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+                activeRow(rows[index], now: snapshot.time, theme: theme)
+            }
+        case .history:
+            table = Table(columns: [
+                .init("RESOLVED", width: 9, alignRight: true), .init("SEV", width: 6), .init("ALERT", width: 18), .init("WHERE", width: 30),
+                .init("LASTED", width: 7, alignRight: true), .init("ACK · SUMMARY", width: nil),
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+                historyRow(rows[index], now: snapshot.time, theme: theme)
+            }
+        case .silences:
+            table = Table(columns: [
+                .init("STATE", width: 8), .init("MATCHERS", width: 44), .init("ENDS", width: 10, alignRight: true),
+                .init("BY", width: 12), .init("COMMENT", width: nil),
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+                silenceRow(rows[index], now: snapshot.time, theme: theme)
+            }
+        }
+        let empty: String = switch state.alertView {
+        case .active: state.filter.isEmpty ? "no alerts: all quiet (v shows the history and the silences)" : "no alert matches '\(state.filter)'"
+        case .history: "no resolved alerts yet"
+        case .silences: "no silences (s on an alert silences it)"
+        }
+        table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)
+    }
+
+    static func severityStyle(_ severity: AlertSeverity, theme: Theme) -> Style {
+        switch severity {
+        case .critical: theme[.critical]
+        case .warning: theme[.warning]
+        case .info: theme[.text]
+        }
+    }
+
+    static func severityWord(_ severity: AlertSeverity) -> String {
+        switch severity {
+        case .critical: "CRIT"
+        case .warning: "WARN"
+        case .info: "info"
+        }
+    }
+
+    /// The state of a row in words (never colour alone): firing, pending, acked, silenced.
+    static func stateWord(_ alerts: [AlertSnapshot]) -> String {
+        guard !alerts.isEmpty else { return "" }
+        if alerts.allSatisfy(\.isSilenced) { return "silenced" }
+        if alerts.allSatisfy(\.isAcknowledged) { return "acked" }
+        let acked = alerts.filter(\.isAcknowledged).count
+        if acked > 0 { return "\(acked)/\(alerts.count) ack" }
+        return alerts.contains { $0.state == .firing } ? "firing" : "pending"
+    }
+
+    private static func activeRow(_ row: AlertRow, now: Date, theme: Theme) -> [Table.Item] {
+        let alerts = row.alerts
+        guard let first = alerts.first else { return [] }
+        let severity = alerts.map(\.severity).max() ?? first.severity
+        let word = stateWord(alerts)
+        let calm = word == "acked" || word == "silenced"
+        let stateStyle = calm ? theme[.muted] : word == "pending" ? theme[.unknown] : severityStyle(severity, theme: theme)
+        var marker = ""
+        if case .group(let symptoms) = row.kind, alerts.count > 1 || !symptoms.isEmpty { marker = row.isExpanded ? "▾ " : "▸ " }
+        let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "↳ " : "")
+        let name = row.kind == .member ? "· \(first.node ?? first.id)" : first.name
+        var place: String
+        if row.kind == .member {
+            place = first.node ?? ""
+        } else if alerts.count > 1 {
+            place = "\(row.subject) ×\(alerts.count)"
+        } else {
+            place = [first.service, first.node].compactMap { $0 }.joined(separator: " @ ")
+        }
+        if place.isEmpty { place = "-" }
+        var what: String
+        var whatStyle = calm ? theme[.muted] : theme[.text]
+        if let by = alerts.first(where: \.isAcknowledged)?.acknowledgedBy, calm || row.kind == .member {
+            let comment = alerts.first(where: \.isAcknowledged)?.comment ?? ""
+            what = "✓ \(by)" + (comment.isEmpty ? "" : ": \(comment)")
+        } else {
+            what = first.summary
+        }
+        if case .group(let symptoms) = row.kind, !symptoms.isEmpty, !row.isExpanded {
+            var services: [String] = []
+            for symptom in symptoms where !services.contains(symptom.service ?? symptom.node ?? "?") {
+                services.append(symptom.service ?? symptom.node ?? "?")
+            }
+            what = "root cause of \(symptoms.count): \(services.joined(separator: ", ")) · " + what
+            if !calm { whatStyle = theme[.title] }
+        }
+        let oldest = alerts.map(\.since).min()
+        return [
+            Table.Item(indent + severityWord(severity), severityStyle(severity, theme: theme)),
+            Table.Item(word, stateStyle),
+            Table.Item(indent.isEmpty ? marker + name : name, row.depth == 0 ? theme[.title] : theme[.text]),
+            Table.Item(place, theme[.muted]),
+            Table.Item(Format.ago(oldest, now: now), theme[.muted]),
+            Table.Item(what, whatStyle),
+        ]
+    }
+
+    private static func historyRow(_ row: AlertRow, now: Date, theme: Theme) -> [Table.Item] {
+        guard let alert = row.alerts.first else { return [] }
+        let lasted = alert.resolvedAt.map { Duration.seconds(max(0, $0.timeIntervalSince(alert.since))).goString } ?? "-"
+        var what = alert.summary
+        if let by = alert.acknowledgedBy { what = "✓ \(by)" + ((alert.comment ?? "").isEmpty ? "" : ": \(alert.comment ?? "")") + " · " + what }
+        let place = [alert.service, alert.node].compactMap { $0 }.joined(separator: " @ ")
+        return [
+            Table.Item(Format.ago(alert.resolvedAt, now: now) + " ago", theme[.muted]),
+            Table.Item(severityWord(alert.severity), severityStyle(alert.severity, theme: theme)),
+            Table.Item(alert.name, theme[.text]),
+            Table.Item(place.isEmpty ? "-" : place, theme[.muted]),
+            Table.Item(lasted, theme[.text]),
+            Table.Item(what, theme[.muted]),
+        ]
+    }
+
+    private static func silenceRow(_ row: AlertRow, now: Date, theme: Theme) -> [Table.Item] {
+        guard case .silence(let silence) = row.kind else { return [] }
+        let active = silence.isActive(at: now)
+        let ends = active ? "in " + Duration.seconds(max(0, silence.endsAt.timeIntervalSince(now))).goString : Format.ago(silence.endsAt, now: now) + " ago"
+        return [
+            Table.Item(active ? "active" : "ended", active ? theme[.maintenance] : theme[.muted]),
+            Table.Item(silence.matcherText, theme[.text]),
+            Table.Item(ends, theme[.muted]),
+            Table.Item(silence.createdBy, theme[.text]),
+            Table.Item(silence.comment, theme[.muted]),
+        ]
+    }
+}
