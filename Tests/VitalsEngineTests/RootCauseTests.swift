@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import VitalsCore
+@testable import VitalsEngine
+import VitalsTesting
+
+/// Root cause through `depends_on` on the e-commerce cascade, with the built-in rules.
+@Suite struct RootCauseTests {
+    @Test func postgresIsTheRootOfTheCascadeOnTheDemo() throws {
+        let config = try Fixtures.ecommerce()
+        let incident = try FixedSnapshot.ecommerceIncident()
+        // The cascade as it happens: postgres fails first, then orders, then the gateway.
+        var tracker = AlertTracker(rules: config.alerting.rules)
+        let t0 = Fixtures.time
+        _ = tracker.evaluate(SnapshotSeries(Self.only(["postgres"], of: incident)), at: t0)
+        _ = tracker.evaluate(SnapshotSeries(Self.only(["postgres", "orders"], of: incident)), at: t0.addingTimeInterval(7))
+        _ = tracker.evaluate(SnapshotSeries(incident), at: t0.addingTimeInterval(15))
+        let changes = tracker.evaluate(SnapshotSeries(incident), at: t0.addingTimeInterval(60))
+        #expect(!changes.fired.isEmpty)
+        let alerts = tracker.alerts(at: t0.addingTimeInterval(60), dependencies: ServiceDependencies(config))
+        let postgres = try #require(alerts.first { $0.service == "postgres" })
+        #expect(postgres.name == "ServiceDown" && postgres.node == "postgres-primary")
+        #expect(postgres.rootCause == nil)
+        let downstream = alerts.filter { $0.service != "postgres" }
+        #expect(Set(downstream.compactMap(\.service)) == ["orders", "api-gateway"])
+        for alert in downstream { #expect(alert.rootCause == postgres.id, "\(alert.name) \(alert.service ?? "")") }
+    }
+
+    @Test func aServiceThatFailedFirstIsNotASymptomOfOneThatFailedLater() throws {
+        let config = try Fixtures.ecommerce()
+        let incident = try FixedSnapshot.ecommerceIncident()
+        var tracker = AlertTracker(rules: config.alerting.rules)
+        let t0 = Fixtures.time
+        _ = tracker.evaluate(SnapshotSeries(Self.only(["orders"], of: incident)), at: t0)
+        _ = tracker.evaluate(SnapshotSeries(Self.only(["orders", "postgres"], of: incident)), at: t0.addingTimeInterval(5))
+        let alerts = tracker.alerts(at: t0.addingTimeInterval(6), dependencies: ServiceDependencies(config))
+        #expect(alerts.allSatisfy { $0.rootCause == nil }, "orders broke on its own before postgres did")
+    }
+
+    @Test func aNodeDownExplainsItsServices() throws {
+        let config = try Fixtures.ecommerce()
+        var incident = try FixedSnapshot.ecommerceIncident()
+        for index in incident.services.indices where incident.services[index].node == "cart-1" {
+            incident.services[index].status = .critical
+            for check in incident.services[index].checks.indices { incident.services[index].checks[check].status = .critical }
+        }
+        var tracker = AlertTracker(rules: config.alerting.rules.map { var r = $0; r.forDuration = .zero; return r })
+        _ = tracker.evaluate(SnapshotSeries(incident), at: Fixtures.time)
+        let alerts = tracker.alerts(at: Fixtures.time, dependencies: ServiceDependencies(config))
+        let nodeDown = try #require(alerts.first { $0.name == "NodeDown" })
+        #expect(nodeDown.node == "cart-1")
+        #expect(alerts.first { $0.service == "cart" }?.rootCause == nodeDown.id)
+    }
+
+    /// The incident with every service not in `failing` put back to passing.
+    static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot {
+        var result = snapshot
+        for index in result.services.indices where !failing.contains(result.services[index].name) {
+            result.services[index].status = .passing
+            for check in result.services[index].checks.indices { result.services[index].checks[check].status = .passing }
+        }
+        return result
+    }
+}
