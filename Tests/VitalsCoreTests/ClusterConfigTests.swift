@@ -141,11 +141,11 @@ import VitalsTesting
         let yaml = """
             cluster: x
             nodes: [ { name: a, address: 127.0.0.1 } ]
-            alerts: [ { name: HighCPU } ]
+            locks: [ { etcd: "http://127.0.0.1:2379", prefix: /locks/ } ]
             """
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
         #expect(result.config != nil)
-        #expect(result.diagnostics.map(\.description) == ["f.yaml:3:1: warning: 'alerts' in the cluster file is not supported yet (alert rules are planned); it is ignored"])
+        #expect(result.diagnostics.map(\.description) == ["f.yaml:3:1: warning: 'locks' in the cluster file is not supported yet (etcd lock watching is planned); it is ignored"])
     }
 
     @Test(arguments: [("127.0.0.1", true), ("::1", true), ("db.internal", true), ("256.1.1.1", false), ("1.2.3", false), ("bad host", false), ("-x.com", false)])

@@ -91,6 +91,8 @@ enum ExpressionLexer {
                     }
                 }
                 tokens.append(ExpressionToken(kind: .string(value), offset: start))
+            } else if character == "[" {
+                throw AlertExpressionError(offset: index, message: "a range like [1m] needs the past of a series, which the metrics store will keep; it is not available yet")
             } else if let symbol = symbols.first(where: { matches($0, at: index, in: characters) }) {
                 tokens.append(ExpressionToken(kind: .symbol(symbol), offset: index))
                 index += symbol.count
