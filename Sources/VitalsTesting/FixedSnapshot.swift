@@ -1,5 +1,6 @@
 import Foundation
 import VitalsCore
+import VitalsEngine
 
 /// Deterministic snapshots of the e-commerce demo, for pane tests: same input, same screen.
 public enum FixedSnapshot {
@@ -70,5 +71,37 @@ public enum FixedSnapshot {
             latencyMs: latencyMs, since: since, lastRun: now.addingTimeInterval(-1), history: history,
             latencies: status == .critical && service == "postgres" ? latencies.dropLast(3) + [nil, nil, nil] : latencies
         )
+    }
+}
+
+extension FixedSnapshot {
+    /// The incident with its alerts, made by the real alert tracker and built-in rules: postgres
+    /// failed first (the root), orders 7 s later, the api-gateway 15 s later (symptoms); an
+    /// acknowledgement on orders-1 and a silence on nothing yet.
+    public static func ecommerceIncidentWithAlerts() throws -> ClusterSnapshot {
+        let config = try Fixtures.ecommerce()
+        var snapshot = try ecommerceIncident()
+        var tracker = AlertTracker(rules: config.alerting.rules)
+        let start = Fixtures.time.addingTimeInterval(-90)
+        _ = tracker.evaluate(SnapshotSeries(only(["postgres"], of: snapshot)), at: start)
+        _ = tracker.evaluate(SnapshotSeries(only(["postgres", "orders"], of: snapshot)), at: start.addingTimeInterval(7))
+        _ = tracker.evaluate(SnapshotSeries(snapshot), at: start.addingTimeInterval(15))
+        _ = tracker.evaluate(SnapshotSeries(snapshot), at: Fixtures.time)
+        let dependencies = ServiceDependencies(config)
+        if let orders = tracker.alerts(at: Fixtures.time, dependencies: dependencies).first(where: { $0.node == "orders-1" }) {
+            tracker.acknowledge([orders.id], AlertTracker.Ack(by: "alice", at: Fixtures.time.addingTimeInterval(-20), comment: "pool size raised, watching"))
+        }
+        snapshot.alerts = tracker.alerts(at: Fixtures.time, dependencies: dependencies)
+        return snapshot
+    }
+
+    /// `snapshot` with every service not named in `failing` put back to passing.
+    public static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot {
+        var result = snapshot
+        for index in result.services.indices where !failing.contains(result.services[index].name) {
+            result.services[index].status = .passing
+            for check in result.services[index].checks.indices { result.services[index].checks[check].status = .passing }
+        }
+        return result
     }
 }

@@ -52,13 +52,5 @@ import VitalsTesting
         #expect(alerts.first { $0.service == "cart" }?.rootCause == nodeDown.id)
     }
 
-    /// The incident with every service not in `failing` put back to passing.
-    static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot {
-        var result = snapshot
-        for index in result.services.indices where !failing.contains(result.services[index].name) {
-            result.services[index].status = .passing
-            for check in result.services[index].checks.indices { result.services[index].checks[check].status = .passing }
-        }
-        return result
-    }
+    static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot { FixedSnapshot.only(failing, of: snapshot) }
 }

@@ -90,12 +90,9 @@ public enum KeyMap {
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
                   ("tab  1 2 4", "Services, Nodes, Alerts (or click a tab)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
-        ("Alerts (pane 4)", [("a", "acknowledge, with a comment"), ("s", "silence for a time (2h), with a comment"),
-                    ("u  x", "un-acknowledge · end a silence"), ("enter", "unfold a group or a root cause"),
-                    ("v", "active / history / silences")]),
+        ("Alerts (pane 4; enter unfolds)", [("a  s", "acknowledge · silence (2h); both take a comment"),
+                                            ("u  x  v", "un-ack · end silence · history/silences")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
-                 ("o", "order: worst first / as in the file"),
-                 ("p", "pause / resume live updates"), ("t", "next theme")]),
-        ("Vitals", [("?", "this help"), ("q  Ctrl-C", "quit")]),
+                 ("o  p  t", "worst first · pause updates · next theme"), ("q  Ctrl-C", "quit")]),
     ]
 }

@@ -61,11 +61,11 @@ public enum NodeDetailPane {
                     (AlertsPane.stateWord([alert]).padded(toWidth: 9), alert.needsAttention ? AlertsPane.severityStyle(alert.severity, theme: theme) : theme[.muted]),
                     (alert.name.padded(toWidth: 16), theme[.text]),
                     (" for " + Format.ago(alert.since, now: snapshot.time).padded(toWidth: 7), theme[.muted]),
-                    ("  " + alert.summary, theme[.muted]),
                 ]
                 if let root = alert.rootCause, let cause = snapshot.alerts.first(where: { $0.id == root }) {
                     line.append(("  ← \(cause.name) \(cause.service ?? cause.node ?? "")", theme[.warning]))
                 }
+                line.append(("  " + alert.summary, theme[.muted]))
                 lines.append(line)
                 if let by = alert.acknowledgedBy {
                     lines.append([("    ✓ acknowledged by \(by)", theme[.label]), ((alert.comment ?? "").isEmpty ? "" : ": \(alert.comment ?? "")", theme[.muted])])
