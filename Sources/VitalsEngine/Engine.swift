@@ -39,6 +39,11 @@ public final class Engine: Sendable {
         /// Sorts checks into groups whose scheduling lag is kept apart (`schedulerStats.lagByGroup`);
         /// scrapes and log reads are in group 0.
         public var lagGroup: (@Sendable (CheckID) -> Int)?
+        /// How long a webhook or Alertmanager request may take, and how many tries it gets.
+        public var notifyTimeout: Duration = .seconds(5)
+        public var notifyAttempts = 3
+        /// How often firing alerts are sent to Alertmanager again (it forgets unrepeated alerts).
+        public var alertmanagerResendInterval: Duration = .seconds(60)
 
         public init() {}
     }
@@ -109,7 +114,7 @@ public final class Engine: Sendable {
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
-        notifier = AlertNotifier(config: config.alerting, fetcher: fetcher)
+        notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
         let tracker = AlertTracker(
             rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
@@ -134,7 +139,7 @@ public final class Engine: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
             group.addTask {
-                await self.notifier.run(resendEvery: .seconds(60)) {
+                await self.notifier.run(resendEvery: self.options.alertmanagerResendInterval) {
                     self.store.latest.alerts.filter { $0.state == .firing }
                 }
             }

@@ -17,11 +17,12 @@ public final class LiveCluster: Sendable {
         running = Task { await engine.run() }
     }
 
-    /// Serves `config`'s nodes with `faults` injected, starts an engine on them, runs `body`, and
-    /// stops both (waiting for them) whatever `body` does.
+    /// Serves `config`'s nodes with `faults` injected, starts an engine on them (keeping alert
+    /// state in `state`, when given), runs `body`, and stops both (waiting for them) whatever
+    /// `body` does.
     public static func with<T: Sendable>(
         _ config: ClusterConfig, faults: [String: Fault] = [:], options: Engine.Options = Engine.Options(),
-        _ body: (LiveCluster) async throws -> T
+        state: AlertStateStore? = nil, _ body: (LiveCluster) async throws -> T
     ) async throws -> T {
         let simulator = Simulator(config: config)
         try await simulator.start()
@@ -31,7 +32,14 @@ public final class LiveCluster: Sendable {
             await simulator.stop()
             throw error
         }
-        let live = LiveCluster(simulator: simulator, engine: Engine(config: config, options: options))
+        let persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?
+        do {
+            persisted = try state.map { ($0, try $0.load()) }
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        let live = LiveCluster(simulator: simulator, engine: Engine(config: config, options: options, state: persisted))
         do {
             let result = try await body(live)
             await live.stop()
