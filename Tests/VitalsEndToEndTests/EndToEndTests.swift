@@ -8,11 +8,16 @@ import VitalsTesting
 struct EndToEndTests {
     let vitals = VitalsBinary.path
 
-    /// Starts the demo in a fresh terminal and waits for live services.
+    /// Starts the demo in a fresh terminal (with a state file of its own, never the user's).
     func startDemo(width: Int = 120, height: Int = 40, arguments: String = "") throws -> TmuxSession {
         let session = try TmuxSession(width: width, height: height)
-        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) \(arguments); echo EXITED:$?")
+        let state = Self.temporaryStatePath()
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) --state \(state) \(arguments); echo EXITED:$?")
         return session
+    }
+
+    static func temporaryStatePath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vitals-e2e-\(UUID().uuidString)/state.sqlite").path
     }
 
     @Test func demoShowsLiveServicesDrillsInInjectsAFaultAndQuitsCleanly() throws {

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import VitalsTesting
+
+/// Alerts in the real binary: acknowledged from the keyboard in tmux, kept through kill -9, and
+/// shown by `vitals snapshot --state`. Serialized: the fixture binds fixed loopback addresses.
+@Suite(.serialized, .enabled(if: ExternalTool.available("tmux", package: "tmux")))
+struct AlertEndToEndTests {
+    let vitals = VitalsBinary.path
+    let cluster = Fixtures.path("Tests/Fixtures/alerts-cluster.yaml")
+
+    func start(_ session: TmuxSession, state: String) throws {
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) \(cluster) --state \(state) --user alice --no-bell; echo EXITED:$?")
+    }
+
+    @Test func anAckFromTheKeyboardSurvivesKill9() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        let session = try TmuxSession(width: 140, height: 30)
+        defer { session.close() }
+        try start(session, state: state)
+        try session.waitFor("shop-2", "critical")
+        try session.press("4")
+        // NodeDown is the root; ServiceDown on shop-2 is folded under it.
+        try session.waitFor("NodeDown firing", timeout: 30) { $0.contains("NodeDown") && $0.contains("firing") && $0.contains("root cause of 1: shop") }
+        try session.press("a")
+        try session.waitFor("acknowledge NodeDown shop-2 (2 alerts) · comment:")
+        try session.run("rebooting shop-2")  // types the comment and presses enter
+        let acked = try session.waitFor("acked", "✓ alice: rebooting shop-2")
+        #expect(acked.contains("⚑ 2 firing, 0 unacked"))
+
+        // The screen showed it: now kill -9, at once.
+        let shell = try session.shellPID()
+        _ = try Run.process("/usr/bin/pkill", ["-KILL", "-P", String(shell), "-x", "vitals"])
+        try session.waitFor("EXITED:137")
+        try session.run("clear")
+        try start(session, state: state)
+        try session.press("4")
+        let again = try session.waitFor("still acknowledged", timeout: 30) { $0.contains("NodeDown") && $0.contains("✓ alice: rebooting shop-2") }
+        #expect(again.contains("acked"))
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+
+        // The headless snapshot reads the same acks from the file.
+        let snapshot = try Run.process(vitals, ["snapshot", cluster, "--state", state, "--format", "json", "--wait", "15"], timeout: 40)
+        #expect(snapshot.status == 0, "\(snapshot.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.stdout.utf8)) as? [String: Any])
+        let alerts = try #require(object["alerts"] as? [[String: Any]])
+        let nodeDown = try #require(alerts.first { $0["name"] as? String == "NodeDown" })
+        #expect(nodeDown["acknowledged_by"] as? String == "alice")
+        #expect(nodeDown["comment"] as? String == "rebooting shop-2")
+        #expect(nodeDown["state"] as? String == "firing")
+    }
+
+    @Test func silencingFromTheKeyboardAndTheHistoryView() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        let session = try TmuxSession(width: 140, height: 30)
+        defer { session.close() }
+        try start(session, state: state)
+        try session.press("4")
+        try session.waitFor("NodeDown firing", timeout: 30) { $0.contains("NodeDown") && $0.contains("firing") }
+        try session.press("s")
+        try session.waitFor("silence NodeDown shop-2")
+        try session.run("2h planned reboot")
+        try session.waitFor("silenced", "silenced alertname=NodeDown node=shop-2 for 2h")
+        try session.press("v")
+        try session.press("v")
+        try session.waitFor("alertname=NodeDown node=shop-2", "in 1h59m", "alice", "planned reboot")
+        try session.press("x")
+        try session.waitFor("silence expired")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+
+    @Test func aDamagedStateFileIsAClearErrorAndResetKeepsIt() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        try FileManager.default.createDirectory(atPath: (state as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(String(repeating: "garbage ", count: 1000).utf8).write(to: URL(fileURLWithPath: state))
+        let session = try TmuxSession(width: 300, height: 30)
+        defer { session.close() }
+        try start(session, state: state)
+        let screen = try session.waitFor("EXITED:1")
+        #expect(screen.contains("vitals: state file \(state): not a Vitals state file, or damaged"))
+        #expect(screen.contains("--reset-state"))
+        try session.run("clear; \(vitals) \(cluster) --state \(state) --reset-state --no-bell; echo EXITED:$?")
+        try session.waitFor("shop-1", "passing")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+        let folder = try FileManager.default.contentsOfDirectory(atPath: (state as NSString).deletingLastPathComponent)
+        #expect(folder.contains { $0.hasPrefix("state.sqlite.broken-") })
+    }
+}
