@@ -36,6 +36,14 @@ public struct Scenario: Sendable {
              condition: SimulatedCondition(health: .degraded("slow checkout: p99 2.4s, 18% of checkouts fail"), extraLoad: 0.15, errorRatio: 0.1, cause: "scenario: checkout degraded")),
     ])
 
+    /// The same story played `factor` times faster (its latencies unchanged), for tests.
+    public func faster(by factor: Double) -> Scenario {
+        func scale(_ duration: Duration) -> Duration { .milliseconds(Int64((duration.seconds * 1000 / factor).rounded())) }
+        return Scenario(name: name, period: scale(period), steps: steps.map { step in
+            Step(start: scale(step.start), end: scale(step.end), service: step.service, condition: step.condition)
+        })
+    }
+
     public static func named(_ name: String) -> Scenario? {
         [steady, cascadingFailure].first { $0.name == name }
     }

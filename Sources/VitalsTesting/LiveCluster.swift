@@ -22,9 +22,9 @@ public final class LiveCluster: Sendable {
     /// `body` does.
     public static func with<T: Sendable>(
         _ config: ClusterConfig, faults: [String: Fault] = [:], options: Engine.Options = Engine.Options(),
-        state: AlertStateStore? = nil, _ body: (LiveCluster) async throws -> T
+        state: AlertStateStore? = nil, scenario: Scenario? = nil, _ body: (LiveCluster) async throws -> T
     ) async throws -> T {
-        let simulator = Simulator(config: config)
+        let simulator = Simulator(config: config, scenario: scenario)
         try await simulator.start()
         do {
             for (node, fault) in faults { try await simulator.inject(fault, into: node) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsSim
 @testable import VitalsEngine
 import VitalsTesting
 
@@ -53,4 +54,37 @@ import VitalsTesting
     }
 
     static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot { FixedSnapshot.only(failing, of: snapshot) }
+}
+
+/// The demo's real cascade, played four times faster on loopback with the real probes.
+@Suite struct LiveCascadeTests {
+    @Test func postgresPrimaryIsTheRootOfTheLiveCascade() async throws {
+        var config = try Fixtures.ecommerce()
+        for node in config.nodes.indices {
+            for service in config.nodes[node].services.indices {
+                for check in config.nodes[node].services[service].checks.indices {
+                    config.nodes[node].services[service].checks[check].interval = .milliseconds(500)
+                }
+            }
+        }
+        config.alerting.rules = config.alerting.rules.map { var quick = $0; quick.forDuration = .zero; return quick }
+        var options = Engine.Options()
+        options.firstRunsWithin = .milliseconds(300)
+        let scenario = try #require(Scenario.named("cascading-failure")).faster(by: 4)
+        try await LiveCluster.with(config, options: options, scenario: scenario) { live in
+            try await Self.check(live)
+        }
+    }
+
+    static func check(_ live: LiveCluster) async throws {
+        let wanted: Set = ["postgres", "orders", "payments", "api-gateway", "web"]
+        let cascade = try #require(await live.first(where: { snapshot in
+            wanted.isSubset(of: Set(snapshot.alerts.compactMap(\.service)))
+        }, timeout: .seconds(40)))
+        let root = try #require(cascade.alerts.first { $0.service == "postgres" && $0.node == "postgres-primary" })
+        #expect(root.rootCause == nil)
+        for alert in cascade.alerts where alert.service != "postgres" && wanted.contains(alert.service ?? "") {
+            #expect(alert.rootCause == root.id, "\(alert.name) \(alert.service ?? "") on \(alert.node ?? "")")
+        }
+    }
 }
