@@ -51,6 +51,11 @@ public final class LiveCluster: Sendable {
     }
 
     /// The first snapshot that satisfies `predicate`, or nil after `timeout`.
+    public func first(timeout: Duration, where predicate: @escaping @Sendable (ClusterSnapshot) -> Bool) async -> ClusterSnapshot? {
+        await engine.store.first(where: predicate, timeout: timeout)
+    }
+
+    /// The first snapshot that satisfies `predicate`, or nil after `timeout`.
     public func first(where predicate: @escaping @Sendable (ClusterSnapshot) -> Bool, timeout: Duration = .seconds(10)) async -> ClusterSnapshot? {
         await engine.store.first(where: predicate, timeout: timeout)
     }

@@ -49,3 +49,40 @@ final class Counter: @unchecked Sendable {
         return value
     }
 }
+
+extension TestCluster {
+    /// `config` with every node moved to an address of its own (URLs and tcp targets follow), so a
+    /// test can run a sample cluster while the demo, or another test, holds the original addresses.
+    public static func relocated(_ config: ClusterConfig) -> ClusterConfig {
+        var result = config
+        var moved: [String: String] = [:]
+        for index in result.nodes.indices {
+            let fresh = uniqueAddress()
+            moved[result.nodes[index].address] = fresh
+            result.nodes[index].address = fresh
+        }
+        func move(_ text: String) -> String {
+            for (old, new) in moved where text.contains("//\(old):") || text.hasPrefix("\(old):") {
+                return text.replacingOccurrences(of: old + ":", with: new + ":")
+            }
+            return text
+        }
+        func move(_ check: CheckConfig) -> CheckConfig {
+            var check = check
+            switch check.target {
+            case .http(let url): check.target = .http(url: move(url))
+            case .tcp(let host, let port): check.target = .tcp(host: moved[host] ?? host, port: port)
+            }
+            return check
+        }
+        for index in result.nodes.indices {
+            result.nodes[index].checks = result.nodes[index].checks.map(move)
+            result.nodes[index].metricsURL = result.nodes[index].metricsURL.map(move)
+            result.nodes[index].logURLs = result.nodes[index].logURLs.map(move)
+            for service in result.nodes[index].services.indices {
+                result.nodes[index].services[service].checks = result.nodes[index].services[service].checks.map(move)
+            }
+        }
+        return result
+    }
+}

@@ -45,7 +45,7 @@ import VitalsTesting
         }
         // A new engine on the same file, b still down: the same alert, still acknowledged.
         try await LiveCluster.with(config, faults: ["b": .down], options: Self.options(), state: try AlertStateStore(path: path)) { live in
-            let again = await live.first(where: { snapshot in snapshot.alerts.contains { $0.id == acked && $0.state == .firing } })
+            let again = await live.first(timeout: .seconds(30), where: { snapshot in snapshot.alerts.contains { $0.id == acked && $0.state == .firing } })
             let alert = try #require(again?.alerts.first { $0.id == acked })
             #expect(alert.acknowledgedBy == "alice" && alert.comment == "restarting b")
         }
@@ -53,7 +53,7 @@ import VitalsTesting
 
     /// The first run of the restart test: alerts fire, are acknowledged, and reach the webhook.
     static func fireAndAcknowledge(_ live: LiveCluster, path: String, webhook: RecordingServer) async throws -> String {
-        let firing = try #require(await live.first(where: { snapshot in
+        let firing = try #require(await live.first(timeout: .seconds(30), where: { snapshot in
             snapshot.alerts.contains { $0.name == "NodeDown" && $0.state == .firing }
                 && snapshot.alerts.contains { $0.name == "ServiceDown" && $0.state == .firing }
         }))
@@ -81,11 +81,11 @@ import VitalsTesting
     @Test func aResolvedAlertClosesItsAckAndGoesToHistory() async throws {
         let path = AlertStateStoreTests.temporaryPath()
         try await LiveCluster.with(Self.cluster(), faults: ["b": .down], options: Self.options(), state: try AlertStateStore(path: path)) { live in
-            let firing = try #require(await live.first(where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
+            let firing = try #require(await live.first(timeout: .seconds(30), where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
             let alert = try #require(firing.alerts.first { $0.name == "NodeDown" })
             try live.engine.acknowledge([alert.id], by: "bob", comment: "known")
             try await live.simulator.heal("b")
-            let healed = await live.first(where: { $0.alertHistory.contains { $0.id == alert.id } })
+            let healed = await live.first(timeout: .seconds(30), where: { $0.alertHistory.contains { $0.id == alert.id } })
             let entry = try #require(healed?.alertHistory.first { $0.id == alert.id })
             #expect(entry.state == .resolved && entry.acknowledgedBy == "bob" && entry.comment == "known")
             #expect(healed?.alerts.contains { $0.id == alert.id } == false)
@@ -97,7 +97,7 @@ import VitalsTesting
 
     @Test func aSilenceMutesUntilItIsExpired() async throws {
         try await LiveCluster.with(Self.cluster(), faults: ["b": .down], options: Self.options()) { live in
-            _ = try #require(await live.first(where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
+            _ = try #require(await live.first(timeout: .seconds(30), where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
             let silence = try live.engine.silence(matching: ["alertname": "NodeDown", "node": "b"], for: .seconds(3600), by: "carol", comment: "maintenance")
             let muted = live.engine.store.latest.alerts.first { $0.name == "NodeDown" }
             #expect(muted?.silencedBy == silence.id)
@@ -113,11 +113,11 @@ import VitalsTesting
         defer { Task { await hanging.stop(); await failing.stop() } }
         let config = Self.cluster(webhooks: [hanging.url + "/hook", failing.url + "/hook"])
         try await LiveCluster.with(config, faults: ["b": .down], options: Self.options(timeout: .milliseconds(300), attempts: 2)) { live in
-            let firing = try #require(await live.first(where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
+            let firing = try #require(await live.first(timeout: .seconds(30), where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
             // The engine goes on publishing and takes acks while the receivers hang and fail.
             let id = try #require(firing.alerts.first { $0.name == "NodeDown" }?.id)
             try live.engine.acknowledge([id], by: "dave", comment: "")
-            let later = await live.first(where: { $0.generation > firing.generation + 3 })
+            let later = await live.first(timeout: .seconds(30), where: { $0.generation > firing.generation + 3 })
             #expect(later != nil)
             let deadline = ContinuousClock.now + .seconds(10)
             while live.engine.notifier.stats.failed < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

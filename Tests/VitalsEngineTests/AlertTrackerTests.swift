@@ -141,13 +141,15 @@ struct HandSeries: AlertSeriesSource {
         let id = AlertLabels(["alertname": "HighCPU", "node": "a"]).fingerprint
         var tracker = AlertTracker(
             rules: [try rule()], acks: [id: AlertTracker.Ack(by: "alice", at: at(-100), comment: "known")],
-            restored: [id: AlertTracker.Restored(activeAt: at(-300), firedAt: at(-240))]
+            restored: [id: AlertTracker.Restored(activeAt: at(-300), firedAt: at(-240), name: "HighCPU", severity: .critical, labels: ["node": "a"])]
         )
         _ = tracker.evaluate(HandSeries.cpu(["a": 0.1]), at: at(0))
         let settled = tracker.settle(at: at(5))
         #expect(settled.resolved.map(\.id) == [id])
         #expect(settled.resolved.first?.comment == "known")
+        #expect(tracker.history.first?.id == id, "shown in the history too")
         #expect(tracker.acks.isEmpty)
+        #expect(settled.resolved.first?.name == "HighCPU" && settled.resolved.first?.node == "a")
     }
 
     @Test func divisionByZeroAndNaNNeverFireOrCrash() throws {

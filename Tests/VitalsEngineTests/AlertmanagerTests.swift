@@ -18,7 +18,7 @@ struct AlertmanagerTests {
     }
 
     static func check(_ live: LiveCluster, _ alertmanager: RealAlertmanager) async throws {
-        let firing = try #require(await live.first(where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
+        let firing = try #require(await live.first(timeout: .seconds(30), where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
         let nodeDown = try #require(firing.alerts.first { $0.name == "NodeDown" })
 
         let alerts = try alertmanager.waitFor(["alert", "query"]) { $0.contains("\"NodeDown\"") }

@@ -56,21 +56,22 @@ import VitalsTesting
     static func only(_ failing: Set<String>, of snapshot: ClusterSnapshot) -> ClusterSnapshot { FixedSnapshot.only(failing, of: snapshot) }
 }
 
-/// The demo's real cascade, played four times faster on loopback with the real probes.
+/// The demo's real cascade, played three times faster with the real probes, on addresses of its
+/// own (the end-to-end tests run the demo on its usual ones at the same time).
 @Suite struct LiveCascadeTests {
     @Test func postgresPrimaryIsTheRootOfTheLiveCascade() async throws {
-        var config = try Fixtures.ecommerce()
+        var config = TestCluster.relocated(try Fixtures.ecommerce())
         for node in config.nodes.indices {
             for service in config.nodes[node].services.indices {
                 for check in config.nodes[node].services[service].checks.indices {
-                    config.nodes[node].services[service].checks[check].interval = .milliseconds(500)
+                    config.nodes[node].services[service].checks[check].interval = .seconds(1)
                 }
             }
         }
-        config.alerting.rules = config.alerting.rules.map { var quick = $0; quick.forDuration = .zero; return quick }
+        config.alerting.rules = config.alerting.rules.map { var quick = $0; quick.forDuration = .seconds(2); return quick }
         var options = Engine.Options()
-        options.firstRunsWithin = .milliseconds(300)
-        let scenario = try #require(Scenario.named("cascading-failure")).faster(by: 4)
+        options.firstRunsWithin = .milliseconds(500)
+        let scenario = try #require(Scenario.named("cascading-failure")).faster(by: 3)
         try await LiveCluster.with(config, options: options, scenario: scenario) { live in
             try await Self.check(live)
         }
@@ -80,11 +81,13 @@ import VitalsTesting
         let wanted: Set = ["postgres", "orders", "payments", "api-gateway", "web"]
         let cascade = try #require(await live.first(where: { snapshot in
             wanted.isSubset(of: Set(snapshot.alerts.compactMap(\.service)))
-        }, timeout: .seconds(40)))
-        let root = try #require(cascade.alerts.first { $0.service == "postgres" && $0.node == "postgres-primary" })
-        #expect(root.rootCause == nil)
+        }, timeout: .seconds(60)))
+        // Postgres may have a ServiceDegraded and then a ServiceDown alert: either is the root.
+        let roots = Set(cascade.alerts.filter { $0.service == "postgres" && $0.node == "postgres-primary" }.map(\.id))
+        #expect(!roots.isEmpty)
+        #expect(cascade.alerts.filter { roots.contains($0.id) }.allSatisfy { $0.rootCause == nil })
         for alert in cascade.alerts where alert.service != "postgres" && wanted.contains(alert.service ?? "") {
-            #expect(alert.rootCause == root.id, "\(alert.name) \(alert.service ?? "") on \(alert.node ?? "")")
+            #expect(alert.rootCause.map(roots.contains) == true, "\(alert.name) \(alert.service ?? "") on \(alert.node ?? "")")
         }
     }
 }

@@ -38,8 +38,6 @@ public final class AlertNotifier: Sendable {
 
     private struct State {
         var stats = Stats()
-        /// Alertmanager silence ids by Vitals alert id (acks) or Vitals silence id.
-        var remoteSilences: [String: String] = [:]
     }
 
     public init(config: AlertingConfig, fetcher: HTTPFetcher, attempts: Int = 3, timeout: Duration = .seconds(5)) {
@@ -114,22 +112,36 @@ public final class AlertNotifier: Sendable {
         }
     }
 
+    /// The tag that ends the comment of every silence Vitals makes in Alertmanager, naming the
+    /// ack (alert id) or silence it stands for: how it finds them again to expire them.
+    static func tag(_ key: String) -> String { "[vitals \(key)]" }
+
     private func createRemoteSilence(key: String, matchers: [String: String], ends: Date, by: String, comment: String) async {
         guard let alertmanager else { return }
         let body: [String: Any] = [
             "matchers": matchers.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value, "isRegex": false, "isEqual": true] },
             "startsAt": Self.iso(Date()), "endsAt": Self.iso(ends), "createdBy": by,
-            "comment": comment.isEmpty ? "(no comment)" : comment,
+            "comment": (comment.isEmpty ? "(no comment)" : comment) + " " + Self.tag(key),
         ]
-        guard let answer = await deliver("POST", alertmanager.appending("/api/v2/silences"), Self.json(body)),
-              let object = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any],
-              let id = object["silenceID"] as? String else { return }
-        state.withLock { $0.remoteSilences[key] = id }
+        _ = await deliver("POST", alertmanager.appending("/api/v2/silences"), Self.json(body))
     }
 
+    /// Expires every active silence in Alertmanager tagged with `key`: found by listing them, so
+    /// a silence whose creation was retried (the first answer lost, the silence made twice) goes too.
     private func removeRemoteSilence(key: String) async {
-        guard let alertmanager, let id = state.withLock({ $0.remoteSilences.removeValue(forKey: key) }) else { return }
-        _ = await deliver("DELETE", alertmanager.appending("/api/v2/silence/\(id)"), [])
+        guard let alertmanager else { return }
+        guard let listing = try? await fetcher.get(alertmanager.appending("/api/v2/silences"), timeout: timeout, maxBody: 8 << 20),
+              (200..<300).contains(listing.status),
+              let silences = (try? JSONSerialization.jsonObject(with: Data(listing.body.utf8))) as? [[String: Any]] else {
+            record("GET \(alertmanager.host):\(alertmanager.port)/api/v2/silences: cannot list silences to expire \(key)")
+            return
+        }
+        let tag = Self.tag(key)
+        for silence in silences {
+            guard let id = silence["id"] as? String, (silence["comment"] as? String)?.hasSuffix(tag) == true,
+                  ((silence["status"] as? [String: Any])?["state"] as? String) != "expired" else { continue }
+            _ = await deliver("DELETE", alertmanager.appending("/api/v2/silence/\(id)"), [])
+        }
     }
 
     /// One request with retries and backoff (with jitter); the answer's body on a 2xx.

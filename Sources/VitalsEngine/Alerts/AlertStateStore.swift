@@ -135,9 +135,11 @@ public final class AlertStateStore: Sendable {
                         endsAt: Date(timeIntervalSince1970: row["ends_at"]), createdBy: row["created_by"], comment: row["comment"]
                     ))
                 }
-                for row in try Row.fetchAll(db, sql: "SELECT id, active_at, fired_at FROM firing") {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM firing") {
                     loaded.firing[row["id"]] = AlertTracker.Restored(
-                        activeAt: Date(timeIntervalSince1970: row["active_at"]), firedAt: Date(timeIntervalSince1970: row["fired_at"])
+                        activeAt: Date(timeIntervalSince1970: row["active_at"]), firedAt: Date(timeIntervalSince1970: row["fired_at"]),
+                        name: row["name"], severity: AlertSeverity(rawValue: row["severity"]) ?? .warning,
+                        labels: Self.decode(row["labels"] as String)
                     )
                 }
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM history ORDER BY seq DESC LIMIT ?", arguments: [AlertTracker.historyKept])

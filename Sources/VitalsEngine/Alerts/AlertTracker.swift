@@ -37,10 +37,16 @@ public struct AlertTracker: Sendable {
     public struct Restored: Sendable, Equatable {
         public var activeAt: Date
         public var firedAt: Date
+        public var name: String
+        public var severity: AlertSeverity
+        public var labels: [String: String]
 
-        public init(activeAt: Date, firedAt: Date) {
+        public init(activeAt: Date, firedAt: Date, name: String = "?", severity: AlertSeverity = .warning, labels: [String: String] = [:]) {
             self.activeAt = activeAt
             self.firedAt = firedAt
+            self.name = name
+            self.severity = severity
+            self.labels = labels
         }
     }
 
@@ -63,6 +69,10 @@ public struct AlertTracker: Sendable {
     /// Resolved alerts, newest first.
     public private(set) var history: [AlertSnapshot] = []
     private var restored: [String: Restored] = [:]
+    /// When each service (or node, for node-wide alerts) began its current run of alerts: root
+    /// cause compares these, so an alert that changes rule (degraded, then down) or restarts
+    /// does not make its service look younger than the failures it caused.
+    private(set) var incidentSince: [String: Date] = [:]
 
     public init(rules: [AlertRule], acks: [String: Ack] = [:], silences: [SilenceSnapshot] = [], history: [AlertSnapshot] = [], restored: [String: Restored] = [:]) {
         self.rules = rules
@@ -118,7 +128,19 @@ public struct AlertTracker: Sendable {
             changes.resolved.append(resolve(id, alert, at: now))
         }
         silences.removeAll { now.timeIntervalSince($0.endsAt) > Self.expiredSilencesKept }
+        var starts: [String: Date] = [:]
+        for alert in active.values {
+            let key = Self.incidentKey(service: alert.labels["service"], node: alert.labels["node"])
+            starts[key] = min(starts[key] ?? alert.activeAt, alert.activeAt)
+        }
+        incidentSince = starts.reduce(into: [:]) { result, entry in
+            result[entry.key] = min(incidentSince[entry.key] ?? entry.value, entry.value)
+        }
         return changes
+    }
+
+    static func incidentKey(service: String?, node: String?) -> String {
+        service.map { "service:\($0)" } ?? "node:\(node ?? "")"
     }
 
     /// Forgets alerts remembered from an earlier run that did not come back once every check has
@@ -128,13 +150,16 @@ public struct AlertTracker: Sendable {
         for (id, earlier) in restored {
             let ack = acks.removeValue(forKey: id)
             let entry = AlertSnapshot(
-                id: id, name: "?", severity: .warning, state: .resolved, since: earlier.activeAt, firedAt: earlier.firedAt,
-                resolvedAt: now, acknowledgedBy: ack?.by, acknowledgedAt: ack?.at, comment: ack?.comment,
-                summary: "resolved while Vitals was not running"
+                id: id, name: earlier.name, severity: earlier.severity, state: .resolved, node: earlier.labels["node"],
+                service: earlier.labels["service"], since: earlier.activeAt, firedAt: earlier.firedAt, resolvedAt: now,
+                acknowledgedBy: ack?.by, acknowledgedAt: ack?.at, comment: ack?.comment,
+                summary: "resolved while Vitals was not running", labels: earlier.labels
             )
             changes.resolved.append(entry)
+            history.insert(entry, at: 0)
         }
         restored.removeAll()
+        if history.count > Self.historyKept { history.removeLast(history.count - Self.historyKept) }
         return changes
     }
 
@@ -186,7 +211,10 @@ public struct AlertTracker: Sendable {
     /// oldest first), with acks, silences and root causes applied.
     public func alerts(at now: Date, dependencies: ServiceDependencies) -> [AlertSnapshot] {
         var list = active.map { decorate(snapshot($0.key, $0.value), at: now) }
-        let roots = RootCause.find(in: list, dependencies: dependencies)
+        let starts = incidentSince
+        let roots = RootCause.find(in: list, dependencies: dependencies) { alert in
+            starts[Self.incidentKey(service: alert.service, node: alert.node)] ?? alert.since
+        }
         for index in list.indices { list[index].rootCause = roots[list[index].id] }
         return list.sorted { a, b in
             if a.severity != b.severity { return a.severity > b.severity }

@@ -1,3 +1,4 @@
+import Foundation
 import VitalsCore
 
 /// Which services each service needs, directly or through others (`depends_on`, transitively).
@@ -31,12 +32,16 @@ public struct ServiceDependencies: Sendable {
 }
 
 /// Finds, for each alert, the alert upstream of it that explains it: an alert about a service
-/// it depends on (through `depends_on`, transitively) that began no later than it did, or an
-/// alert about its node as a whole that is at least as severe. The chain is followed to its
-/// root, so every symptom points at the failure that started it.
+/// it depends on (through `depends_on`, transitively) whose failure began no later than its own,
+/// or an alert about its node as a whole that is at least as severe. The chain is followed to
+/// its root, so every symptom points at the failure that started it.
 enum RootCause {
     /// Root alert ids by symptom id; roots themselves are absent.
-    static func find(in alerts: [AlertSnapshot], dependencies: ServiceDependencies) -> [String: String] {
+    /// - Parameter start: when the failure an alert reports began (its service's run of alerts);
+    ///   the alert's own `since` by default.
+    static func find(
+        in alerts: [AlertSnapshot], dependencies: ServiceDependencies, start: (AlertSnapshot) -> Date = { $0.since }
+    ) -> [String: String] {
         // Indexed by service and by node, so a fleet with thousands of alerts is not compared pairwise.
         var byService: [String: [AlertSnapshot]] = [:]
         var nodeWide: [String: [AlertSnapshot]] = [:]
@@ -53,8 +58,10 @@ enum RootCause {
             var candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity >= alert.severity }
             for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
             // The earliest failure upstream explains it best; severity and id break ties.
-            let best = candidates.filter { $0.id != alert.id && $0.since <= alert.since }.min { a, b in
-                if a.since != b.since { return a.since < b.since }
+            let began = start(alert)
+            let best = candidates.filter { $0.id != alert.id && start($0) <= began }.min { a, b in
+                let (startA, startB) = (start(a), start(b))
+                if startA != startB { return startA < startB }
                 if a.severity != b.severity { return a.severity > b.severity }
                 return a.id < b.id
             }

@@ -13,7 +13,7 @@ public struct AlertRow: Sendable, Equatable {
         case silence(SilenceSnapshot)
     }
 
-    /// Stable identity for the selection: `group:NAME|SUBJECT`, `alert:ID`, `history:N`, `silence:ID`.
+    /// Stable identity for the selection: `group:NAME|SUBJECT`, `alert:ID`, `history:ID@END`, `silence:ID`.
     public var id: String
     public var kind: Kind
     /// 0 for a root, 1 under it, 2 for a member of a symptom group.
@@ -49,9 +49,13 @@ extension Rows {
     public static func alerts(_ snapshot: ClusterSnapshot, view: AlertView, filter: String, expanded: Set<String>) -> [AlertRow] {
         switch view {
         case .history:
-            return snapshot.alertHistory.enumerated()
-                .filter { filter.isEmpty || matches(filter, alert: $0.element) }
-                .map { AlertRow(id: "history:\($0.offset)", kind: .resolved, depth: 0, alerts: [$0.element], isExpanded: false) }
+            return snapshot.alertHistory
+                .filter { filter.isEmpty || matches(filter, alert: $0) }
+                .map { alert in
+                    // The same alert resolves many times: its end time tells the entries apart.
+                    let id = "history:\(alert.id)@\(alert.resolvedAt?.timeIntervalSince1970 ?? 0)"
+                    return AlertRow(id: id, kind: .resolved, depth: 0, alerts: [alert], isExpanded: false)
+                }
         case .silences:
             return snapshot.silences.sorted { a, b in
                 let (activeA, activeB) = (a.isActive(at: snapshot.time), b.isActive(at: snapshot.time))
