@@ -8,14 +8,18 @@ public struct ClusterConfig: Sendable, Equatable {
     public var simulation: SimulationConfig?
     /// Alert rules (Vitals' own and the file's) and where alerts go.
     public var alerting: AlertingConfig
+    /// Distributed locks and leader keys to watch in etcd.
+    public var locks: [LockConfig]
     /// The file this came from, for messages.
     public var sourcePath: String
 
     public init(
         name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
-        simulation: SimulationConfig? = nil, alerting: AlertingConfig = AlertingConfig(), sourcePath: String = "<memory>"
+        simulation: SimulationConfig? = nil, alerting: AlertingConfig = AlertingConfig(), locks: [LockConfig] = [],
+        sourcePath: String = "<memory>"
     ) {
         self.alerting = alerting
+        self.locks = locks
         self.name = name
         self.defaults = defaults
         self.nodes = nodes
@@ -167,7 +171,7 @@ public struct CheckConfig: Sendable, Equatable {
 /// Which nodes a file's simulator serves and which scenario it plays.
 public struct SimulationConfig: Sendable, Equatable {
     /// Scenarios the simulator knows.
-    public static let knownScenarios = ["steady", "cascading-failure"]
+    public static let knownScenarios = ["steady", "cascading-failure", "lock-holder-dies"]
 
     /// Faults a simulated node can be given (the dashboard's fault menu offers the same).
     public static let knownFaults = ["down", "slow", "errors", "flapping", "hang"]
@@ -177,11 +181,15 @@ public struct SimulationConfig: Sendable, Equatable {
     public var scenario: String
     /// Faults injected when the simulation starts, by node name.
     public var faults: [String: String]
+    /// Locks the simulated nodes contend for in the simulated etcd (served by simulated nodes
+    /// that run a service called `etcd`).
+    public var locks: [SimulatedLock]
 
-    public init(nodes: [String]? = nil, scenario: String = "steady", faults: [String: String] = [:]) {
+    public init(nodes: [String]? = nil, scenario: String = "steady", faults: [String: String] = [:], locks: [SimulatedLock] = []) {
         self.nodes = nodes
         self.scenario = scenario
         self.faults = faults
+        self.locks = locks
     }
 
     /// Whether the simulator serves `node`.

@@ -40,13 +40,12 @@ struct ClusterReader {
     let reader: YAMLFields
 
     static let notYet = [
-        "locks": "etcd lock watching is planned",
         "log_intake": "syslog and file intake are planned",
     ]
 
     func cluster(_ root: Node) -> ClusterConfig? {
         guard let fields = reader.mapping(
-            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks"],
+            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks", "locks"],
             unsupported: Self.notYet
         ) else { return nil }
         let name = fields.string("cluster", required: true)
@@ -64,8 +63,9 @@ struct ClusterReader {
         checkDependencies(nodes: nodes, items: items ?? [])
         let simulation = fields.value("simulation").flatMap { self.simulation($0, nodes: nodes) }
         let alerting = alerting(fields)
+        let locks = (fields.sequence("locks") ?? []).compactMap(lock)
         guard let name else { return nil }
-        return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation, alerting: alerting)
+        return ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation, alerting: alerting, locks: locks)
     }
 
     func defaults(_ node: Node) -> CheckDefaults {
@@ -200,7 +200,7 @@ struct ClusterReader {
     }
 
     func simulation(_ item: Node, nodes: [NodeConfig]) -> SimulationConfig? {
-        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario", "faults"]) else { return nil }
+        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario", "faults", "locks"]) else { return nil }
         var result = SimulationConfig()
         if let scenario = fields.string("scenario") {
             if SimulationConfig.knownScenarios.contains(scenario) {
@@ -239,6 +239,7 @@ struct ClusterReader {
                 }
             }
         }
+        result.locks = (fields.sequence("locks") ?? []).compactMap { simulatedLock($0, nodes: nodes) }
         return result
     }
 

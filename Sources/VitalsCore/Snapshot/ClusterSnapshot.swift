@@ -240,17 +240,3 @@ public struct StatusChange: Sendable, Equatable, Codable {
         self.output = output
     }
 }
-
-/// A distributed lock or leader key and who holds it.
-public struct LockSnapshot: Sendable, Equatable, Codable {
-    public var name: String
-    public var holder: String?
-    public var leaseTTLSeconds: Int?
-    public var waiters: Int
-    public var status: Status
-
-    enum CodingKeys: String, CodingKey {
-        case name, holder, waiters, status
-        case leaseTTLSeconds = "lease_ttl_s"
-    }
-}

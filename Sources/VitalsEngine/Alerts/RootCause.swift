@@ -33,7 +33,7 @@ public struct ServiceDependencies: Sendable {
 
 /// Finds, for each alert, the alert upstream of it that explains it: an alert about a service
 /// it depends on (through `depends_on`, transitively) whose failure began no later than its own,
-/// or an alert about its node as a whole that is at least as severe. The chain is followed to
+/// or a critical alert about its node as a whole. The chain is followed to
 /// its root, so every symptom points at the failure that started it.
 enum RootCause {
     /// Root alert ids by symptom id; roots themselves are absent.
@@ -55,7 +55,9 @@ enum RootCause {
         var cause: [String: String] = [:]
         for alert in alerts {
             guard let service = alert.service else { continue }
-            var candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity >= alert.severity }
+            // A node-wide alert explains a service on it only when it says the node itself is in
+            // trouble (critical); a failing scrape, say, explains nothing.
+            var candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity == .critical && $0.severity >= alert.severity }
             for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
             // The earliest failure upstream explains it best; severity and id break ties.
             let began = start(alert)

@@ -69,7 +69,8 @@ public struct HTTPFetcher: Sendable {
     /// giving up after `timeout`.
     /// - Throws: `FetchError` when there is no complete answer in time.
     public func send(
-        _ method: String, _ target: HTTPTarget, body: [UInt8] = [], contentType: String = "application/json", timeout: Duration, maxBody: Int = 64 * 1024
+        _ method: String, _ target: HTTPTarget, body: [UInt8] = [], contentType: String = "application/json",
+        headers: [(String, String)] = [], timeout: Duration, maxBody: Int = 64 * 1024
     ) async throws -> HTTPResponse {
         let start = NIODeadline.now()
         let loop = group.next()
@@ -77,7 +78,7 @@ public struct HTTPFetcher: Sendable {
         let timer = loop.scheduleTask(deadline: start + .nanoseconds(timeout.nanoseconds)) { promise.fail(FetchError.timedOut(timeout)) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         let request: @Sendable (ByteBufferAllocator) -> ByteBuffer = { allocator in
-            OneShotHTTPHandler.request(method: method, for: target, body: body, contentType: contentType, allocator: allocator)
+            OneShotHTTPHandler.request(method: method, for: target, body: body, contentType: contentType, headers: headers, allocator: allocator)
         }
         getOnce(target, request: request, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
         return try await promise.valueOrCancellation()

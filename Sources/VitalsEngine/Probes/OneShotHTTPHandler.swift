@@ -49,9 +49,15 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     }
 
     /// The request bytes for `method` with `body` (no body for an empty one).
-    static func request(method: String, for target: HTTPTarget, body: [UInt8], contentType: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+    static func request(
+        method: String, for target: HTTPTarget, body: [UInt8], contentType: String, headers: [(String, String)] = [], allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
         let host = target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port)
         var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vitals/0.1\r\nAccept: */*\r\nConnection: close\r\n"
+        // Header names and values come from the config or etcd: no line breaks may smuggle a header in.
+        for (name, value) in headers where !(name + value).contains(where: { $0 == "\r" || $0 == "\n" }) {
+            head += "\(name): \(value)\r\n"
+        }
         if !body.isEmpty || method == "POST" || method == "PUT" {
             head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         }

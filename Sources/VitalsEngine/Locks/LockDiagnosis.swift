@@ -1,0 +1,66 @@
+import Foundation
+import VitalsCore
+
+/// Turns lock facts into a status and the reasons for it, with what the engine knows about the
+/// nodes: a holder whose node is critical while its lease lives on (stale), a long queue, a long
+/// wait, leadership that keeps changing, a lease renewed too close to its end, etcd unreachable.
+enum LockDiagnosis {
+    /// What a source's book adds to its locks' facts.
+    struct Context: Sendable {
+        var config: LockConfig
+        /// Holder changes of each lock within the flap window.
+        var changesInWindow: [String: Int]
+        /// The least share of its TTL the holder's lease had left when renewed, by lock.
+        var renewalSlack: [String: Double]
+    }
+
+    static func apply(_ lock: LockSnapshot, context: Context, nodeStatus: (String) -> Status?, now: Date) -> LockSnapshot {
+        var lock = lock
+        var statuses: [Status] = [.passing]
+        var reasons: [String] = []
+        let config = context.config
+        if let error = lock.error {
+            // Never "released": what was last seen stays, marked unknown with the reason.
+            statuses.append(.unknown)
+            reasons.append(error)
+        }
+        if let node = lock.holderNode, nodeStatus(node) == .critical {
+            let ttl = lock.leaseTTLSeconds
+            if ttl.map({ $0 > 0 }) ?? true {
+                statuses.append(.critical)
+                let more = ttl.map { " for \($0) s more" } ?? ""
+                reasons.insert("\(node) is down but holds \(lock.name)\(more)", at: 0)
+            }
+        }
+        if lock.holder == nil, lock.error == nil {
+            if lock.kind == .leaderKey {
+                statuses.append(.warning)
+                reasons.append("no leader: \(lock.name) is not set")
+            } else if !lock.queue.isEmpty {
+                statuses.append(.warning)
+                reasons.append("no holder while \(lock.queue.count) wait")
+            }
+        }
+        if lock.queue.count > config.maxWaiters {
+            statuses.append(.warning)
+            reasons.append("\(lock.queue.count) waiting (more than \(config.maxWaiters))")
+        }
+        if let longest = lock.queue.min(by: { $0.since < $1.since }), now.timeIntervalSince(longest.since) > config.maxWait.seconds {
+            statuses.append(.warning)
+            let waited = Duration.seconds(now.timeIntervalSince(longest.since)).goString
+            reasons.append("\(longest.node ?? longest.value) has waited \(waited) (more than \(config.maxWait.goString))")
+        }
+        let changes = context.changesInWindow[lock.name] ?? 0
+        if changes > config.flapChanges {
+            statuses.append(.warning)
+            reasons.append("\(lock.kind == .mutex ? "holder" : "leader") changed \(changes) times in \(config.flapWindow.goString)")
+        }
+        if let slack = context.renewalSlack[lock.name], slack < 0.2, let granted = lock.grantedTTLSeconds {
+            statuses.append(.warning)
+            reasons.append("lease TTL \(granted)s is too short: renewed with \(Int((slack * 100).rounded()))% of it left")
+        }
+        lock.status = Status.worst(statuses)
+        lock.diagnoses = reasons
+        return lock
+    }
+}
