@@ -68,6 +68,8 @@ public final class Engine: Sendable {
     private let stateProblem = Mutex<String?>(nil)
     /// Where alerts are sent (webhooks, Alertmanager); idle when the file names none.
     public let notifier: AlertNotifier
+    /// One watcher per `locks:` entry of the file.
+    public let lockWatchers: [LockWatcher]
     private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
 
     /// - Parameters:
@@ -114,6 +116,7 @@ public final class Engine: Sendable {
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
+        lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
         let tracker = AlertTracker(
@@ -138,6 +141,7 @@ public final class Engine: Sendable {
         let queue = DueQueue(intervals: intervals, start: clock.now, firstRunsWithin: window, using: &generator)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.publishLoop() }
+            for watcher in lockWatchers { group.addTask { await watcher.run() } }
             group.addTask {
                 await self.notifier.run(resendEvery: self.options.alertmanagerResendInterval) {
                     self.store.latest.alerts.filter { $0.state == .firing }
@@ -190,8 +194,9 @@ public final class Engine: Sendable {
     @discardableResult
     private func publish(force: Bool) -> Bool {
         let time = wallClock()
+        let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
         let (snapshot, changes) = state.withLock { state in
-            (state.publish(time: time, force: force), state.takeAlertChanges())
+            (state.publish(time: time, force: force, locks: locks), state.takeAlertChanges())
         }
         if !changes.isEmpty {
             persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }

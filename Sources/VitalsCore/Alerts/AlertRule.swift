@@ -52,6 +52,7 @@ public struct AlertRule: Sendable, Equatable {
             ("ServiceDown", "service_status == critical", .seconds(10), .critical, "{{ $labels.service }} on {{ $labels.node }} is critical: {{ $output }}"),
             ("ServiceDegraded", "service_status == warning", .seconds(20), .warning, "{{ $labels.service }} on {{ $labels.node }} is degraded: {{ $output }}"),
             ("ScrapeFailing", "node_scrape_ok == 0", .seconds(60), .warning, "metrics of {{ $labels.node }} cannot be scraped: {{ $output }}"),
+            ("StaleLockHolder", "lock_stale == 1", .zero, .critical, "{{ $output }}"),
         ]
         return table.compactMap { name, expression, forDuration, severity, summary in
             try? AlertRule(name: name, expression: expression, forDuration: forDuration, severity: severity, summary: summary, isBuiltIn: true)
@@ -61,7 +62,6 @@ public struct AlertRule: Sendable, Equatable {
     /// Built-in rule names that come with issues not done yet: accepted, with a warning.
     public static let plannedBuiltIns = [
         "CheckFlapping": "flap detection comes with the probes work",
-        "StaleLockHolder": "lock watching comes with the locks work",
     ]
 }
 

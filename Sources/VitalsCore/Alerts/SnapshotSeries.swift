@@ -18,6 +18,11 @@ public struct SnapshotSeries: AlertSeriesSource {
         ("check_status", ["node", "service", "check", "type"], "the check's status as a number"),
         ("check_up", ["node", "service", "check", "type"], "1 unless the check is critical"),
         ("check_latency_ms", ["node", "service", "check", "type"], "the check's latest latency in milliseconds"),
+        ("lock_stale", ["lock", "node"], "1 while the lock's holder is on a critical node and its lease lives on"),
+        ("lock_waiters", ["lock"], "how many wait for the lock"),
+        ("lock_changes_per_hour", ["lock"], "holder changes in the last hour"),
+        ("lock_ttl_seconds", ["lock", "node"], "seconds left on the holder's lease"),
+        ("lock_status", ["lock"], "the lock's status as a number"),
     ]
 
     public static var names: [String] { catalogue.map(\.name) }
@@ -62,8 +67,27 @@ public struct SnapshotSeries: AlertSeriesSource {
         case "check_status": return checks { Self.number($0.status) }
         case "check_up": return checks { $0.status == .critical ? 0 : 1 }
         case "check_latency_ms": return checks { $0.latencyMs }
+        case "lock_stale":
+            return snapshot.locks.compactMap { lock in
+                guard lock.isStale, let node = lock.holderNode else { return nil }
+                return AlertSample(labels: AlertLabels(["lock": lock.name, "node": node]), value: 1, detail: lock.diagnoses.first)
+            }
+        case "lock_waiters": return locks { Double($0.waiters) }
+        case "lock_changes_per_hour": return locks { $0.changesPerHour }
+        case "lock_status": return locks { Self.number($0.status) }
+        case "lock_ttl_seconds":
+            return snapshot.locks.compactMap { lock in
+                guard let ttl = lock.leaseTTLSeconds else { return nil }
+                var labels = AlertLabels(["lock": lock.name])
+                if let node = lock.holderNode { labels["node"] = node }
+                return AlertSample(labels: labels, value: Double(ttl))
+            }
         default: return scraped(name)
         }
+    }
+
+    private func locks(_ value: (LockSnapshot) -> Double) -> [AlertSample] {
+        snapshot.locks.map { AlertSample(labels: AlertLabels(["lock": $0.name]), value: value($0), detail: $0.diagnoses.first) }
     }
 
     private func nodes(_ value: (NodeSnapshot) -> Double?) -> [AlertSample] {

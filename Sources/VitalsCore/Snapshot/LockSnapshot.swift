@@ -46,6 +46,8 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
     public var status: Status
     /// Why the status is not passing, one line each (the stale holder first).
     public var diagnoses: [String]
+    /// Whether the holder's node is critical while its lease lives on.
+    public var isStale = false
     /// How the lock is watched: `watch` or `polling`, and the endpoint answering.
     public var source: String
     /// Why etcd cannot be read, when it cannot (the status is then `unknown`).
@@ -80,6 +82,7 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, kind, holder, lease, queue, status, diagnoses, source, error, waiters
+        case isStale = "stale"
         case holderNode = "holder_node"
         case holderKey = "holder_key"
         case leaseTTLSeconds = "lease_ttl_s"
@@ -105,6 +108,7 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
         changesPerHour = try container.decode(Double.self, forKey: .changesPerHour)
         status = try container.decode(Status.self, forKey: .status)
         diagnoses = try container.decode([String].self, forKey: .diagnoses)
+        isStale = try container.decode(Bool.self, forKey: .isStale)
         source = try container.decode(String.self, forKey: .source)
         error = try container.decodeIfPresent(String.self, forKey: .error)
     }
@@ -126,6 +130,7 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
         try container.encode(changesPerHour.isFinite ? changesPerHour : 0, forKey: .changesPerHour)
         try container.encode(status, forKey: .status)
         try container.encode(diagnoses, forKey: .diagnoses)
+        try container.encode(isStale, forKey: .isStale)
         try container.encode(source, forKey: .source)
         try container.encodeIfPresent(error, forKey: .error)
     }

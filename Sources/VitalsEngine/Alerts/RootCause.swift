@@ -45,20 +45,29 @@ enum RootCause {
         // Indexed by service and by node, so a fleet with thousands of alerts is not compared pairwise.
         var byService: [String: [AlertSnapshot]] = [:]
         var nodeWide: [String: [AlertSnapshot]] = [:]
+        var byNode: [String: [AlertSnapshot]] = [:]
         for alert in alerts {
+            if let node = alert.node, !isAboutALock(alert) { byNode[node, default: []].append(alert) }
             if let service = alert.service {
                 byService[service, default: []].append(alert)
-            } else if let node = alert.node {
+            } else if let node = alert.node, !isAboutALock(alert), alert.labels["check"] == nil {
                 nodeWide[node, default: []].append(alert)
             }
         }
         var cause: [String: String] = [:]
         for alert in alerts {
-            guard let service = alert.service else { continue }
-            // A node-wide alert explains a service on it only when it says the node itself is in
-            // trouble (critical); a failing scrape, say, explains nothing.
-            var candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity == .critical && $0.severity >= alert.severity }
-            for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
+            var candidates: [AlertSnapshot] = []
+            if let service = alert.service {
+                // A node-wide alert explains a service on it only when it says the node itself is
+                // in trouble (critical); a failing scrape, say, explains nothing.
+                candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity == .critical && $0.severity >= alert.severity }
+                for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
+            } else if isAboutALock(alert), let node = alert.node {
+                // A lock held by a failing node: the node's own failure is the cause.
+                candidates = byNode[node] ?? []
+            } else {
+                continue
+            }
             // The earliest failure upstream explains it best; severity and id break ties.
             let began = start(alert)
             let best = candidates.filter { $0.id != alert.id && start($0) <= began }.min { a, b in
@@ -78,4 +87,8 @@ enum RootCause {
         }
         return roots
     }
+
+    /// Whether an alert is about a lock (StaleLockHolder): a consequence of its node's trouble,
+    /// never a cause of it.
+    private static func isAboutALock(_ alert: AlertSnapshot) -> Bool { alert.labels["lock"] != nil }
 }

@@ -129,6 +129,8 @@ struct LockBook: Sendable {
         var names = Set(queues.keys)
         names.formUnion(holders.keys)
         if case .leaderKey = config.target { names.insert(config.key) }
+        // A source never read says so under its own name, rather than showing nothing.
+        if names.isEmpty, error != nil || !synced { names.insert(config.key) }
         return names.sorted().map { name in
             let queue = queues[name] ?? []
             var lock = LockSnapshot(name: name, kind: config.kind, source: mode, error: error)

@@ -16,6 +16,7 @@ enum LockDiagnosis {
 
     static func apply(_ lock: LockSnapshot, context: Context, nodeStatus: (String) -> Status?, now: Date) -> LockSnapshot {
         var lock = lock
+        lock.isStale = false
         var statuses: [Status] = [.passing]
         var reasons: [String] = []
         let config = context.config
@@ -28,6 +29,7 @@ enum LockDiagnosis {
             let ttl = lock.leaseTTLSeconds
             if ttl.map({ $0 > 0 }) ?? true {
                 statuses.append(.critical)
+                lock.isStale = true
                 let more = ttl.map { " for \($0) s more" } ?? ""
                 reasons.insert("\(node) is down but holds \(lock.name)\(more)", at: 0)
             }

@@ -16,6 +16,9 @@ struct EngineState: Sendable {
     let dependencies: ServiceDependencies
     /// The alert part of the last published snapshot.
     var alertSection = AlertSection()
+    /// The newest lock facts from the watchers, and the locks last published.
+    var lockFacts: [(lock: LockSnapshot, context: LockDiagnosis.Context)] = []
+    var lockSection: [LockSnapshot] = []
     /// Set by a person's action (ack, silence…) so the next publish shows it.
     var alertsChanged = false
     var nextAlertEvaluation = Date.distantPast
@@ -72,13 +75,23 @@ struct EngineState: Sendable {
 
     /// The next snapshot when anything changed (or `force`), else nil. Alert rules are evaluated
     /// once every `alertEvaluationInterval`; the alerts' changes wait in `unsentChanges`.
-    mutating func publish(time: Date, force: Bool) -> ClusterSnapshot? {
+    /// `locks`, when given, are new facts from the lock watchers.
+    mutating func publish(time: Date, force: Bool, locks: [(lock: LockSnapshot, context: LockDiagnosis.Context)]? = nil) -> ClusterSnapshot? {
         let factsChanged = !dirtyChecks.isEmpty || !dirtyNodes.isEmpty
         let evaluate = time >= nextAlertEvaluation
-        guard force || factsChanged || evaluate || alertsChanged else { return nil }
+        guard force || factsChanged || evaluate || alertsChanged || locks != nil else { return nil }
         var snapshot = builder.apply(dirtyChecks: dirtyChecks, dirtyNodes: dirtyNodes, facts: facts, generation: generation + 1, time: time)
         dirtyChecks.removeAll(keepingCapacity: true)
         dirtyNodes.removeAll(keepingCapacity: true)
+        if let locks { lockFacts = locks }
+        var lockSection = self.lockSection
+        if locks != nil || factsChanged, !lockFacts.isEmpty {
+            // A lock's diagnosis depends on its holder's node: recomputed when either changes.
+            var statuses: [String: Status] = [:]
+            for node in snapshot.nodes { statuses[node.name] = node.status }
+            lockSection = lockFacts.map { LockDiagnosis.apply($0.lock, context: $0.context, nodeStatus: { statuses[$0] }, now: time) }
+        }
+        snapshot.locks = lockSection
         var section = alertSection
         if evaluate {
             nextAlertEvaluation = time.addingTimeInterval(Self.alertEvaluationInterval)
@@ -94,8 +107,9 @@ struct EngineState: Sendable {
         if evaluate || alertsChanged || force {
             section = AlertSection(alerts: alerts.alerts(at: time, dependencies: dependencies), silences: alerts.silences, history: alerts.history)
         }
-        guard force || factsChanged || section != alertSection else { return nil }
+        guard force || factsChanged || section != alertSection || lockSection != self.lockSection else { return nil }
         alertSection = section
+        self.lockSection = lockSection
         alertsChanged = false
         generation += 1
         snapshot.alerts = section.alerts

@@ -1,0 +1,61 @@
+import Foundation
+import VitalsHarness
+
+/// A real etcd (Debian's `etcd-server`) on a fresh loopback address with a temporary data folder,
+/// and `etcdctl` (Debian's `etcd-client`) to act on it as the real clients do.
+public final class RealEtcd: Sendable {
+    public static let binary = "/usr/bin/etcd"
+    public static let etcdctlBinary = "/usr/bin/etcdctl"
+
+    public let host: String
+    public let url: String
+    private let process: BackgroundProcess
+    private let folder: String
+
+    /// Whether the tests that need it can run here (prints why not when they cannot).
+    public static var isAvailable: Bool {
+        ExternalTool.available("etcd", package: "etcd-server") && ExternalTool.available("etcdctl", package: "etcd-client")
+    }
+
+    public init() throws {
+        host = TestCluster.uniqueAddress()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-etcd-\(UUID().uuidString)").path
+        url = "http://\(host):2379"
+        process = try BackgroundProcess(Self.binary, [
+            "--name", "vitals-test", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", "http://\(host):2380", "--initial-advertise-peer-urls", "http://\(host):2380",
+            "--initial-cluster", "vitals-test=http://\(host):2380", "--logger", "zap", "--log-outputs", "stderr",
+        ])
+        try process.waitForOutput("serving client traffic", timeout: 30)
+    }
+
+    /// Runs `etcdctl` to completion; its standard output.
+    @discardableResult
+    public func etcdctl(_ arguments: [String]) throws -> String {
+        let result = try Run.process(Self.etcdctlBinary, ["--endpoints=\(url)"] + arguments, timeout: 30, environment: ["ETCDCTL_API": "3"])
+        guard result.status == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "etcdctl \(arguments): \(result.stderr)"])
+        }
+        return result.stdout
+    }
+
+    /// Starts a long-running `etcdctl` (a `lock` or an `elect` that holds until killed).
+    public func start(_ arguments: [String]) throws -> BackgroundProcess {
+        try BackgroundProcess("/usr/bin/env", ["ETCDCTL_API=3", Self.etcdctlBinary, "--endpoints=\(url)"] + arguments)
+    }
+
+    /// A lease of `ttl` seconds; its id in hex as etcdctl prints it.
+    public func grantLease(ttl: Int) throws -> String {
+        let output = try etcdctl(["lease", "grant", String(ttl)])
+        // "lease 694d7a1b2c3d4e5f granted with TTL(10s)"
+        guard let id = output.split(separator: " ").dropFirst().first else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "unexpected etcdctl output: \(output)"])
+        }
+        return String(id)
+    }
+
+    public func stop() {
+        process.stop()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
