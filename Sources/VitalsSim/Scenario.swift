@@ -2,12 +2,22 @@ import VitalsCore
 
 /// A story the simulator plays on a loop: which services misbehave when, and how.
 public struct Scenario: Sendable {
-    /// One step: from `start` to `end` into the loop, instances of `service` are in `condition`.
+    /// One step: from `start` to `end` into the loop, instances of `service` (or only the node
+    /// `node`, when set) are in `condition`.
     public struct Step: Sendable {
         public var start: Duration
         public var end: Duration
         public var service: String
+        public var node: String?
         public var condition: SimulatedCondition
+
+        public init(start: Duration, end: Duration, service: String, node: String? = nil, condition: SimulatedCondition) {
+            self.start = start
+            self.end = end
+            self.service = service
+            self.node = node
+            self.condition = condition
+        }
     }
 
     public var name: String
@@ -40,18 +50,28 @@ public struct Scenario: Sendable {
     public func faster(by factor: Double) -> Scenario {
         func scale(_ duration: Duration) -> Duration { .milliseconds(Int64((duration.seconds * 1000 / factor).rounded())) }
         return Scenario(name: name, period: scale(period), steps: steps.map { step in
-            Step(start: scale(step.start), end: scale(step.end), service: step.service, condition: step.condition)
+            Step(start: scale(step.start), end: scale(step.end), service: step.service, node: step.node, condition: step.condition)
         })
     }
 
+    /// orders-1 crashes while it holds the orders-migration lock: its lease lives on for its TTL
+    /// (a stale holder, flagged), then expires, and orders-2, waiting, takes the lock over. The
+    /// crashed node comes back after a while and queues up behind the new holder.
+    public static let lockHolderDies = Scenario(name: "lock-holder-dies", period: .seconds(90), steps: [
+        Step(start: .seconds(15), end: .seconds(60), service: "orders", node: "orders-1",
+             condition: SimulatedCondition(health: .down, errorRatio: 1, cause: "scenario: orders-1 crashed (OOM-killed, exit 137)")),
+    ])
+
     public static func named(_ name: String) -> Scenario? {
-        [steady, cascadingFailure].first { $0.name == name }
+        [steady, cascadingFailure, lockHolderDies].first { $0.name == name }
     }
 
-    /// The condition of a node running `services`, `elapsed` since the simulation began.
-    public func condition(services: [String], elapsed: Duration) -> SimulatedCondition {
+    /// The condition of `node`, running `services`, `elapsed` since the simulation began.
+    public func condition(node: String? = nil, services: [String], elapsed: Duration) -> SimulatedCondition {
         let position = Duration.seconds(elapsed.seconds.truncatingRemainder(dividingBy: period.seconds))
-        let active = steps.filter { services.contains($0.service) && $0.start <= position && position < $0.end }
+        let active = steps.filter { step in
+            (step.node.map { $0 == node } ?? services.contains(step.service)) && step.start <= position && position < step.end
+        }
         // The worst step wins when two overlap: down, then failing, then degraded, then slow.
         return active.max { rank($0.condition) < rank($1.condition) }?.condition ?? .healthy
     }

@@ -20,6 +20,7 @@ public final class Simulator: Sendable {
         var injected: [String: Fault] = [:]
         var activity: [String: NodeActivity] = [:]
         var channels: [String: [any Channel]] = [:]
+        var etcd: SimulatedEtcd
     }
 
     public let config: ClusterConfig
@@ -52,7 +53,7 @@ public final class Simulator: Sendable {
         }
         self.endpoints = endpoints
         self.servicesByNode = services
-        self.state = Mutex(State(activity: activity))
+        self.state = Mutex(State(activity: activity, etcd: SimulatedEtcd(locks: simulation.locks)))
     }
 
     /// Every port the file names on the node's own address: service ports and the targets of
@@ -130,7 +131,50 @@ public final class Simulator: Sendable {
     public func condition(of node: String) -> SimulatedCondition {
         let elapsed = self.elapsed
         if let fault = injectedFault(of: node) { return .injected(fault, elapsed: elapsed) }
-        return scenario.condition(services: servicesByNode[node] ?? [], elapsed: elapsed)
+        return scenario.condition(node: node, services: servicesByNode[node] ?? [], elapsed: elapsed)
+    }
+
+    /// Whether `node` answers at all now (not hung, not down).
+    func isServing(_ node: String) -> Bool {
+        switch condition(of: node).health {
+        case .down, .silent: false
+        case .ok, .degraded, .failing: true
+        }
+    }
+
+    /// Whether `node` serves the simulated etcd (it runs a service called `etcd`).
+    func servesEtcd(_ node: String) -> Bool { servicesByNode[node]?.contains("etcd") == true }
+
+    /// The simulated etcd's answer to a gateway call, after bringing its locks up to date.
+    func etcdAnswer(path: String, body: [UInt8]) -> (status: Int, json: String) {
+        let now = Date()
+        return state.withLock { state in
+            state.etcd.advance(to: now) { node in self.isAliveUnlocked(node, injected: state.injected) }
+            return state.etcd.respond(path: path, body: body, now: now)
+        }
+    }
+
+    /// Watch lines after `revision` (and the newest revision), or nil when `revision` was compacted.
+    func etcdWatch(key: String, end: String?, after revision: Int64) -> (lines: [String], revision: Int64, compacted: Int64?) {
+        let now = Date()
+        return state.withLock { state in
+            state.etcd.advance(to: now) { node in self.isAliveUnlocked(node, injected: state.injected) }
+            if revision + 1 < state.etcd.compactedBefore, revision < state.etcd.revision {
+                return ([], state.etcd.revision, state.etcd.compactedBefore)
+            }
+            return (state.etcd.watchLines(key: key, end: end, after: revision), state.etcd.revision, nil)
+        }
+    }
+
+    /// `isAlive` for use while the state lock is held.
+    private func isAliveUnlocked(_ node: String, injected: [String: Fault]) -> Bool {
+        guard endpoints[node] != nil else { return false }
+        let condition = injected[node].map { SimulatedCondition.injected($0, elapsed: elapsed) }
+            ?? scenario.condition(node: node, services: servicesByNode[node] ?? [], elapsed: elapsed)
+        switch condition.health {
+        case .down, .silent: return false
+        case .ok, .degraded, .failing: return true
+        }
     }
 
     private func bind(_ node: String) async throws {
@@ -176,7 +220,10 @@ public final class Simulator: Sendable {
         case "/health", "/healthz", "/v1/health":
             let isEtcd = servicesByNode[node]?.contains("etcd") == true
             switch condition.health {
-            case .ok, .down, .silent:
+            case .down:
+                // A scenario's crashed process: the port answers, the service does not.
+                return SimulatedResponse(status: .serviceUnavailable, body: (condition.cause ?? "down") + "\n", delay: delay)
+            case .ok, .silent:
                 return SimulatedResponse(status: .ok, body: isEtcd ? "{\"health\":\"true\"}\n" : "ok\n", delay: delay)
             case .degraded(let reason):
                 return SimulatedResponse(status: .tooManyRequests, body: reason + "\n", delay: delay)

@@ -75,6 +75,7 @@ extension TestCluster {
             }
             return check
         }
+        for index in result.locks.indices { result.locks[index].endpoints = result.locks[index].endpoints.map(move) }
         for index in result.nodes.indices {
             result.nodes[index].checks = result.nodes[index].checks.map(move)
             result.nodes[index].metricsURL = result.nodes[index].metricsURL.map(move)

@@ -109,7 +109,7 @@ import VitalsTesting
          cluster: x
          nodes: [ { name: a, address: 127.0.0.1 } ]
          simulation: { scenario: cascading }
-         """, "f.yaml:3:25: unknown scenario 'cascading' (known: steady, cascading-failure)"),
+         """, "f.yaml:3:25: unknown scenario 'cascading' (known: steady, cascading-failure, lock-holder-dies)"),
     ])
     func reportsEachMistakeWithItsPosition(yaml: String, expected: String) {
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
@@ -141,11 +141,11 @@ import VitalsTesting
         let yaml = """
             cluster: x
             nodes: [ { name: a, address: 127.0.0.1 } ]
-            locks: [ { etcd: "http://127.0.0.1:2379", prefix: /locks/ } ]
+            log_intake: { syslog_udp: "127.0.0.1:5514" }
             """
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
         #expect(result.config != nil)
-        #expect(result.diagnostics.map(\.description) == ["f.yaml:3:1: warning: 'locks' in the cluster file is not supported yet (etcd lock watching is planned); it is ignored"])
+        #expect(result.diagnostics.map(\.description) == ["f.yaml:3:1: warning: 'log_intake' in the cluster file is not supported yet (syslog and file intake are planned); it is ignored"])
     }
 
     @Test(arguments: [("127.0.0.1", true), ("::1", true), ("db.internal", true), ("256.1.1.1", false), ("1.2.3", false), ("bad host", false), ("-x.com", false)])

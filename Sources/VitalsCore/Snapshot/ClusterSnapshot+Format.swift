@@ -48,6 +48,15 @@ extension ClusterSnapshot {
                 lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output)")
             }
         }
+        if !locks.isEmpty {
+            lines.append("")
+            lines.append("LOCKS")
+            for lock in locks {
+                let ttl = lock.leaseTTLSeconds.map { "ttl \($0)s" } ?? "ttl -"
+                lines.append("  \(pad(lock.name, 30)) \(pad(lock.kind.rawValue, 10)) \(pad(lock.status.rawValue, 9)) \(pad(lock.holder ?? "(none)", 18)) \(pad(ttl, 8)) \(lock.waiters) waiting")
+                for reason in lock.diagnoses { lines.append("      \(reason)") }
+            }
+        }
         lines.append("")
         lines.append("ALERTS")
         if alerts.isEmpty { lines.append("  none") }

@@ -55,17 +55,18 @@ public enum AlertCommand: Sendable, Equatable {
     case expireSilence(id: String)
 }
 
-/// The list panes, in tab order, each with the digit that shows it (Locks, 3, and Logs, 5,
-/// are still to come).
+/// The list panes, in tab order, each with the digit that shows it (Logs, 5, is still to come).
 public enum Pane: String, Sendable, CaseIterable {
     case services = "Services"
     case nodes = "Nodes"
+    case locks = "Locks"
     case alerts = "Alerts"
 
     public var key: Int {
         switch self {
         case .services: 1
         case .nodes: 2
+        case .locks: 3
         case .alerts: 4
         }
     }

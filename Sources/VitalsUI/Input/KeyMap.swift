@@ -37,6 +37,7 @@ public enum KeyMap {
         case .backTab: return .previousPane
         case .character("1"): return .showPane(.services)
         case .character("2"): return .showPane(.nodes)
+        case .character("3"): return .showPane(.locks)
         case .character("4"): return .showPane(.alerts)
         case .character("a") where state.pane == .alerts && state.detail == nil: return .acknowledge
         case .character("s") where state.pane == .alerts && state.detail == nil: return .silence
@@ -89,7 +90,7 @@ public enum KeyMap {
     /// The keys the help screen lists, grouped.
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
-                  ("tab  1 2 4", "Services, Nodes, Alerts (or click a tab)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
+                  ("tab  1–4", "Services, Nodes, Locks, Alerts (or click)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
         ("Alerts (pane 4; enter unfolds)", [("a  s", "acknowledge · silence (2h); both take a comment"),
                                             ("u  x  v", "un-ack · end silence · history/silences")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),

@@ -23,6 +23,7 @@ public enum DashboardView {
             case .services: ServicesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .nodes: NodesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .alerts: AlertsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
+            case .locks: LocksPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             }
         }
         drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)

@@ -74,6 +74,34 @@ public enum NodeDetailPane {
             lines.append([])
         }
 
+        let held = snapshot.locks.filter { $0.holderNode == node.name }
+        let waiting = snapshot.locks.filter { $0.queue.contains { $0.node == node.name } }
+        if !held.isEmpty || !waiting.isEmpty {
+            lines.append([("LOCKS", theme[.header]), ("  (3 for the Locks pane)", theme[.muted])])
+            for lock in held {
+                var line: Line = [
+                    ("holds  ", theme[.label]), (lock.name.padded(toWidth: 30), theme[.text]),
+                    (" " + LocksPane.kindWord(lock.kind).padded(toWidth: 9), theme[.muted]),
+                    ("for " + LocksPane.held(lock, now: snapshot.time).padded(toWidth: 8), theme[.text]),
+                    (lock.leaseTTLSeconds.map { "lease \($0)s left" } ?? "", theme[.muted]),
+                ]
+                if lock.waiters > 0 { line.append(("  \(lock.waiters) waiting", theme[.text])) }
+                if let why = lock.diagnoses.first { line.append(("  " + why, theme.style(for: lock.status))) }
+                lines.append(line)
+            }
+            for lock in waiting {
+                guard let position = lock.queue.firstIndex(where: { $0.node == node.name }) else { continue }
+                let since = lock.queue[position].since
+                lines.append([
+                    ("waits  ", theme[.label]), (lock.name.padded(toWidth: 30), theme[.text]),
+                    (" " + LocksPane.kindWord(lock.kind).padded(toWidth: 9), theme[.muted]),
+                    ("for " + Format.ago(since, now: snapshot.time).padded(toWidth: 8), theme[.text]),
+                    ("#\(position + 1) in line behind \(lock.holder ?? "nobody")", theme[.muted]),
+                ])
+            }
+            lines.append([])
+        }
+
         let checks = node.checks.map { ("node", $0) } + snapshot.services(on: node.name).flatMap { service in service.checks.map { (service.name, $0) } }
         lines.append([("CHECKS", theme[.header])])
         if checks.isEmpty { lines.append([("no checks", theme[.muted])]) }

@@ -64,6 +64,8 @@ public struct AppState: Sendable, Equatable {
     public var alertView = AlertView.active
     /// Alert rows unfolded (by row id).
     public var expandedAlerts: Set<String> = []
+    /// Locks unfolded to show their waiters (by row id).
+    public var expandedLocks: Set<String> = []
     /// The question being asked in the footer, if any.
     public var prompt: Prompt?
 
@@ -100,6 +102,10 @@ public struct AppState: Sendable, Equatable {
             if case .faultMenu(let node, let selected) = overlay { return choose(selected, node: node) }
             if detail == nil, pane == .alerts, let row = selectedAlertRow(in: snapshot), case .group = row.kind {
                 if expandedAlerts.contains(row.id) { expandedAlerts.remove(row.id) } else { expandedAlerts.insert(row.id) }
+                return nil
+            }
+            if detail == nil, pane == .locks, let row = selectedLockRow(in: snapshot), row.waiter == nil, !row.lock.queue.isEmpty {
+                if expandedLocks.contains(row.id) { expandedLocks.remove(row.id) } else { expandedLocks.insert(row.id) }
                 return nil
             }
             if detail == nil, let node = selectedNode(in: snapshot) {
@@ -161,6 +167,12 @@ public struct AppState: Sendable, Equatable {
             break
         }
         return nil
+    }
+
+    /// The selected row of the Locks pane.
+    public func selectedLockRow(in snapshot: ClusterSnapshot) -> LockRow? {
+        let rows = Rows.locks(snapshot, filter: filter, expanded: expandedLocks)
+        return rows.first { $0.id == selection[.locks] } ?? rows.first
     }
 
     /// The selected row of the Alerts pane.
@@ -298,6 +310,7 @@ public struct AppState: Sendable, Equatable {
         case .services: selectedServiceRow(in: snapshot)?.node
         case .nodes: selectedNodeRow(in: snapshot)?.name
         case .alerts: selectedAlertRow(in: snapshot)?.alerts.first?.node
+        case .locks: selectedLockRow(in: snapshot).flatMap { $0.waiter.map { $0.node } ?? $0.lock.holderNode }
         }
     }
 
@@ -322,6 +335,7 @@ public struct AppState: Sendable, Equatable {
         case .services: Rows.services(snapshot, filter: filter, worstFirst: worstFirst).map(Rows.id(of:))
         case .nodes: Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst).map(\.name)
         case .alerts: Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts).map(\.id)
+        case .locks: Rows.locks(snapshot, filter: filter, expanded: expandedLocks).map(\.id)
         }
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import VitalsCore
+
+/// Every lock, election and leader key: who holds it, for how long, the lease left, who waits,
+/// how often it changes hands, and what is wrong — worst first.
+public enum LocksPane {
+    public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
+        let rows = Rows.locks(snapshot, filter: state.filter, expanded: state.expandedLocks)
+        let selectedID = state.selection[.locks] ?? rows.first?.id
+        let table = Table(
+            columns: [
+                .init("STATUS", width: 11), .init("LOCK", width: 30), .init("KIND", width: 8), .init("HOLDER", width: 18),
+                .init("HELD", width: 7, alignRight: true), .init("TTL", width: 5, alignRight: true), .init("WAITING", width: 10),
+                .init("CHG/H", width: 5, alignRight: true), .init("WHY", width: nil),
+            ],
+            rowCount: rows.count,
+            selected: rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0),
+            scrollTop: state.scrollTop[.locks] ?? 0
+        ) { index in
+            let row = rows[index]
+            if let waiter = row.waiter { return waiterRow(waiter, lock: row.lock, now: snapshot.time, theme: theme) }
+            return lockRow(row, now: snapshot.time, theme: theme)
+        }
+        let empty = state.filter.isEmpty
+            ? "no locks: add a locks: entry (an etcd prefix or leader key) to the cluster file"
+            : "no lock matches '\(state.filter)'"
+        table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)
+    }
+
+    static func kindWord(_ kind: LockSnapshot.Kind) -> String {
+        switch kind {
+        case .mutex: "mutex"
+        case .election: "election"
+        case .leaderKey: "leader"
+        }
+    }
+
+    /// How long the holder has held it: `≥` when it began before Vitals was watching.
+    static func held(_ lock: LockSnapshot, now: Date) -> String {
+        guard let since = lock.heldSince else { return "-" }
+        return (lock.heldSinceExact ? "" : "≥") + Format.ago(since, now: now)
+    }
+
+    private static func lockRow(_ row: LockRow, now: Date, theme: Theme) -> [Table.Item] {
+        let lock = row.lock
+        let marker = lock.queue.isEmpty ? "" : (row.isExpanded ? "▾ " : "▸ ")
+        var waiting = "-"
+        if let longest = lock.queue.map(\.since).min() { waiting = "\(lock.waiters) · \(Format.ago(longest, now: now))" }
+        let why = lock.diagnoses.first ?? (lock.queue.isEmpty ? lock.source : "next: " + lock.queue.prefix(3).map { $0.node ?? $0.value }.joined(separator: ", "))
+        let holderStyle = lock.isStale ? theme[.critical] : lock.holder == nil ? theme[.muted] : theme[.text]
+        return [
+            Table.Item(Format.status(lock.status), theme.style(for: lock.status)),
+            Table.Item(marker + lock.name, theme[.title]),
+            Table.Item(kindWord(lock.kind), theme[.muted]),
+            Table.Item(lock.holder ?? (lock.error == nil ? "(none)" : "?"), holderStyle),
+            Table.Item(held(lock, now: now), theme[.text]),
+            Table.Item(lock.leaseTTLSeconds.map { "\($0)s" } ?? "-", (lock.leaseTTLSeconds ?? 99) <= 3 ? theme[.warning] : theme[.text]),
+            Table.Item(waiting, lock.waiters > 0 ? theme[.text] : theme[.muted]),
+            Table.Item(lock.changesPerHour > 0 ? String(Int(lock.changesPerHour)) : "0", theme[.muted]),
+            Table.Item(why, lock.status == .passing ? theme[.muted] : theme.style(for: lock.status)),
+        ]
+    }
+
+    private static func waiterRow(_ waiter: LockSnapshot.Waiter, lock: LockSnapshot, now: Date, theme: Theme) -> [Table.Item] {
+        [
+            Table.Item("", theme[.text]),
+            Table.Item("  ↳ waits", theme[.muted]),
+            Table.Item("", theme[.text]),
+            Table.Item(waiter.node ?? waiter.value, theme[.text]),
+            Table.Item("", theme[.text]),
+            Table.Item("", theme[.text]),
+            Table.Item(Format.ago(waiter.since, now: now), theme[.text]),
+            Table.Item("", theme[.text]),
+            Table.Item(waiter.key, theme[.muted]),
+        ]
+    }
+}
