@@ -105,3 +105,35 @@ extension FixedSnapshot {
         return result
     }
 }
+
+extension FixedSnapshot {
+    /// The incident with the demo's locks: orders-1 holds the migration lock while it is critical
+    /// (stale), orders-2 waits; inventory-1 leads its election; postgres-primary holds the leader key.
+    public static func ecommerceIncidentWithLocks() throws -> ClusterSnapshot {
+        var snapshot = try ecommerceIncidentWithAlerts()
+        let now = Fixtures.time
+        snapshot.locks = [
+            LockSnapshot(
+                name: "/locks/orders-migration", kind: .mutex, holder: "orders-1", holderNode: "orders-1",
+                holderKey: "/locks/orders-migration/694d7a1b2c3e0001", lease: "694d7a1b2c3e0001", leaseTTLSeconds: 9, grantedTTLSeconds: 10,
+                heldSince: now.addingTimeInterval(-1800), heldSinceExact: false,
+                queue: [LockSnapshot.Waiter(key: "/locks/orders-migration/694d7a1b2c3e0002", value: "orders-2", node: "orders-2", since: now.addingTimeInterval(-95))],
+                changesPerHour: 0, status: .critical, diagnoses: ["orders-1 is down but holds /locks/orders-migration for 9 s more"],
+                isStale: true, source: "watch 127.0.1.28:2379"
+            ),
+            LockSnapshot(
+                name: "/election/inventory", kind: .election, holder: "inventory-1", holderNode: "inventory-1",
+                holderKey: "/election/inventory/694d7a1b2c3e0003", lease: "694d7a1b2c3e0003", leaseTTLSeconds: 10, grantedTTLSeconds: 10,
+                heldSince: now.addingTimeInterval(-300), heldSinceExact: true,
+                queue: [LockSnapshot.Waiter(key: "/election/inventory/694d7a1b2c3e0004", value: "inventory-2", node: "inventory-2", since: now.addingTimeInterval(-300))],
+                changesPerHour: 2, status: .passing, source: "watch 127.0.1.28:2379"
+            ),
+            LockSnapshot(
+                name: "/service/postgres/leader", kind: .leaderKey, holder: "postgres-primary", holderNode: "postgres-primary",
+                holderKey: "/service/postgres/leader", lease: "694d7a1b2c3e0005", leaseTTLSeconds: 7, grantedTTLSeconds: 10,
+                heldSince: now.addingTimeInterval(-7200), heldSinceExact: false, status: .passing, source: "watch 127.0.1.28:2379"
+            ),
+        ]
+        return snapshot
+    }
+}

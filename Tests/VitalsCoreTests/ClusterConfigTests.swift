@@ -27,7 +27,15 @@ import VitalsTesting
         #expect(api.responseTimeBelow == .milliseconds(300))
         #expect(api.retries == 1)
         #expect(gateway.checks[0].interval == .seconds(2))
-        #expect(config.simulation == SimulationConfig(nodes: nil, scenario: "cascading-failure"))
+        #expect(config.simulation?.scenario == "cascading-failure" && config.simulation?.nodes == nil)
+        #expect(config.simulation?.locks == [
+            SimulatedLock(kind: .mutex, name: "/locks/orders-migration", contenders: ["orders-1", "orders-2"]),
+            SimulatedLock(kind: .election, name: "/election/inventory", contenders: ["inventory-1", "inventory-2"]),
+            SimulatedLock(kind: .leaderKey, name: "/service/postgres/leader", contenders: ["postgres-primary", "postgres-replica"]),
+        ])
+        #expect(config.locks.map(\.key) == ["/locks/", "/election/", "/service/postgres/leader"])
+        #expect(config.locks.map(\.kind) == [.mutex, .election, .leaderKey])
+        #expect(config.locks.allSatisfy { $0.endpoints.count == 3 })
     }
 
     @Test(arguments: ["ecommerce", "minimal"])

@@ -56,9 +56,10 @@ public struct LockSnapshot: Sendable, Equatable, Codable {
     public init(
         name: String, kind: Kind, holder: String? = nil, holderNode: String? = nil, holderKey: String? = nil, lease: String? = nil,
         leaseTTLSeconds: Int? = nil, grantedTTLSeconds: Int? = nil, heldSince: Date? = nil, heldSinceExact: Bool = false,
-        queue: [Waiter] = [], changesPerHour: Double = 0, status: Status = .unknown, diagnoses: [String] = [], source: String = "",
-        error: String? = nil
+        queue: [Waiter] = [], changesPerHour: Double = 0, status: Status = .unknown, diagnoses: [String] = [], isStale: Bool = false,
+        source: String = "", error: String? = nil
     ) {
+        self.isStale = isStale
         self.name = name
         self.kind = kind
         self.holder = holder

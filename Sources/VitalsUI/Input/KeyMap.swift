@@ -90,8 +90,8 @@ public enum KeyMap {
     /// The keys the help screen lists, grouped.
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
-                  ("tab  1–4", "Services, Nodes, Locks, Alerts (or click)"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
-        ("Alerts (pane 4; enter unfolds)", [("a  s", "acknowledge · silence (2h); both take a comment"),
+                  ("tab  1–4", "Services Nodes Locks Alerts, or click"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
+        ("Alerts (pane 4; enter unfolds)", [("a  s", "ack · silence (2h), each with a comment"),
                                             ("u  x  v", "un-ack · end silence · history/silences")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o  p  t", "worst first · pause updates · next theme"), ("q  Ctrl-C", "quit")]),
