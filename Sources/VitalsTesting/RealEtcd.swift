@@ -17,9 +17,11 @@ public final class RealEtcd: Sendable {
         ExternalTool.available("etcd", package: "etcd-server") && ExternalTool.available("etcdctl", package: "etcd-client")
     }
 
-    public init() throws {
-        host = TestCluster.uniqueAddress()
+    /// - Parameter host: the loopback address to listen on; a fresh one by default.
+    public init(host: String? = nil) throws {
+        self.host = host ?? TestCluster.uniqueAddress()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-etcd-\(UUID().uuidString)").path
+        let host = self.host
         url = "http://\(host):2379"
         process = try BackgroundProcess(Self.binary, [
             "--name", "vitals-test", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
