@@ -125,8 +125,10 @@ public final class EtcdClient: Sendable {
         return EtcdWatch.open(target, body: body, token: token, group: group, connectTimeout: timeout)
     }
 
-    /// POSTs `body` to `path` on the preferred endpoint, then the others; the JSON answer.
-    func post(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
+    /// POSTs `body` to `path` (any v3 gateway call: `/v3/kv/put`, `/v3/kv/txn`…) on the preferred
+    /// endpoint, then the others; the JSON answer.
+    /// - Throws: `EtcdError`.
+    public func post(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
         let bytes = Self.json(body)
         var reasons: [String] = []
         let first = state.withLock { $0.preferred }
