@@ -63,7 +63,10 @@ public final class Engine: Sendable {
     private let clock: any EngineClock
     private let options: Options
     private let state: Mutex<EngineState>
+    private let alertState: Mutex<AlertState>
     private let publishTimes = Mutex(LatencyHistogram())
+    /// The newest snapshot the state built (without alerts): what alert rules read.
+    private let latestBuilt = Mutex<ClusterSnapshot?>(nil)
     private let stateStore: AlertStateStore?
     private let stateProblem = Mutex<String?>(nil)
     /// Where alerts are sent (webhooks, Alertmanager); idle when the file names none.
@@ -122,8 +125,9 @@ public final class Engine: Sendable {
         let tracker = AlertTracker(
             rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
         )
-        let initial = EngineState(config: config, layout: layout, time: now(), alerts: tracker)
+        let initial = EngineState(config: config, layout: layout, time: now())
         state = Mutex(initial)
+        alertState = Mutex(AlertState(tracker: tracker, config: config, time: now()))
         store = SnapshotStore(initial: initial.builder.current)
     }
 
@@ -195,14 +199,22 @@ public final class Engine: Sendable {
     private func publish(force: Bool) -> Bool {
         let time = wallClock()
         let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
-        let (snapshot, changes) = state.withLock { state in
-            (state.publish(time: time, force: force, locks: locks), state.takeAlertChanges())
+        let (built, scraped) = state.withLock { state in
+            (state.publish(time: time, force: force, locks: locks), state.scrapedSeries)
         }
+        // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
+        let base = built ?? latestBuilt.withLock { $0 }
+        if let built { latestBuilt.withLock { $0 = built } }
+        guard let base else { return false }
+        let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, time: time, force: force) }
         if !changes.isEmpty {
             persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
             notifier.enqueue(.changes(changes))
         }
-        guard var snapshot else { return false }
+        guard var snapshot = built ?? (changed ? state.withLock({ $0.nextGeneration(time: time) }) : nil) else { return false }
+        snapshot.alerts = section.alerts
+        snapshot.silences = section.silences
+        snapshot.alertHistory = section.history
         snapshot.stateProblem = stateProblem.withLock { $0 }
         store.publish(snapshot)
         return true
@@ -226,12 +238,12 @@ public final class Engine: Sendable {
     public func acknowledge(_ ids: [String], by who: String, comment: String) throws(AlertStateStore.Problem) -> [AlertSnapshot] {
         let time = wallClock()
         let ack = AlertTracker.Ack(by: who, at: time, comment: comment)
-        let alerts = state.withLock { state in ids.compactMap { state.alerts.alert($0, at: time) } }
+        let alerts = alertState.withLock { state in ids.compactMap { state.tracker.alert($0, at: time) } }
         guard !alerts.isEmpty else { return [] }
         try stateStore?.acknowledge(alerts, ack)
-        state.withLock { state in
-            state.alerts.acknowledge(alerts.map(\.id), ack)
-            state.alertsChanged = true
+        alertState.withLock { state in
+            state.tracker.acknowledge(alerts.map(\.id), ack)
+            state.changedByPerson = true
         }
         publish(force: true)
         notifier.enqueue(.acknowledged(alerts, ack))
@@ -242,12 +254,12 @@ public final class Engine: Sendable {
     @discardableResult
     public func unacknowledge(_ ids: [String], by who: String) throws(AlertStateStore.Problem) -> Int {
         let time = wallClock()
-        let acked = state.withLock { state in ids.filter { state.alerts.acks[$0] != nil } }
+        let acked = alertState.withLock { state in ids.filter { state.tracker.acks[$0] != nil } }
         guard !acked.isEmpty else { return 0 }
         try stateStore?.unacknowledge(acked, by: who, at: time)
-        state.withLock { state in
-            state.alerts.unacknowledge(acked)
-            state.alertsChanged = true
+        alertState.withLock { state in
+            state.tracker.unacknowledge(acked)
+            state.changedByPerson = true
         }
         publish(force: true)
         notifier.enqueue(.unacknowledged(acked))
@@ -263,9 +275,9 @@ public final class Engine: Sendable {
             endsAt: time.addingTimeInterval(duration.seconds), createdBy: who, comment: comment
         )
         try stateStore?.save(silence, action: "silence", by: who, at: time)
-        state.withLock { state in
-            state.alerts.addSilence(silence)
-            state.alertsChanged = true
+        alertState.withLock { state in
+            state.tracker.addSilence(silence)
+            state.changedByPerson = true
         }
         publish(force: true)
         notifier.enqueue(.silenced(silence))
@@ -276,12 +288,12 @@ public final class Engine: Sendable {
     @discardableResult
     public func expireSilence(_ id: String, by who: String) throws(AlertStateStore.Problem) -> Bool {
         let time = wallClock()
-        guard var silence = state.withLock({ state in state.alerts.silences.first { $0.id == id && $0.isActive(at: time) } }) else { return false }
+        guard var silence = alertState.withLock({ state in state.tracker.silences.first { $0.id == id && $0.isActive(at: time) } }) else { return false }
         silence.endsAt = time
         try stateStore?.save(silence, action: "expire", by: who, at: time)
-        state.withLock { state in
-            _ = state.alerts.expireSilence(id, at: time)
-            state.alertsChanged = true
+        alertState.withLock { state in
+            _ = state.tracker.expireSilence(id, at: time)
+            state.changedByPerson = true
         }
         publish(force: true)
         notifier.enqueue(.expired(id))

@@ -62,7 +62,9 @@ struct LockTests {
         try await Self.run(config) { engine in
             let seen = await engine.store.first(where: { snapshot in
                 snapshot.locks.first { $0.name == "/locks/migration" }?.waiters == 1
+                    && snapshot.locks.first { $0.name == "/locks/migration" }?.source.hasPrefix("watch") == true
                     && snapshot.locks.first { $0.name == "/election/stale" }?.isStale == true
+                    && snapshot.locks.first { $0.name == "/election/stale" }?.leaseTTLSeconds != nil
                     && snapshot.locks.first { $0.name == "/service/pg/leader" }?.leaseTTLSeconds != nil
                     && snapshot.alerts.contains { $0.name == "StaleLockHolder" }
             }, timeout: .seconds(20))

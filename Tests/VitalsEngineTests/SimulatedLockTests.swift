@@ -39,23 +39,43 @@ import VitalsTesting
     }
 
     @Test func theHolderDiesIsFlaggedStaleAndTheWaiterTakesOver() async throws {
-        let config = try Self.demo(ttl: .seconds(3))
+        let config = try Self.demo(ttl: .seconds(8))
         var options = Engine.Options()
         options.firstRunsWithin = .milliseconds(300)
-        // orders-1 crashes five seconds in and stays down for ten.
-        let scenario = try #require(Scenario.named("lock-holder-dies")).faster(by: 3)
-        try await LiveCluster.with(config, options: options, scenario: scenario) { live in
+        try await LiveCluster.with(config, options: options, scenario: .steady) { live in
+            let held = await live.first(timeout: .seconds(30), where: { snapshot in
+                snapshot.locks.first { $0.name == "/locks/orders-migration" }.map { $0.holderNode != nil && $0.waiters == 1 } == true
+            })
+            let before = try #require(held?.locks.first { $0.name == "/locks/orders-migration" })
+            let holder = try #require(before.holderNode)
+            let waiter = try #require(before.queue.first?.node)
+            // The holder's process hangs: its checks time out and its lock client stops renewing.
+            try await live.simulator.inject(.hang, into: holder)
             let stale = await live.first(timeout: .seconds(30), where: { snapshot in
                 snapshot.locks.first { $0.name == "/locks/orders-migration" }?.isStale == true
             })
             let flagged = try #require(stale?.locks.first { $0.name == "/locks/orders-migration" })
-            #expect(flagged.holderNode == "orders-1" && flagged.status == .critical)
-            #expect(flagged.diagnoses.first?.hasPrefix("orders-1 is down but holds /locks/orders-migration for ") == true, "\(flagged.diagnoses)")
+            #expect(flagged.holderNode == holder && flagged.status == .critical)
+            #expect(flagged.diagnoses.first?.hasPrefix("\(holder) is down but holds /locks/orders-migration") == true, "\(flagged.diagnoses)")
+            let alerted = await live.first(timeout: .seconds(5), where: { snapshot in
+                snapshot.alerts.contains { $0.name == "StaleLockHolder" && $0.node == holder }
+            })
+            let alert = try #require(alerted?.alerts.first { $0.name == "StaleLockHolder" })
+            #expect(alert.labels["lock"] == "/locks/orders-migration" && alert.severity == .critical)
+            #expect(alert.summary.hasPrefix("\(holder) is down but holds /locks/orders-migration"))
             let handedOver = await live.first(timeout: .seconds(20), where: { snapshot in
-                snapshot.locks.first { $0.name == "/locks/orders-migration" }?.holderNode == "orders-2"
+                snapshot.locks.first { $0.name == "/locks/orders-migration" }?.holderNode == waiter
             })
             let after = try #require(handedOver?.locks.first { $0.name == "/locks/orders-migration" })
             #expect(after.heldSinceExact && !after.isStale && after.queue.isEmpty)
         }
+    }
+
+    @Test func theLockHolderDiesScenarioCrashesOnlyOrders1() throws {
+        let scenario = try #require(Scenario.named("lock-holder-dies"))
+        let crashed = scenario.condition(node: "orders-1", services: ["orders"], elapsed: .seconds(30))
+        #expect(crashed.health == .down)
+        #expect(scenario.condition(node: "orders-2", services: ["orders"], elapsed: .seconds(30)) == .healthy)
+        #expect(scenario.condition(node: "orders-1", services: ["orders"], elapsed: .seconds(70)) == .healthy, "back after a while")
     }
 }

@@ -12,37 +12,17 @@ struct EngineState: Sendable {
     var generation: UInt64 = 0
     var focusedNode: Int?
 
-    var alerts: AlertTracker
-    let dependencies: ServiceDependencies
-    /// The alert part of the last published snapshot.
-    var alertSection = AlertSection()
     /// The newest lock facts from the watchers, and the locks last published.
     var lockFacts: [(lock: LockSnapshot, context: LockDiagnosis.Context)] = []
     var lockSection: [LockSnapshot] = []
-    /// Set by a person's action (ack, silence…) so the next publish shows it.
-    var alertsChanged = false
-    var nextAlertEvaluation = Date.distantPast
-    /// Whether alerts remembered from an earlier run have been matched against fresh results.
-    var settled = false
-    let startedAt: Date
-    /// Alerts that fired or resolved and are not yet persisted and sent.
-    var unsentChanges = AlertTracker.Changes()
     /// The newest samples of scraped series that alert rules name, by node.
     var scraped: [[String: [AlertSample]]]
     let scrapedNames: Set<String>
 
-    /// How often alert rules are evaluated.
-    static let alertEvaluationInterval: TimeInterval = 1
-    /// How long after start alerts remembered from an earlier run wait to come back.
-    static let settleWithin: TimeInterval = 120
-
-    init(config: ClusterConfig, layout: ClusterLayout, time: Date, alerts: AlertTracker? = nil) {
+    init(config: ClusterConfig, layout: ClusterLayout, time: Date) {
         facts = EngineFacts(layout: layout, nodeCount: config.nodes.count)
         builder = SnapshotBuilder(config: config, layout: layout, facts: facts, generation: 0, time: time)
         readings = Array(repeating: nil, count: config.nodes.count)
-        self.alerts = alerts ?? AlertTracker(rules: config.alerting.rules)
-        dependencies = ServiceDependencies(config)
-        startedAt = time
         scraped = Array(repeating: [:], count: config.nodes.count)
         let known = Set(SnapshotSeries.names)
         scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(known)
@@ -73,13 +53,11 @@ struct EngineState: Sendable {
         dirtyNodes.insert(node)
     }
 
-    /// The next snapshot when anything changed (or `force`), else nil. Alert rules are evaluated
-    /// once every `alertEvaluationInterval`; the alerts' changes wait in `unsentChanges`.
-    /// `locks`, when given, are new facts from the lock watchers.
+    /// The next snapshot when anything changed (or `force`), else nil; `locks`, when given, are
+    /// new facts from the lock watchers. Alerts are added by the caller, outside this lock.
     mutating func publish(time: Date, force: Bool, locks: [(lock: LockSnapshot, context: LockDiagnosis.Context)]? = nil) -> ClusterSnapshot? {
         let factsChanged = !dirtyChecks.isEmpty || !dirtyNodes.isEmpty
-        let evaluate = time >= nextAlertEvaluation
-        guard force || factsChanged || evaluate || alertsChanged || locks != nil else { return nil }
+        guard force || factsChanged || locks != nil else { return nil }
         var snapshot = builder.apply(dirtyChecks: dirtyChecks, dirtyNodes: dirtyNodes, facts: facts, generation: generation + 1, time: time)
         dirtyChecks.removeAll(keepingCapacity: true)
         dirtyNodes.removeAll(keepingCapacity: true)
@@ -91,37 +69,27 @@ struct EngineState: Sendable {
             for node in snapshot.nodes { statuses[node.name] = node.status }
             lockSection = lockFacts.map { LockDiagnosis.apply($0.lock, context: $0.context, nodeStatus: { statuses[$0] }, now: time) }
         }
-        snapshot.locks = lockSection
-        var section = alertSection
-        if evaluate {
-            nextAlertEvaluation = time.addingTimeInterval(Self.alertEvaluationInterval)
-            let scraped = self.scraped
-            let changes = alerts.evaluate(SnapshotSeries(snapshot) { name in scraped.flatMap { $0[name] ?? [] } }, at: time)
-            unsentChanges.fired += changes.fired
-            unsentChanges.resolved += changes.resolved
-            if !settled, snapshot.everyCheckHasResult || time.timeIntervalSince(startedAt) > Self.settleWithin {
-                settled = true
-                unsentChanges.resolved += alerts.settle(at: time).resolved
-            }
-        }
-        if evaluate || alertsChanged || force {
-            section = AlertSection(alerts: alerts.alerts(at: time, dependencies: dependencies), silences: alerts.silences, history: alerts.history)
-        }
-        guard force || factsChanged || section != alertSection || lockSection != self.lockSection else { return nil }
-        alertSection = section
+        guard force || factsChanged || lockSection != self.lockSection else { return nil }
         self.lockSection = lockSection
-        alertsChanged = false
+        snapshot.locks = lockSection
         generation += 1
-        snapshot.alerts = section.alerts
-        snapshot.silences = section.silences
-        snapshot.alertHistory = section.history
         return snapshot
     }
 
-    /// Hands over the alert changes not yet persisted and sent.
-    mutating func takeAlertChanges() -> AlertTracker.Changes {
-        defer { unsentChanges = AlertTracker.Changes() }
-        return unsentChanges
+    /// The newest snapshot again under the next generation, for a change outside the facts (alerts).
+    mutating func nextGeneration(time: Date) -> ClusterSnapshot {
+        generation += 1
+        var snapshot = builder.apply(dirtyChecks: [], dirtyNodes: [], facts: facts, generation: generation, time: time)
+        snapshot.locks = lockSection
+        return snapshot
+    }
+
+    /// Samples of the scraped series alert rules name, by name, across nodes.
+    var scrapedSeries: [String: [AlertSample]] {
+        guard !scrapedNames.isEmpty else { return [:] }
+        var result: [String: [AlertSample]] = [:]
+        for node in scraped { for (name, samples) in node { result[name, default: []] += samples } }
+        return result
     }
 
     private mutating func keepScraped(node: Int, samples: [MetricSample]) {
@@ -134,11 +102,4 @@ struct EngineState: Sendable {
         }
         scraped[node] = kept
     }
-}
-
-/// The alert part of a snapshot.
-struct AlertSection: Sendable, Equatable {
-    var alerts: [AlertSnapshot] = []
-    var silences: [SilenceSnapshot] = []
-    var history: [AlertSnapshot] = []
 }

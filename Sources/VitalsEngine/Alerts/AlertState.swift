@@ -1,0 +1,60 @@
+import Foundation
+import VitalsCore
+
+/// The alert part of a snapshot.
+struct AlertSection: Sendable, Equatable {
+    var alerts: [AlertSnapshot] = []
+    var silences: [SilenceSnapshot] = []
+    var history: [AlertSnapshot] = []
+}
+
+/// The engine's alert state, under a lock of its own: rules are evaluated on the publish task,
+/// away from the lock that probes record their results under, so a fleet's thousands of alerts
+/// never delay a probe.
+struct AlertState: Sendable {
+    var tracker: AlertTracker
+    let dependencies: ServiceDependencies
+    /// The alert part of the last published snapshot.
+    var section = AlertSection()
+    /// Set by a person's action (ack, silence…) so the next publish shows it.
+    var changedByPerson = false
+    var nextEvaluation = Date.distantPast
+    /// Whether alerts remembered from an earlier run have been matched against fresh results.
+    var settled = false
+    let startedAt: Date
+
+    /// How often alert rules are evaluated.
+    static let evaluationInterval: TimeInterval = 1
+    /// How long after start alerts remembered from an earlier run wait to come back.
+    static let settleWithin: TimeInterval = 120
+
+    init(tracker: AlertTracker, config: ClusterConfig, time: Date) {
+        self.tracker = tracker
+        dependencies = ServiceDependencies(config)
+        startedAt = time
+    }
+
+    /// Evaluates the rules against `snapshot` when due (every `evaluationInterval`), and rebuilds
+    /// the section when anything may have changed. Returns the section, whether it differs from
+    /// the one last published, and the alerts that fired or resolved.
+    mutating func step(
+        _ snapshot: ClusterSnapshot, scraped: [String: [AlertSample]], time: Date, force: Bool
+    ) -> (section: AlertSection, changed: Bool, changes: AlertTracker.Changes) {
+        var changes = AlertTracker.Changes()
+        let evaluate = time >= nextEvaluation
+        if evaluate {
+            nextEvaluation = time.addingTimeInterval(Self.evaluationInterval)
+            changes = tracker.evaluate(SnapshotSeries(snapshot) { scraped[$0] ?? [] }, at: time)
+            if !settled, snapshot.everyCheckHasResult || time.timeIntervalSince(startedAt) > Self.settleWithin {
+                settled = true
+                changes.resolved += tracker.settle(at: time).resolved
+            }
+        }
+        guard evaluate || changedByPerson || force else { return (section, false, changes) }
+        changedByPerson = false
+        let next = AlertSection(alerts: tracker.alerts(at: time, dependencies: dependencies), silences: tracker.silences, history: tracker.history)
+        let changed = next != section
+        section = next
+        return (next, changed, changes)
+    }
+}
