@@ -7,20 +7,24 @@ import VitalsTesting
 
 /// Root cause through `depends_on` on the e-commerce cascade, with the built-in rules.
 @Suite struct RootCauseTests {
-    @Test func postgresIsTheRootOfTheCascadeOnTheDemo() throws {
+    /// The alerts after the demo's incident unfolds in `steps` (seconds in, services failing
+    /// by then; the whole incident from the last step on), looked at `lookAt` seconds in.
+    static func alerts(after steps: [(Double, Set<String>?)], lookAt: Double) throws -> [AlertSnapshot] {
         let config = try Fixtures.ecommerce()
         let incident = try FixedSnapshot.ecommerceIncident()
-        // The cascade as it happens: postgres fails first, then orders, then the gateway.
         var tracker = AlertTracker(rules: config.alerting.rules)
-        let t0 = Fixtures.time
-        _ = tracker.evaluate(SnapshotSeries(Self.only(["postgres"], of: incident)), at: t0)
-        _ = tracker.evaluate(SnapshotSeries(Self.only(["postgres", "orders"], of: incident)), at: t0.addingTimeInterval(7))
-        _ = tracker.evaluate(SnapshotSeries(incident), at: t0.addingTimeInterval(15))
-        let changes = tracker.evaluate(SnapshotSeries(incident), at: t0.addingTimeInterval(60))
-        #expect(!changes.fired.isEmpty)
-        let alerts = tracker.alerts(at: t0.addingTimeInterval(60), dependencies: ServiceDependencies(config))
+        for (seconds, failing) in steps {
+            let snapshot = failing.map { FixedSnapshot.only($0, of: incident) } ?? incident
+            _ = tracker.evaluate(SnapshotSeries(snapshot), at: Fixtures.time.addingTimeInterval(seconds))
+        }
+        return tracker.alerts(at: Fixtures.time.addingTimeInterval(lookAt), dependencies: ServiceDependencies(config))
+    }
+
+    @Test func postgresIsTheRootOfTheCascadeOnTheDemo() throws {
+        // The cascade as it happens: postgres fails first, then orders, then the gateway.
+        let alerts = try Self.alerts(after: [(0, ["postgres"]), (7, ["postgres", "orders"]), (15, nil), (60, nil)], lookAt: 60)
         let postgres = try #require(alerts.first { $0.service == "postgres" })
-        #expect(postgres.name == "ServiceDown" && postgres.node == "postgres-primary")
+        #expect(postgres.name == "ServiceDown" && postgres.node == "postgres-primary" && postgres.state == .firing)
         #expect(postgres.rootCause == nil)
         let downstream = alerts.filter { $0.service != "postgres" }
         #expect(Set(downstream.compactMap(\.service)) == ["orders", "api-gateway"])
@@ -28,13 +32,8 @@ import VitalsTesting
     }
 
     @Test func aServiceThatFailedFirstIsNotASymptomOfOneThatFailedLater() throws {
-        let config = try Fixtures.ecommerce()
-        let incident = try FixedSnapshot.ecommerceIncident()
-        var tracker = AlertTracker(rules: config.alerting.rules)
-        let t0 = Fixtures.time
-        _ = tracker.evaluate(SnapshotSeries(Self.only(["orders"], of: incident)), at: t0)
-        _ = tracker.evaluate(SnapshotSeries(Self.only(["orders", "postgres"], of: incident)), at: t0.addingTimeInterval(5))
-        let alerts = tracker.alerts(at: t0.addingTimeInterval(6), dependencies: ServiceDependencies(config))
+        let alerts = try Self.alerts(after: [(0, ["orders"]), (5, ["orders", "postgres"])], lookAt: 6)
+        #expect(!alerts.isEmpty)
         #expect(alerts.allSatisfy { $0.rootCause == nil }, "orders broke on its own before postgres did")
     }
 
