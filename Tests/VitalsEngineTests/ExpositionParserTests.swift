@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import VitalsCore
+@testable import VitalsEngine
+import VitalsTesting
+
+/// The byte-level parser against the format's edge cases, and against the parser it replaces on
+/// a real node_exporter scrape.
+@Suite struct ExpositionParserTests {
+    struct Parsed {
+        var samples: [(name: String, labels: [String: String], value: Double, timestamp: Int64?)] = []
+        var summary = ExpositionParser.Summary()
+    }
+
+    func parse(_ text: String, format: ExpositionFormat = .prometheus, table: inout SeriesTable) -> Parsed {
+        var parsed = Parsed()
+        var ids: [(Int32, Double, Int64?)] = []
+        let bytes = Array(text.utf8)
+        parsed.summary = bytes.withUnsafeBytes { ExpositionParser(format: format).parse($0, into: &table) { ids.append(($0, $1, $2)) } }
+        parsed.samples = ids.map { (table.name($0.0), table.labels($0.0), $0.1, $0.2) }
+        return parsed
+    }
+
+    func parse(_ text: String, format: ExpositionFormat = .prometheus) -> Parsed {
+        var table = SeriesTable()
+        return parse(text, format: format, table: &table)
+    }
+
+    @Test func samplesLabelsEscapesAndSpecialValues() throws {
+        let parsed = parse("""
+            # HELP http_requests_total Requests.
+            # TYPE http_requests_total counter
+            http_requests_total{method="post",code="200"} 1027 1395066363000
+            http_requests_total{method="post",code="400",} 3
+            msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9
+            metric_without_labels 12.47
+            up +Inf
+            down -Inf
+            weird NaN
+            small 1e-310
+
+            """)
+        #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")
+        #expect(parsed.summary.types == ["http_requests_total": .counter])
+        #expect(parsed.samples.count == 8)
+        #expect(parsed.samples[0].labels == ["method": "post", "code": "200"] && parsed.samples[0].value == 1027 && parsed.samples[0].timestamp == 1_395_066_363_000)
+        #expect(parsed.samples[1].labels == ["method": "post", "code": "400"], "a trailing comma is allowed")
+        #expect(parsed.samples[2].labels == ["path": "C:\\DIR\\FILE.TXT", "error": "Cannot find file:\n\"FILE.TXT\""])
+        #expect(parsed.samples[2].value == 1.458255915e9)
+        #expect(parsed.samples[3].name == "metric_without_labels" && parsed.samples[3].value == 12.47)
+        #expect(parsed.samples[4].value == .infinity && parsed.samples[5].value == -.infinity && parsed.samples[6].value.isNaN)
+        #expect(parsed.samples[7].value == 1e-310, "a denormal is a number, not an error")
+    }
+
+    @Test(arguments: [
+        ("x{a=\"1\"} 1e400", "value '1e400' is out of range"),
+        ("x{a=\"1\"}", "missing value"),
+        ("x{a=\"1\" 2", "labels are not closed with '}'"),
+        ("x{a=\"1\",a=\"2\"} 2", "label a appears twice"),
+        ("x{a=\"\\q\"} 2", "unknown escape '\\q'"),
+        ("x 2 3 4", "unexpected text after the value"),
+        ("x abc", "bad value 'abc'"),
+        ("x 0x1p3", "bad value '0x1p3'"),
+        ("9x 1", "expected a metric name"),
+        ("x 1 12.5", "bad timestamp"),
+    ])
+    func badLinesAreReportedAndSkipped(line: String, reason: String) throws {
+        let parsed = parse("good 1\n\(line)\nalso_good 2\n")
+        #expect(parsed.samples.map(\.name) == ["good", "also_good"], "the rest is read")
+        let failure = try #require(parsed.summary.failures.first)
+        #expect(failure.line == 2 && failure.reason.hasPrefix(reason), "\(failure)")
+    }
+
+    @Test func invalidUTF8InALabelValueIsRejected() throws {
+        let bytes = Array("x{a=\"".utf8) + [0xFF, 0xFE] + Array("\"} 1\ny 2\n".utf8)
+        var table = SeriesTable()
+        var ids: [Int32] = []
+        let summary = bytes.withUnsafeBytes { raw in
+            ExpositionParser().parse(raw, into: &table) { id, _, _ in ids.append(id) }
+        }
+        #expect(ids.map { table.name($0) } == ["y"])
+        #expect(summary.failures.first?.reason == "label value is not valid UTF-8")
+    }
+
+    @Test func openMetricsTimestampsExemplarsAndEOF() throws {
+        let parsed = parse("""
+            # TYPE acme_http_router_request_seconds summary
+            # UNIT acme_http_router_request_seconds seconds
+            acme_http_router_request_seconds_sum{path="/api/v1",method="GET"} 9036.32 1520879607.789
+            acme_http_router_request_seconds_count{path="/api/v1",method="GET"} 807283.0
+            foo_bucket{le="10"} 17 # {trace_id="oHg5SJYRHA0"} 9.8 1520879607.789
+            foo_bucket{le="+Inf"} 17
+            # EOF
+
+            """, format: .openMetrics)
+        #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")
+        #expect(parsed.summary.sawEOF)
+        #expect(parsed.samples.count == 4)
+        #expect(parsed.samples[0].timestamp == 1_520_879_607_789, "OpenMetrics timestamps are seconds")
+        #expect(parsed.samples[2].labels == ["le": "10"] && parsed.samples[2].value == 17, "the exemplar is skipped")
+        #expect(parse("x 1\n", format: .openMetrics).summary.failures.first?.reason.hasPrefix("the exposition ends without # EOF") == true)
+        #expect(parse("x 1\n# EOF\ny 2\n", format: .openMetrics).summary.failures.first?.reason == "text after # EOF")
+        #expect(parse("x 1 # {a=\"b\"} 1\n").summary.failures.first?.reason == "unexpected text after the value", "no exemplars in 0.0.4")
+    }
+
+    @Test func quotedMetricNames() throws {
+        let parsed = parse("{\"my.dotted.metric\", region=\"eu\"} 3\n")
+        #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")
+        #expect(parsed.samples.first?.name == "my.dotted.metric" && parsed.samples.first?.labels == ["region": "eu"])
+    }
+
+    @Test func aSeriesIsInternedOnceAndFoundAgainInTheNextScrape() throws {
+        var table = SeriesTable()
+        let first = parse("a{x=\"1\"} 1\nb 2\n", table: &table)
+        let second = parse("b 3\na{x=\"1\"} 4\nc 5\n", table: &table)
+        #expect(first.summary.newSeries == 2 && second.summary.newSeries == 1)
+        #expect(table.count == 3)
+        #expect(second.samples.map(\.value) == [3, 4, 5])
+    }
+
+    @Test func theNodeExporterSampleReadsAsTheOldParserReadsIt() throws {
+        let text = try String(contentsOfFile: Fixtures.path("Tests/Fixtures/node_exporter_sample.prom"), encoding: .utf8)
+        let parsed = parse(text)
+        #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")
+        let old = try PrometheusTextParser.parse(text)
+        #expect(parsed.samples.count == old.count && old.count > 500)
+        for (new, reference) in zip(parsed.samples, old) {
+            #expect(new.name == reference.name && new.labels == reference.labels)
+            #expect(new.value == reference.value || (new.value.isNaN && reference.value.isNaN))
+        }
+        #expect(parsed.summary.types["node_cpu_seconds_total"] == .counter)
+    }
+
+    @Test func contentTypesPickTheFormat() {
+        #expect(ExpositionFormat(contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8") == .openMetrics)
+        #expect(ExpositionFormat(contentType: "text/plain; version=0.0.4") == .prometheus)
+        #expect(ExpositionFormat(contentType: nil) == .prometheus)
+    }
+}
