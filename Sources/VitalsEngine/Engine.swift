@@ -65,6 +65,10 @@ public final class Engine: Sendable {
     private let state: Mutex<EngineState>
     private let alertState: Mutex<AlertState>
     private let publishTimes = Mutex(LatencyHistogram())
+    /// Each node's interned series, between scrapes.
+    private let nodeSeries = Mutex<[Int: NodeSeries]>([:])
+    /// Scraped series names that alert rules read.
+    private let scrapedNames: Set<String>
     /// The newest snapshot the state built (without alerts): what alert rules read.
     private let latestBuilt = Mutex<ClusterSnapshot?>(nil)
     private let stateStore: AlertStateStore?
@@ -105,7 +109,7 @@ public final class Engine: Sendable {
         for (index, node) in config.nodes.enumerated() {
             if node.metricsURL.flatMap(HTTPTarget.init) != nil {
                 jobs.append(.scrape(node: index))
-                intervals.append(config.defaults.interval.nanoseconds)
+                intervals.append((node.metricsInterval ?? config.defaults.interval).nanoseconds)
             }
             if node.logURLs.first.flatMap(HTTPTarget.init) != nil {
                 jobs.append(.logs(node: index))
@@ -119,6 +123,7 @@ public final class Engine: Sendable {
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
+        scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(SnapshotSeries.names)
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
@@ -311,9 +316,13 @@ public final class Engine: Sendable {
             record(check: check, outcome: outcome)
         case .scrape(let node):
             guard let target = config.nodes[node].metricsURL.flatMap(HTTPTarget.init) else { return }
-            let result = await scraper.scrape(target, timeout: min(config.defaults.interval, .seconds(5)))
-            let time = wallClock()
-            state.withLock { $0.recordScrape(node: node, result: result, at: time) }
+            let nodeConfig = config.nodes[node]
+            let timeout = nodeConfig.metricsTimeout ?? min(nodeConfig.metricsInterval ?? config.defaults.interval, .seconds(5))
+            // The node's series are moved out while it is scraped (its scrapes never overlap).
+            var series = nodeSeries.withLock { $0.removeValue(forKey: node) } ?? NodeSeries()
+            let outcome = await scraper.scrape(target, timeout: timeout, node: nodeConfig.name, series: &series, ruleNames: scrapedNames, at: wallClock())
+            nodeSeries.withLock { $0[node] = series }
+            state.withLock { $0.recordScrape(node: node, outcome: outcome) }
         case .logs(let node):
             await readLogs(node: node)
         case .focusedLogs:

@@ -75,6 +75,10 @@ public struct NodeConfig: Sendable, Equatable {
     public var checks: [CheckConfig]
     /// Where the node's Prometheus metrics are scraped from.
     public var metricsURL: String?
+    /// How often, and how long a scrape may take (defaults: the check defaults' interval, and
+    /// that interval up to 5 s).
+    public var metricsInterval: Duration?
+    public var metricsTimeout: Duration?
     /// HTTP endpoints that serve the node's recent log lines.
     public var logURLs: [String]
 

@@ -95,10 +95,17 @@ struct ClusterReader {
         duplicates(in: checks.map(\.name), nodes: fields.sequence("checks") ?? [], what: "check", owner: what)
         duplicates(in: services.map(\.name), nodes: fields.sequence("services") ?? [], what: "service", owner: what)
         var metricsURL: String?
-        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url"]) {
+        var metricsInterval: Duration?
+        var metricsTimeout: Duration?
+        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout"]) {
             metricsURL = m.string("url", required: true)
             if let url = metricsURL, HTTPTarget(url) == nil {
                 reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// URL with a host")
+            }
+            metricsInterval = m.duration("interval")
+            metricsTimeout = m.duration("timeout")
+            if let interval = metricsInterval ?? Optional(defaults.interval), let timeout = metricsTimeout, timeout > interval {
+                reader.warning(at: m.value("timeout"), "metrics of \(what): timeout \(timeout.goString) is longer than the scrape interval \(interval.goString)")
             }
         }
         var logURLs: [String] = []
@@ -111,7 +118,10 @@ struct ClusterReader {
             logURLs.append(url)
         }
         guard let name, let address else { return nil }
-        return NodeConfig(name: name, address: address, services: services, checks: checks, metricsURL: metricsURL, logURLs: logURLs)
+        var result = NodeConfig(name: name, address: address, services: services, checks: checks, metricsURL: metricsURL, logURLs: logURLs)
+        result.metricsInterval = metricsInterval
+        result.metricsTimeout = metricsTimeout
+        return result
     }
 
     func service(_ item: Node, node: String, defaults: CheckDefaults) -> ServiceConfig? {

@@ -120,6 +120,10 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
     public var errorRatio: Double?
     /// Why the last scrape failed, if it did.
     public var scrapeError: String?
+    /// How long the last good scrape took, how many samples it had, and what it skipped.
+    public var scrapeDurationMs: Double?
+    public var scrapeSamples: Int?
+    public var scrapeWarning: String?
 
     public init(cpu: Double? = nil, memory: Double? = nil, requestRate: Double? = nil, errorRatio: Double? = nil, scrapeError: String? = nil) {
         self.cpu = cpu
@@ -134,6 +138,9 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         case requestRate = "request_rate"
         case errorRatio = "error_ratio"
         case scrapeError = "scrape_error"
+        case scrapeDurationMs = "scrape_ms"
+        case scrapeSamples = "scrape_samples"
+        case scrapeWarning = "scrape_warning"
     }
 
     /// Writes a number that is not finite as absent: JSON has no NaN or infinity, and one odd
@@ -145,6 +152,9 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         try container.encodeIfPresent(requestRate.flatMap(Self.finite), forKey: .requestRate)
         try container.encodeIfPresent(errorRatio.flatMap(Self.finite), forKey: .errorRatio)
         try container.encodeIfPresent(scrapeError, forKey: .scrapeError)
+        try container.encodeIfPresent(scrapeDurationMs.flatMap(Self.finite), forKey: .scrapeDurationMs)
+        try container.encodeIfPresent(scrapeSamples, forKey: .scrapeSamples)
+        try container.encodeIfPresent(scrapeWarning, forKey: .scrapeWarning)
     }
 
     private static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }

@@ -15,6 +15,33 @@ public struct NodeMetricsReading: Sendable, Equatable {
     /// Names of the series this reading needed but whose value was NaN or infinite (ignored).
     public var nonFinite: [String] = []
 
+    /// An empty reading, to be filled by `add`.
+    init(time: Date) {
+        self.time = time
+    }
+
+    /// Adds one sample of a series with `role` (see `NodeSeries`).
+    mutating func add(_ role: NodeSeries.Role, value: Double, name: String) {
+        guard role != .none, role != .unset else { return }
+        guard value.isFinite else {
+            if !nonFinite.contains(name) { nonFinite.append(name) }
+            return
+        }
+        switch role {
+        case .cpuIdle:
+            cpuTotalSeconds = (cpuTotalSeconds ?? 0) + value
+            cpuIdleSeconds = (cpuIdleSeconds ?? 0) + value
+        case .cpuOther: cpuTotalSeconds = (cpuTotalSeconds ?? 0) + value
+        case .memoryTotal: memoryTotalBytes = value
+        case .memoryAvailable: memoryAvailableBytes = value
+        case .requests: requests = (requests ?? 0) + value
+        case .requestErrors:
+            requests = (requests ?? 0) + value
+            errors = (errors ?? 0) + value
+        case .none, .unset: break
+        }
+    }
+
     public init(samples: [MetricSample], time: Date) {
         self.time = time
         for sample in samples {

@@ -1,29 +1,68 @@
+import Foundation
 import VitalsCore
 
-/// Reads one node's `/metrics` over a kept-alive connection and parses it.
+/// Reads one node's `/metrics` over a kept-alive connection and parses it from bytes, asking for
+/// OpenMetrics first and reading whichever format the answer's `Content-Type` names.
 struct Scraper: Sendable {
     /// The largest exposition kept; a larger one is an error for that scrape.
     static let bodyLimit = 16 * 1024 * 1024
 
     let fetcher: HTTPFetcher
 
-    /// The samples of one scrape, or why there are none.
-    func scrape(_ target: HTTPTarget, timeout: Duration) async -> Result<[MetricSample], any Error> {
+    /// What a good scrape gives: the node's numbers, the samples alert rules read, and the stats.
+    struct Outcome: Sendable {
+        var reading: NodeMetricsReading
+        var scraped: [String: [AlertSample]]
+        var stats: ScrapeStats
+    }
+
+    /// Scrapes `target` into `series` (interned there for the next scrape); an answer that is
+    /// not whole (cut at the body limit, an OpenMetrics answer without `# EOF`, nothing readable)
+    /// is an error, and the caller keeps the previous good data.
+    func scrape(
+        _ target: HTTPTarget, timeout: Duration, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date
+    ) async -> Result<Outcome, any Error> {
+        let response: HTTPResponse
         do {
-            let response = try await fetcher.get(target, timeout: timeout, maxBody: Self.bodyLimit, keepAlive: true)
-            guard response.status == 200 else {
-                return .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
-            }
-            // A cut body would lose the series after the cut without saying so: refuse it whole.
-            if response.truncated { return .failure(ScrapeError(reason: "exposition larger than the body limit; scrape ignored")) }
-            let parsed = PrometheusTextParser.parseLenient(response.body)
-            if parsed.samples.isEmpty && !parsed.errors.isEmpty {
-                return .failure(ScrapeError(reason: "malformed exposition: \(parsed.errors[0])"))
-            }
-            return .success(parsed.samples)
+            response = try await fetcher.get(target, timeout: timeout, maxBody: Self.bodyLimit, keepAlive: true, accept: ExpositionFormat.accept, raw: true)
         } catch {
             return .failure(error)
         }
+        guard response.status == 200 else {
+            return .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
+        }
+        // A cut body would lose the series after the cut without saying so: refuse it whole.
+        if response.truncated { return .failure(ScrapeError(reason: "exposition larger than \(Self.bodyLimit / 1_048_576) MB; scrape ignored")) }
+        if response.contentType?.lowercased().contains("gzip") == true || response.bytes.starts(with: [0x1F, 0x8B]) {
+            return .failure(ScrapeError(reason: "gzip-encoded exposition: not supported yet"))
+        }
+        let format = ExpositionFormat(contentType: response.contentType)
+        var reading = NodeMetricsReading(time: time)
+        var scraped: [String: [AlertSample]] = [:]
+        var table = series.table
+        series.table = SeriesTable(capacity: 1)  // moved out while parsing, back below
+        var pending: [(Int32, Double)] = []
+        pending.reserveCapacity(2048)
+        let summary = response.bytes.withUnsafeBytes { bytes in
+            ExpositionParser(format: format).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
+        }
+        series.table = table
+        for (id, value) in pending {
+            let (role, labels) = series.describe(id, node: node, ruleNames: ruleNames)
+            reading.add(role, value: value, name: role == .none ? "" : series.table.name(id))
+            if let labels { scraped[series.table.name(id), default: []].append(AlertSample(labels: labels, value: value)) }
+        }
+        if summary.samples == 0, let first = summary.failures.first {
+            return .failure(ScrapeError(reason: "malformed exposition: \(first)"))
+        }
+        if format == .openMetrics, !summary.sawEOF {
+            return .failure(ScrapeError(reason: "OpenMetrics answer without # EOF: cut short; scrape ignored"))
+        }
+        let stats = ScrapeStats(
+            duration: response.latency, samples: summary.samples, series: series.table.count,
+            badLines: summary.failures.count, firstBadLine: summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
+        )
+        return .success(Outcome(reading: reading, scraped: scraped, stats: stats))
     }
 }
 

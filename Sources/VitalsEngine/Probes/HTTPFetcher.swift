@@ -14,6 +14,10 @@ public struct HTTPResponse: Sendable {
     public var latency: Duration
     /// Whether the server lets the connection be used again.
     var keepAlive = false
+    /// The body as bytes, when asked for (`raw`); `body` is then empty.
+    public var bytes: [UInt8] = []
+    /// The `Content-Type` header, on kept-alive requests.
+    public var contentType: String?
 }
 
 /// Why an HTTP request got no answer.
@@ -50,7 +54,12 @@ public struct HTTPFetcher: Sendable {
 
     /// GETs `target`, giving up after `timeout`.
     /// - Throws: `FetchError` when there is no complete answer in time.
-    public func get(_ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false) async throws -> HTTPResponse {
+    /// - Parameters:
+    ///   - accept: the `Accept` header (kept-alive requests only).
+    ///   - raw: keep the body as bytes in `bytes` instead of decoding it (kept-alive requests only).
+    public func get(
+        _ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false, accept: String = "*/*", raw: Bool = false
+    ) async throws -> HTTPResponse {
         let start = NIODeadline.now()
         let reused = keepAlive ? idle.take(target) : nil
         let loop = reused?.eventLoop ?? group.next()
@@ -58,7 +67,7 @@ public struct HTTPFetcher: Sendable {
         let timer = loop.scheduleTask(deadline: start + .nanoseconds(timeout.nanoseconds)) { promise.fail(FetchError.timedOut(timeout)) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         if keepAlive {
-            getKeptAlive(target, reusing: reused, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+            getKeptAlive(target, reusing: reused, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody, accept: accept, raw: raw)
         } else {
             getOnce(target, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
         }
@@ -114,7 +123,7 @@ public struct HTTPFetcher: Sendable {
     /// the connection goes back to the pool after a whole answer that allows it.
     private func getKeptAlive(
         _ target: HTTPTarget, reusing reused: (any Channel)?, on loop: any EventLoop, promise: EventLoopPromise<HTTPResponse>,
-        start: NIODeadline, timeout: Duration, maxBody: Int
+        start: NIODeadline, timeout: Duration, maxBody: Int, accept: String, raw: Bool
     ) {
         let idle = self.idle
         @Sendable func send(on channel: any Channel) {
@@ -123,7 +132,7 @@ public struct HTTPFetcher: Sendable {
                 promise.fail(FetchError.closedEarly)
                 return
             }
-            collector.begin(promise: promise, start: start, maxBody: maxBody)
+            collector.begin(promise: promise, start: start, maxBody: maxBody, raw: raw)
             promise.futureResult.whenComplete { result in
                 if case .success(let response) = result, response.keepAlive, channel.isActive {
                     idle.put(channel, for: target)
@@ -134,7 +143,7 @@ public struct HTTPFetcher: Sendable {
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
             head.headers.add(name: "Host", value: target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port))
             head.headers.add(name: "User-Agent", value: "vitals/0.1")
-            head.headers.add(name: "Accept", value: "*/*")
+            head.headers.add(name: "Accept", value: accept)
             head.headers.add(name: "Connection", value: "keep-alive")
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
@@ -195,8 +204,10 @@ private final class ResponseCollector: ChannelInboundHandler {
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     private var truncated = false
+    private var raw = false
 
-    func begin(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int) {
+    func begin(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int, raw: Bool) {
+        self.raw = raw
         self.promise = promise
         self.start = start
         self.maxBody = maxBody
@@ -225,10 +236,11 @@ private final class ResponseCollector: ChannelInboundHandler {
                 return
             }
             let elapsed = NIODeadline.now() - start
-            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            let text = raw ? "" : String(decoding: body.readableBytesView, as: UTF8.self)
             promise.succeed(HTTPResponse(
                 status: Int(head.status.code), reason: head.status.reasonPhrase, body: text, truncated: truncated,
-                latency: .nanoseconds(elapsed.nanoseconds), keepAlive: head.isKeepAlive
+                latency: .nanoseconds(elapsed.nanoseconds), keepAlive: head.isKeepAlive,
+                bytes: raw ? Array(body.readableBytesView) : [], contentType: head.headers.first(name: "Content-Type")
             ))
         }
     }

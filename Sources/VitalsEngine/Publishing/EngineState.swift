@@ -33,6 +33,25 @@ struct EngineState: Sendable {
         dirtyChecks.insert(check)
     }
 
+    /// Takes one scrape's outcome; a failed scrape keeps the last good numbers and says why.
+    mutating func recordScrape(node: Int, outcome: Result<Scraper.Outcome, any Error>) {
+        switch outcome {
+        case .success(let good):
+            var metrics = good.reading.metrics(since: readings[node])
+            metrics.scrapeDurationMs = good.stats.duration.milliseconds
+            metrics.scrapeSamples = good.stats.samples
+            if good.stats.badLines > 0 {
+                metrics.scrapeWarning = "\(good.stats.badLines) line(s) skipped; first: \(good.stats.firstBadLine ?? "?")"
+            }
+            facts.metrics[node] = metrics
+            readings[node] = good.reading
+            if !scrapedNames.isEmpty { scraped[node] = good.scraped }
+        case .failure(let error):
+            facts.metrics[node].scrapeError = String(describing: error).sanitizedForTerminal
+        }
+        dirtyNodes.insert(node)
+    }
+
     mutating func recordScrape(node: Int, result: Result<[MetricSample], any Error>, at time: Date) {
         switch result {
         case .success(let samples):

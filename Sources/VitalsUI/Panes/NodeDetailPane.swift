@@ -50,6 +50,11 @@ public enum NodeDetailPane {
         if let note = state.nodeNotes[node.name] { header.append(("   [\(note)]", theme[.warning])) }
         lines.append(header)
         if let scrapeError = m.scrapeError { lines.append([("metrics: ", theme[.label]), (scrapeError, theme[.error])]) }
+        if let samples = m.scrapeSamples {
+            var line: Line = [("scrape   ", theme[.label]), ("\(samples) samples in \(Format.latency(m.scrapeDurationMs))", theme[.muted])]
+            if let warning = m.scrapeWarning { line.append(("  " + warning, theme[.warning])) }
+            lines.append(line)
+        }
         lines.append([])
 
         let alerts = snapshot.alerts.filter { $0.node == node.name }
