@@ -18,6 +18,13 @@ struct NodeActivity: Sendable {
     var cpuSystem = 0.0
     var requestsOK = 0.0
     var requestsFailed = 0.0
+    var bytesReceived = 0.0
+    var bytesSent = 0.0
+    /// Load averages, moving towards the current load as the kernel's do.
+    var load1 = 0.0
+    var load5 = 0.0
+    var load15 = 0.0
+    var diskUsed = 0.0
     var logs: [String] = []
     var nextLog: Date
     var random: SplitMix64
@@ -39,6 +46,12 @@ struct NodeActivity: Sendable {
         cpuSystem = uptime * Self.cores * baseLoad * 0.2
         requestsOK = uptime * requestRate
         requestsFailed = requestsOK * 0.002
+        bytesReceived = requestsOK * 2_048
+        bytesSent = requestsOK * 9_000
+        load1 = baseLoad * Self.cores
+        load5 = load1
+        load15 = load1
+        diskUsed = 0.35 + seed.unit() * 0.3
     }
 
     /// Moves the counters to `now` under `condition`, writing log lines on the way.
@@ -54,6 +67,14 @@ struct NodeActivity: Sendable {
         let requests = dt * requestRate * (0.9 + random.unit() * 0.2)
         requestsFailed += requests * condition.errorRatio
         requestsOK += requests * (1 - condition.errorRatio)
+        bytesReceived += requests * (1_800 + random.unit() * 500)
+        bytesSent += requests * (8_000 + random.unit() * 2_000) * (1 - condition.errorRatio * 0.8)
+        let running = load * Self.cores
+        load1 += (running - load1) * (1 - exp(-dt / 60))
+        load5 += (running - load5) * (1 - exp(-dt / 300))
+        load15 += (running - load15) * (1 - exp(-dt / 900))
+        // Logs and data grow a little; a full disk is somebody else's scenario.
+        diskUsed = min(0.97, diskUsed + dt * 2e-6 * (1 + condition.extraLoad * 10))
         while nextLog <= now {
             log(at: nextLog, condition: condition)
             nextLog += 1.5 + random.unit() * 2
@@ -101,6 +122,36 @@ struct NodeActivity: Sendable {
         # HELP node_memory_MemAvailable_bytes Memory information field MemAvailable_bytes.
         # TYPE node_memory_MemAvailable_bytes gauge
         node_memory_MemAvailable_bytes \(format(Self.memoryTotal - memoryUsed))
+        # HELP node_load1 1m load average.
+        # TYPE node_load1 gauge
+        node_load1 \(String(format: "%.2f", load1))
+        # HELP node_load5 5m load average.
+        # TYPE node_load5 gauge
+        node_load5 \(String(format: "%.2f", load5))
+        # HELP node_load15 15m load average.
+        # TYPE node_load15 gauge
+        node_load15 \(String(format: "%.2f", load15))
+        # HELP node_filefd_allocated File descriptor statistics: allocated.
+        # TYPE node_filefd_allocated gauge
+        node_filefd_allocated \(Int(900 + requestRate * 2 + load1 * 50))
+        # HELP node_filesystem_size_bytes Filesystem size in bytes.
+        # TYPE node_filesystem_size_bytes gauge
+        node_filesystem_size_bytes{device="/dev/vda1",fstype="ext4",mountpoint="/"} 53660876800
+        node_filesystem_size_bytes{device="/dev/vdb",fstype="ext4",mountpoint="/var/lib/data"} 214643507200
+        node_filesystem_size_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1672695808
+        # HELP node_filesystem_avail_bytes Filesystem space available to non-root users in bytes.
+        # TYPE node_filesystem_avail_bytes gauge
+        node_filesystem_avail_bytes{device="/dev/vda1",fstype="ext4",mountpoint="/"} \(format((53660876800 * (1 - diskUsed * 0.6)).rounded()))
+        node_filesystem_avail_bytes{device="/dev/vdb",fstype="ext4",mountpoint="/var/lib/data"} \(format((214643507200 * (1 - diskUsed)).rounded()))
+        node_filesystem_avail_bytes{device="tmpfs",fstype="tmpfs",mountpoint="/run"} 1671000000
+        # HELP node_network_receive_bytes_total Network device statistic receive_bytes.
+        # TYPE node_network_receive_bytes_total counter
+        node_network_receive_bytes_total{device="eth0"} \(format(bytesReceived.rounded(.down)))
+        node_network_receive_bytes_total{device="lo"} 123456789
+        # HELP node_network_transmit_bytes_total Network device statistic transmit_bytes.
+        # TYPE node_network_transmit_bytes_total counter
+        node_network_transmit_bytes_total{device="eth0"} \(format(bytesSent.rounded(.down)))
+        node_network_transmit_bytes_total{device="lo"} 123456789
         # HELP http_requests_total Requests served, by status code.
         # TYPE http_requests_total counter
         http_requests_total{service="\(service)",code="200"} \(format(requestsOK.rounded(.down)))

@@ -21,19 +21,39 @@ public enum FixedSnapshot {
                 nodeStatuses.append(status)
                 services.append(ServiceSnapshot(name: service.name, node: node.name, status: status, dependsOn: service.dependsOn, checks: checks))
             }
-            let metrics = NodeMetrics(
+            var metrics = NodeMetrics(
                 cpu: 0.1 + Double(nodeIndex % 7) * 0.11, memory: 0.3 + Double(nodeIndex % 5) * 0.1,
                 requestRate: 20 + Double(nodeIndex) * 7.5, errorRatio: node.name.hasPrefix("orders") ? 0.42 : 0.001
             )
+            metrics.load1 = 0.4 + Double(nodeIndex % 4) * 0.55
+            metrics.load5 = 0.5 + Double(nodeIndex % 3) * 0.4
+            metrics.load15 = 0.6
+            metrics.openFiles = 1_000 + nodeIndex * 37
+            metrics.disks = [
+                DiskUsage(mount: "/", used: 0.31 + Double(nodeIndex % 6) * 0.1, sizeBytes: 53_660_876_800),
+                DiskUsage(mount: "/var/lib/data", used: node.name == "postgres-primary" ? 0.93 : 0.4, sizeBytes: 214_643_507_200),
+            ]
+            metrics.networkReceiveRate = 40_000 + Double(nodeIndex) * 12_500
+            metrics.networkSendRate = 180_000 + Double(nodeIndex) * 30_000
+            var history = NodeHistory()
+            for step in 0..<30 {
+                var past = metrics
+                past.cpu = (metrics.cpu ?? 0) * (0.6 + Double((step * 7 + nodeIndex) % 9) * 0.05)
+                past.memory = (metrics.memory ?? 0) * (0.9 + Double(step % 5) * 0.02)
+                past.networkReceiveRate = (metrics.networkReceiveRate ?? 0) * (0.5 + Double((step + nodeIndex) % 6) * 0.1)
+                history.append(step == 12 && node.name == "postgres-primary" ? nil : past)
+            }
             let logs = node.name == "postgres-primary" ? [
                 "2026-11-26T09:59:41.102Z INFO postgres: checkpoint starting: time",
                 "2026-11-26T09:59:49.870Z WARN postgres: slow request: 1620ms",
                 "2026-11-26T09:59:58.311Z ERROR postgres: request failed: scenario: postgres primary stalled on I/O",
             ] : []
-            nodes.append(NodeSnapshot(
+            var snapshot = NodeSnapshot(
                 name: node.name, address: node.address, status: Status.worst(nodeStatuses), services: node.services.map(\.name),
                 metrics: metrics, recentLogs: logs
-            ))
+            )
+            snapshot.history = history
+            nodes.append(snapshot)
         }
         return ClusterSnapshot(cluster: config.name, generation: 42, time: now, nodes: nodes, services: services)
     }

@@ -82,7 +82,9 @@ import VitalsTesting
         )
         let json = String(decoding: try snapshot.jsonData(), as: UTF8.self)
         #expect(json.contains("\"memory\" : 0.5"))
-        #expect(!json.contains("request_rate"))
-        #expect(!json.contains("cpu"))
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let written = ((object?["nodes"] as? [[String: Any]])?.first?["metrics"] as? [String: Any]) ?? [:]
+        #expect(written["request_rate"] == nil && written["cpu"] == nil && written["error_ratio"] == nil)
+        #expect(written["memory"] as? Double == 0.5)
     }
 }

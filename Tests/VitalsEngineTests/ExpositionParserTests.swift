@@ -137,3 +137,39 @@ import VitalsTesting
         #expect(ExpositionFormat(contentType: nil) == .prometheus)
     }
 }
+
+/// A node's vital signs read from node_exporter's names, through the scrape path.
+@Suite struct VitalSignsTests {
+    @Test func theNodeExporterSampleGivesLoadDisksFilesAndNetwork() throws {
+        let text = try String(contentsOfFile: Fixtures.path("Tests/Fixtures/node_exporter_sample.prom"), encoding: .utf8)
+        var series = NodeSeries()
+        var reading = NodeMetricsReading(time: Fixtures.time)
+        var ids: [(Int32, Double)] = []
+        var table = series.table
+        _ = Array(text.utf8).withUnsafeBytes { ExpositionParser().parse($0, into: &table) { id, value, _ in ids.append((id, value)) } }
+        series.table = table
+        for (id, value) in ids {
+            let (role, _) = series.describe(id, node: "n", ruleNames: [])
+            reading.add(role, value: value, name: series.table.name(id))
+        }
+        let metrics = reading.metrics(since: nil)
+        #expect(metrics.load1 != nil && metrics.load5 != nil && metrics.load15 != nil)
+        #expect(metrics.openFiles.map { $0 > 0 } == true)
+        #expect(!metrics.disks.isEmpty && metrics.disks.allSatisfy { (0...1).contains($0.used) && $0.sizeBytes > 0 })
+        #expect(!metrics.disks.contains { $0.mount.hasPrefix("/run") }, "tmpfs is not a disk")
+        #expect(reading.networkReceived != nil && reading.networkSent != nil)
+        #expect(metrics.memory.map { (0...1).contains($0) } == true)
+    }
+
+    @Test func ratesComeFromTwoReadings() {
+        var first = NodeMetricsReading(time: Fixtures.time)
+        first.add(.networkReceived, value: 1_000, name: "")
+        first.add(.networkSent, value: 5_000, name: "")
+        var second = NodeMetricsReading(time: Fixtures.time.addingTimeInterval(2))
+        second.add(.networkReceived, value: 3_000, name: "")
+        second.add(.networkSent, value: 4_000, name: "")  // a counter reset: no rate
+        let metrics = second.metrics(since: first)
+        #expect(metrics.networkReceiveRate == 1_000)
+        #expect(metrics.networkSendRate == nil)
+    }
+}

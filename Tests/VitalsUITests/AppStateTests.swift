@@ -90,11 +90,11 @@ import VitalsUI
         state.selection[.services] = "postgres-primary/postgres"
         _ = press([.enter], &state)
         let total = NodeDetailPane.lineCount(node: "postgres-primary", snapshot: snapshot, state: state)
-        #expect(total == 23)
+        #expect(total == 36)
         _ = press(Array(repeating: .down, count: 50), &state)
-        #expect(state.detailScroll == 3)
+        #expect(state.detailScroll == 16)
         _ = press([.up], &state)
-        #expect(state.detailScroll == 2)
+        #expect(state.detailScroll == 15)
         _ = press([.home], &state)
         #expect(state.detailScroll == 0)
     }

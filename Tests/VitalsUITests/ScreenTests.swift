@@ -72,3 +72,21 @@ import VitalsUI
         #expect(Format.clock(Date(timeIntervalSince1970: 1_795_687_200), timeZone: zone) == expected)
     }
 }
+
+@Suite struct GraphTests {
+    @Test func blocksFillFromTheBottomInEighths() {
+        let lines = Graph.lines([0, 0.5, 1, nil], width: 4, height: 2, top: 1)
+        // 0, half, full, no scrape: half of two rows fills the bottom one.
+        #expect(lines == ["  █ ", " ██·"])
+        #expect(Graph.lines([0.25], width: 1, height: 1, top: 1) == ["▂"])
+        #expect(Graph.lines([1], width: 3, height: 1, top: 1) == ["  █"], "newest on the right")
+        #expect(Graph.lines([0.5, 1], width: 2, height: 1, top: 1, ascii: true) == ["##"])
+    }
+
+    @Test func byteRatesAreShort() {
+        #expect(Format.byteRate(812) == "812B/s")
+        #expect(Format.byteRate(1_234) == "1.2kB/s")
+        #expect(Format.byteRate(34_000_000) == "34MB/s")
+        #expect(Format.byteRate(nil) == "-" && Format.byteRate(.nan) == "-")
+    }
+}

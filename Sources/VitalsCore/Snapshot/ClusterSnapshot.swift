@@ -90,6 +90,8 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     public var checks: [CheckSnapshot]
     /// The newest lines from the node's log endpoint, oldest first, safe for a terminal.
     public var recentLogs: [String]
+    /// Its vital signs over the last scrapes, for sparklines and graphs.
+    public var history = NodeHistory()
 
     public init(
         name: String, address: String, status: Status, services: [String], metrics: NodeMetrics = NodeMetrics(),
@@ -105,7 +107,7 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, address, status, services, metrics, checks
+        case name, address, status, services, metrics, checks, history
         case recentLogs = "recent_logs"
     }
 }
@@ -120,6 +122,17 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
     public var errorRatio: Double?
     /// Why the last scrape failed, if it did.
     public var scrapeError: String?
+    /// Load averages over 1, 5 and 15 minutes.
+    public var load1: Double?
+    public var load5: Double?
+    public var load15: Double?
+    /// Open file descriptors on the machine.
+    public var openFiles: Int?
+    /// Used share of each disk (real file systems only).
+    public var disks: [DiskUsage] = []
+    /// Network bytes per second, all interfaces but loopback.
+    public var networkReceiveRate: Double?
+    public var networkSendRate: Double?
     /// How long the last good scrape took, how many samples it had, and what it skipped.
     public var scrapeDurationMs: Double?
     public var scrapeSamples: Int?
@@ -141,7 +154,14 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         case scrapeDurationMs = "scrape_ms"
         case scrapeSamples = "scrape_samples"
         case scrapeWarning = "scrape_warning"
+        case load1, load5, load15, disks
+        case openFiles = "open_files"
+        case networkReceiveRate = "net_rx_bytes_per_s"
+        case networkSendRate = "net_tx_bytes_per_s"
     }
+
+    /// The worst disk: the one with the largest used share.
+    public var fullestDisk: DiskUsage? { disks.max { $0.used < $1.used } }
 
     /// Writes a number that is not finite as absent: JSON has no NaN or infinity, and one odd
     /// value must not stop the whole snapshot from being written.
@@ -155,9 +175,75 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         try container.encodeIfPresent(scrapeDurationMs.flatMap(Self.finite), forKey: .scrapeDurationMs)
         try container.encodeIfPresent(scrapeSamples, forKey: .scrapeSamples)
         try container.encodeIfPresent(scrapeWarning, forKey: .scrapeWarning)
+        try container.encodeIfPresent(load1.flatMap(Self.finite), forKey: .load1)
+        try container.encodeIfPresent(load5.flatMap(Self.finite), forKey: .load5)
+        try container.encodeIfPresent(load15.flatMap(Self.finite), forKey: .load15)
+        try container.encodeIfPresent(openFiles, forKey: .openFiles)
+        try container.encode(disks, forKey: .disks)
+        try container.encodeIfPresent(networkReceiveRate.flatMap(Self.finite), forKey: .networkReceiveRate)
+        try container.encodeIfPresent(networkSendRate.flatMap(Self.finite), forKey: .networkSendRate)
     }
 
     private static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+}
+
+/// A node's vital signs over its last scrapes, oldest first (nil where a scrape failed).
+public struct NodeHistory: Sendable, Equatable, Codable {
+    /// How many scrapes are kept.
+    public static let length = 60
+
+    public var cpu: [Double?] = []
+    public var memory: [Double?] = []
+    public var networkReceive: [Double?] = []
+    public var networkSend: [Double?] = []
+
+    public init() {}
+
+    /// Adds one scrape's numbers, dropping the oldest beyond `length`.
+    public mutating func append(_ metrics: NodeMetrics?) {
+        func push(_ values: inout [Double?], _ value: Double?) {
+            values.append(value)
+            if values.count > Self.length { values.removeFirst(values.count - Self.length) }
+        }
+        push(&cpu, metrics?.cpu)
+        push(&memory, metrics?.memory)
+        push(&networkReceive, metrics?.networkReceiveRate)
+        push(&networkSend, metrics?.networkSendRate)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cpu, memory
+        case networkReceive = "net_rx"
+        case networkSend = "net_tx"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        func finite(_ values: [Double?]) -> [Double?] { values.map { $0.flatMap { $0.isFinite ? $0 : nil } } }
+        try container.encode(finite(cpu), forKey: .cpu)
+        try container.encode(finite(memory), forKey: .memory)
+        try container.encode(finite(networkReceive), forKey: .networkReceive)
+        try container.encode(finite(networkSend), forKey: .networkSend)
+    }
+}
+
+/// How full one disk is.
+public struct DiskUsage: Sendable, Equatable, Codable {
+    public var mount: String
+    /// Used share, 0 to 1.
+    public var used: Double
+    public var sizeBytes: Double
+
+    public init(mount: String, used: Double, sizeBytes: Double) {
+        self.mount = mount
+        self.used = used
+        self.sizeBytes = sizeBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mount, used
+        case sizeBytes = "size_bytes"
+    }
 }
 
 /// One service instance on one node, with its checks.

@@ -14,6 +14,19 @@ public struct NodeMetricsReading: Sendable, Equatable {
     public var errors: Double?
     /// Names of the series this reading needed but whose value was NaN or infinite (ignored).
     public var nonFinite: [String] = []
+    public var load1: Double?
+    public var load5: Double?
+    public var load15: Double?
+    public var openFiles: Double?
+    /// Size and free bytes by mount point.
+    public var disks: [String: DiskBytes] = [:]
+
+    public struct DiskBytes: Sendable, Equatable {
+        public var size: Double?
+        public var available: Double?
+    }
+    public var networkReceived: Double?
+    public var networkSent: Double?
 
     /// An empty reading, to be filled by `add`.
     init(time: Date) {
@@ -38,6 +51,14 @@ public struct NodeMetricsReading: Sendable, Equatable {
         case .requestErrors:
             requests = (requests ?? 0) + value
             errors = (errors ?? 0) + value
+        case .load1: load1 = value
+        case .load5: load5 = value
+        case .load15: load15 = value
+        case .openFiles: openFiles = value
+        case .diskSize(let mount): disks[mount, default: DiskBytes()].size = value
+        case .diskAvailable(let mount): disks[mount, default: DiskBytes()].available = value
+        case .networkReceived: networkReceived = (networkReceived ?? 0) + value
+        case .networkSent: networkSent = (networkSent ?? 0) + value
         case .none, .unset: break
         }
     }
@@ -80,7 +101,20 @@ public struct NodeMetricsReading: Sendable, Equatable {
         if let total = memoryTotalBytes, let available = memoryAvailableBytes, total > 0 {
             result.memory = min(1, max(0, 1 - available / total))
         }
+        result.load1 = load1
+        result.load5 = load5
+        result.load15 = load15
+        result.openFiles = openFiles.map { Int($0) }
+        result.disks = disks.compactMap { mount, sizes in
+            guard let size = sizes.size, let available = sizes.available, size > 0 else { return nil }
+            return DiskUsage(mount: mount, used: min(1, max(0, 1 - available / size)), sizeBytes: size)
+        }.sorted { $0.mount < $1.mount }
         guard let previous else { return result }
+        let seconds = time.timeIntervalSince(previous.time)
+        if seconds > 0 {
+            if let now = networkReceived, let before = previous.networkReceived, now >= before { result.networkReceiveRate = (now - before) / seconds }
+            if let now = networkSent, let before = previous.networkSent, now >= before { result.networkSendRate = (now - before) / seconds }
+        }
         if let total = cpuTotalSeconds, let idle = cpuIdleSeconds,
            let lastTotal = previous.cpuTotalSeconds, let lastIdle = previous.cpuIdleSeconds, total > lastTotal {
             result.cpu = min(1, max(0, 1 - (idle - lastIdle) / (total - lastTotal)))

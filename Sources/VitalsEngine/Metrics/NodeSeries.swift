@@ -5,9 +5,15 @@ import VitalsCore
 /// Vitals, worked out once per series rather than once per sample.
 struct NodeSeries: Sendable {
     /// What a series feeds.
-    enum Role: UInt8, Sendable {
+    enum Role: Sendable, Equatable {
         case unset, none, cpuIdle, cpuOther, memoryTotal, memoryAvailable, requests, requestErrors
+        case load1, load5, load15, openFiles
+        case diskSize(String), diskAvailable(String)
+        case networkReceived, networkSent
     }
+
+    /// File systems that are not disks.
+    static let pseudoFileSystems: Set = ["tmpfs", "devtmpfs", "squashfs", "nsfs", "proc", "sysfs", "overlay", "ramfs", "autofs", "fuse.lxcfs", "cgroup", "cgroup2"]
 
     var table = SeriesTable(capacity: 256)
     private var roles: [Role] = []
@@ -38,6 +44,19 @@ struct NodeSeries: Sendable {
             case "node_memory_MemTotal_bytes": role = .memoryTotal
             case "node_memory_MemAvailable_bytes": role = .memoryAvailable
             case "http_requests_total": role = labelSet()["code"]?.hasPrefix("5") == true ? .requestErrors : .requests
+            case "node_load1": role = .load1
+            case "node_load5": role = .load5
+            case "node_load15": role = .load15
+            case "node_filefd_allocated": role = .openFiles
+            case "node_filesystem_size_bytes", "node_filesystem_avail_bytes":
+                let set = labelSet()
+                if let mount = set["mountpoint"], !Self.pseudoFileSystems.contains(set["fstype"] ?? "") {
+                    role = name == "node_filesystem_size_bytes" ? .diskSize(mount) : .diskAvailable(mount)
+                }
+            case "node_network_receive_bytes_total", "node_network_transmit_bytes_total":
+                if let device = labelSet()["device"], device != "lo" {
+                    role = name == "node_network_receive_bytes_total" ? .networkReceived : .networkSent
+                }
             default: break
             }
             roles[index] = role

@@ -44,10 +44,12 @@ struct EngineState: Sendable {
                 metrics.scrapeWarning = "\(good.stats.badLines) line(s) skipped; first: \(good.stats.firstBadLine ?? "?")"
             }
             facts.metrics[node] = metrics
+            facts.history[node].append(metrics)
             readings[node] = good.reading
             if !scrapedNames.isEmpty { scraped[node] = good.scraped }
         case .failure(let error):
             facts.metrics[node].scrapeError = String(describing: error).sanitizedForTerminal
+            facts.history[node].append(nil)
         }
         dirtyNodes.insert(node)
     }

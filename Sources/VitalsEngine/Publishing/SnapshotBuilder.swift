@@ -6,6 +6,7 @@ public struct EngineFacts: Sendable {
     public var checks: [CheckState]
     public var metrics: [NodeMetrics]
     public var logs: [[String]]
+    public var history: [NodeHistory]
 
     public init(layout: ClusterLayout, nodeCount: Int) {
         checks = layout.checkConfigs.map {
@@ -13,6 +14,7 @@ public struct EngineFacts: Sendable {
         }
         metrics = Array(repeating: NodeMetrics(), count: nodeCount)
         logs = Array(repeating: [], count: nodeCount)
+        history = Array(repeating: NodeHistory(), count: nodeCount)
     }
 }
 
@@ -50,10 +52,12 @@ public struct SnapshotBuilder: Sendable {
                 statuses.append(status)
                 services.append(ServiceSnapshot(name: service.name, node: node.name, status: status, dependsOn: service.dependsOn, checks: checks))
             }
-            nodes.append(NodeSnapshot(
+            var snapshot = NodeSnapshot(
                 name: node.name, address: node.address, status: Status.worst(statuses), services: node.services.map(\.name),
                 metrics: facts.metrics[nodeIndex], checks: nodeChecks, recentLogs: facts.logs[nodeIndex]
-            ))
+            )
+            snapshot.history = facts.history[nodeIndex]
+            nodes.append(snapshot)
         }
         return ClusterSnapshot(cluster: config.name, generation: generation, time: time, nodes: nodes, services: services)
     }
@@ -85,6 +89,7 @@ public struct SnapshotBuilder: Sendable {
             current.nodes[node].status = Status.worst(statuses)
             if current.nodes[node].metrics != facts.metrics[node] { current.nodes[node].metrics = facts.metrics[node] }
             if current.nodes[node].recentLogs != facts.logs[node] { current.nodes[node].recentLogs = facts.logs[node] }
+            if current.nodes[node].history != facts.history[node] { current.nodes[node].history = facts.history[node] }
         }
         current.generation = generation
         current.time = time

@@ -57,6 +57,34 @@ public enum NodeDetailPane {
         }
         lines.append([])
 
+        if !node.history.cpu.isEmpty {
+            let graphWidth = max(10, min(NodeHistory.length, width - 30))
+            lines.append([("VITALS", theme[.header]), ("  last \(node.history.cpu.count) scrapes", theme[.muted])])
+            for (title, values, value) in [("cpu", node.history.cpu, Format.percent(m.cpu)), ("memory", node.history.memory, Format.percent(m.memory))] {
+                for (row, text) in Graph.lines(values, width: graphWidth, height: 3, top: 1).enumerated() {
+                    let label = row == 0 ? title.padded(toWidth: 9) : row == 2 ? value.padded(toWidth: 9) : String(repeating: " ", count: 9)
+                    lines.append([(label, row == 0 ? theme[.label] : theme[.text]), (text, theme[.sparkline])])
+                }
+            }
+            lines.append([
+                ("net in   ", theme[.label]), (Format.sparkline(node.history.networkReceive, width: graphWidth), theme[.sparkline]),
+                ("  " + Format.byteRate(m.networkReceiveRate), theme[.text]),
+            ])
+            lines.append([
+                ("net out  ", theme[.label]), (Format.sparkline(node.history.networkSend, width: graphWidth), theme[.sparkline]),
+                ("  " + Format.byteRate(m.networkSendRate), theme[.text]),
+            ])
+            var facts: Line = [("load     ", theme[.label]), ([m.load1, m.load5, m.load15].map { $0.map { String(format: "%.2f", $0) } ?? "-" }.joined(separator: " "), theme[.text])]
+            if let files = m.openFiles { facts += [("   open files ", theme[.label]), (String(files), theme[.text])] }
+            lines.append(facts)
+            for disk in m.disks {
+                let style = disk.used > 0.9 ? theme[.critical] : disk.used > 0.8 ? theme[.warning] : theme[.text]
+                lines.append([("disk     ", theme[.label]), (disk.mount.padded(toWidth: 16), theme[.text]), (Format.percent(disk.used) + " used", style),
+                              (String(format: "  of %.0f GB", disk.sizeBytes / 1e9), theme[.muted])])
+            }
+            lines.append([])
+        }
+
         let alerts = snapshot.alerts.filter { $0.node == node.name }
         if !alerts.isEmpty {
             lines.append([("ALERTS", theme[.header]), ("  (4 for the Alerts pane: a acknowledges, s silences)", theme[.muted])])

@@ -1,6 +1,7 @@
 import VitalsCore
 
-/// Every node: address, status, load, traffic and the services it runs.
+/// Every node: address, status, vital signs (CPU with its recent past, memory, the fullest disk,
+/// load, network), traffic and the services it runs.
 public enum NodesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
         let nodes = Rows.nodes(snapshot, filter: state.filter, worstFirst: state.worstFirst)
@@ -12,12 +13,19 @@ public enum NodesPane {
             let errorStyle = (metrics.errorRatio ?? 0) > 0.05 ? theme[.critical] : theme[.text]
             var services = node.services.joined(separator: ", ")
             if let note = state.nodeNotes[node.name] { services = "[\(note)] " + services }
+            let disk = metrics.fullestDisk
+            let diskStyle = (disk?.used ?? 0) > 0.9 ? theme[.critical] : (disk?.used ?? 0) > 0.8 ? theme[.warning] : theme[.text]
+            let network = metrics.networkReceiveRate.map { $0 + (metrics.networkSendRate ?? 0) }
             return [
                 Table.Item(node.name, theme[.text]),
                 Table.Item(node.address, theme[.muted]),
                 Table.Item(Format.status(node.status), theme.style(for: node.status)),
                 Table.Item(Format.percent(metrics.cpu), cpuStyle),
+                Table.Item(Format.sparkline(node.history.cpu, width: 8), theme[.sparkline]),
                 Table.Item(Format.percent(metrics.memory), theme[.text]),
+                Table.Item(Format.percent(disk?.used), diskStyle),
+                Table.Item(metrics.load1.map { String(format: "%.2f", $0) } ?? "-", theme[.text]),
+                Table.Item(Format.byteRate(network), theme[.text]),
                 Table.Item(Format.rate(metrics.requestRate), theme[.text]),
                 Table.Item(Format.percent(metrics.errorRatio), errorStyle),
                 Table.Item(services, state.nodeNotes[node.name] == nil ? theme[.muted] : theme[.warning]),
@@ -26,7 +34,8 @@ public enum NodesPane {
         let table = Table(
             columns: [
                 .init("NODE", width: 18), .init("ADDRESS", width: 15), .init("STATUS", width: 11),
-                .init("CPU", width: 4, alignRight: true), .init("MEM", width: 4, alignRight: true),
+                .init("CPU", width: 4, alignRight: true), .init("", width: 8), .init("MEM", width: 4, alignRight: true),
+                .init("DISK", width: 4, alignRight: true), .init("LOAD", width: 5, alignRight: true), .init("NET", width: 8, alignRight: true),
                 .init("REQ", width: 7, alignRight: true), .init("ERR", width: 4, alignRight: true),
                 .init("SERVICES", width: nil),
             ],
