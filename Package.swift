@@ -14,8 +14,10 @@ let package = Package(
     products: [
         .executable(name: "vitals", targets: ["vitals"]),
         .executable(name: "vitals-bench", targets: ["vitals-bench"]),
-        // For the libFuzzer harness in Fuzz/, a package of its own that fuzzes the cluster-file loader.
+        // For the libFuzzer harnesses in Fuzz/, a package of its own that fuzzes the cluster-file
+        // loader and the exposition parser.
         .library(name: "VitalsCore", targets: ["VitalsCore"]),
+        .library(name: "VitalsExposition", targets: ["VitalsExposition"]),
     ],
     dependencies: [
         // Command-line parsing with generated --help for every subcommand.
@@ -40,10 +42,12 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // The Prometheus/OpenMetrics text parser and its series table: bytes in, samples out.
+        .target(name: "VitalsExposition", swiftSettings: strict),
         .target(
             name: "VitalsEngine",
             dependencies: [
-                "VitalsCore",
+                "VitalsCore", "VitalsExposition",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

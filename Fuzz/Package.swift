@@ -5,7 +5,7 @@ import PackageDescription
 // A package's identity is its folder's name, which differs between checkouts ("main", a CI clone).
 let vitals = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
-// libFuzzer harness for the cluster-file loader. Not part of the main build: `Fuzz/run` builds it
+// libFuzzer harnesses for the cluster-file loader and the exposition parser. Not part of the main build: `Fuzz/run` builds it
 // with -sanitize=fuzzer and runs it; crashers found are kept in Tests/Fixtures/fuzz-crashers and
 // replayed by the core tests.
 let package = Package(
@@ -16,6 +16,11 @@ let package = Package(
         .executableTarget(
             name: "FuzzClusterFile",
             dependencies: [.product(name: "VitalsCore", package: vitals)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzExposition",
+            dependencies: [.product(name: "VitalsExposition", package: vitals)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ]

@@ -46,6 +46,8 @@ public struct ExpositionParser {
         public var sawEOF = false
         /// `# TYPE` lines, by family name.
         public var types: [String: MetricType] = [:]
+
+        public init() {}
     }
 
     /// The most failures kept per parse (the rest are counted in `samples` as skipped lines).
