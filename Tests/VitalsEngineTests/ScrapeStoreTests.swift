@@ -23,13 +23,12 @@ import VitalsEngine
         var constant = ValueStream()
         for _ in 0..<720 { constant.append(8_589_934_592) }
         #expect(constant.byteCount <= 200, "720 repeats: about a bit each, against 5,760 bytes plain")
+        // A byte counter: integral, irregular steps; only the low mantissa bits change.
         var counter = ValueStream()
-        var value = 123_456.78
-        for step in 0..<720 {
-            value += 5 * (0.9 + Double(step % 7) * 0.03)
-            counter.append((value * 100).rounded() / 100)
-        }
-        #expect(Double(counter.byteCount) / 720 < 8, "an irregular counter still compresses")
+        var value = 912_345_678.0
+        for step in 0..<720 { value += Double(40_000 + (step * 7_919) % 9_000) }
+        for step in 0..<720 { counter.append(value + Double(step * 40_000)) }
+        #expect(Double(counter.byteCount) / 720 < 5, "an integral counter compresses well below 8 bytes")
     }
 
     @Test func staleSeriesAndOldChunksGo() {
