@@ -65,8 +65,8 @@ public final class Engine: Sendable {
     private let state: Mutex<EngineState>
     private let alertState: Mutex<AlertState>
     private let publishTimes = Mutex(LatencyHistogram())
-    /// Each node's interned series, between scrapes.
-    private let nodeSeries = Mutex<[Int: NodeSeries]>([:])
+    /// Each node's interned series and their stored past, by node number.
+    private let nodeSeries: [NodeSeriesBox]
     /// Scraped series names that alert rules read.
     private let scrapedNames: Set<String>
     /// The newest snapshot the state built (without alerts): what alert rules read.
@@ -124,6 +124,7 @@ public final class Engine: Sendable {
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
         scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(SnapshotSeries.names)
+        nodeSeries = config.nodes.map { NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval) }
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
@@ -211,7 +212,8 @@ public final class Engine: Sendable {
         let base = built ?? latestBuilt.withLock { $0 }
         if let built { latestBuilt.withLock { $0 = built } }
         guard let base else { return false }
-        let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, time: time, force: force) }
+        let ranges = rangeReader(at: time)
+        let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, ranges: ranges, time: time, force: force) }
         if !changes.isEmpty {
             persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
             notifier.enqueue(.changes(changes))
@@ -223,6 +225,30 @@ public final class Engine: Sendable {
         snapshot.stateProblem = stateProblem.withLock { $0 }
         store.publish(snapshot)
         return true
+    }
+
+    /// Range functions of the scraped series rules read, over their stored past.
+    private func rangeReader(at time: Date) -> @Sendable (String, String, Duration) -> [AlertSample] {
+        let boxes = nodeSeries
+        let names = config.nodes.map(\.name)
+        return { function, name, window in
+            let now = time.timeIntervalSince1970
+            var result: [AlertSample] = []
+            for (index, box) in boxes.enumerated() {
+                box.series.withLock { series in
+                    for id in series.byName[name] ?? [] {
+                        let samples = series.store.samples(of: id)
+                            .map { (time: Double($0.time) / 1000, value: $0.value) }
+                            .filter { $0.time >= now - window.seconds && $0.time <= now + 1 }
+                        guard let value = RangeFunction.apply(function, samples) else { continue }
+                        var labels = AlertLabels(series.table.labels(id))
+                        labels["node"] = names[index]
+                        result.append(AlertSample(labels: labels, value: value))
+                    }
+                }
+            }
+            return result
+        }
     }
 
     private func persist(_ write: (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {
@@ -318,10 +344,16 @@ public final class Engine: Sendable {
             guard let target = config.nodes[node].metricsURL.flatMap(HTTPTarget.init) else { return }
             let nodeConfig = config.nodes[node]
             let timeout = nodeConfig.metricsTimeout ?? min(nodeConfig.metricsInterval ?? config.defaults.interval, .seconds(5))
-            // The node's series are moved out while it is scraped (its scrapes never overlap).
-            var series = nodeSeries.withLock { $0.removeValue(forKey: node) } ?? NodeSeries()
-            let outcome = await scraper.scrape(target, timeout: timeout, node: nodeConfig.name, series: &series, ruleNames: scrapedNames, at: wallClock())
-            nodeSeries.withLock { $0[node] = series }
+            let fetched = await scraper.fetch(target, timeout: timeout)
+            let time = wallClock()
+            let names = scrapedNames
+            let outcome: Result<Scraper.Outcome, any Error> = switch fetched {
+            case .success(let response):
+                nodeSeries[node].series.withLock { series in
+                    scraper.read(response, node: nodeConfig.name, series: &series, ruleNames: names, at: time)
+                }
+            case .failure(let error): .failure(error)
+            }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
         case .logs(let node):
             await readLogs(node: node)

@@ -38,7 +38,8 @@ import VitalsCore
         ("  - { name: A, expr: \"node_cpu >\" }", "f.yaml:4:33: alert 'A': the expression ends too early"),
         ("  - { name: A, expr: \"node_cpu > > 1\" }", "f.yaml:4:34: alert 'A': unexpected '>': expected a number, a name or '('"),
         ("  - { name: A, expr: 'service_status{service=~\"(\"} == 3' }", "f.yaml:4:47: alert 'A': regular expression \"(\" does not compile"),
-        ("  - { name: A, expr: \"rate(http_errors_total[1m]) > 5\" }", "f.yaml:4:45: alert 'A': a range like [1m] needs the past of a series"),
+        ("  - { name: A, expr: \"rate(http_errors_total) > 5\" }", "f.yaml:4:45: alert 'A': 'rate' needs a range after the series, like [5m]"),
+        ("  - { name: A, expr: \"rate(http_errors_total[5q]) > 5\" }", "f.yaml:4:46: alert 'A': '5q' is not a duration like 30s or 5m"),
         ("  - { name: A, expr: \"1 > 0\" }", "f.yaml:4:22: alert 'A': the expression is a plain number"),
         ("  - { name: A }", "f.yaml:4:5: an alert rule is missing 'expr'"),
         ("  - { name: ServiceDown, expr: \"node_up == 0\" }", "f.yaml:4:26: 'ServiceDown' is a built-in rule"),
@@ -51,6 +52,14 @@ import VitalsCore
         let result = check(alerts)
         #expect(result.config == nil)
         #expect(result.diagnostics.contains { $0.description.hasPrefix(expected) }, "\(result.diagnostics.map(\.description))")
+    }
+
+    @Test func rangeFunctionsReadScrapedSeries() throws {
+        let result = check("  - { name: Errors, expr: 'rate(http_requests_total{code=~\"5..\"}[1m]) > 5' }")
+        #expect(result.config != nil)
+        #expect(result.diagnostics.map(\.severity) == [.warning], "a scraped name: a warning that it is not Vitals' own")
+        let rule = try #require(result.config?.alerting.rules.last)
+        #expect(rule.expression.names == ["http_requests_total"])
     }
 
     @Test func anInvalidRegexSaysSo() {
@@ -113,6 +122,17 @@ import VitalsCore
         #expect(try evaluate("service_up == 0 and on (node) node_up == 1") == ["node=orders-1,service=orders": 0])
         #expect(try evaluate("service_up == 0 unless on (node) node_up == 0") == ["node=orders-1,service=orders": 0])
         #expect(try evaluate("node_up == 0 or node_up == 1").count == 3)
+    }
+
+    @Test func rangeFunctionsHandleCounterResets() {
+        let samples: [(time: Double, value: Double)] = [(0, 100), (10, 150), (20, 30), (30, 60)]
+        // 50 up, a reset to 30 (counts as 30), then 30 more: 110 over 30 s.
+        #expect(RangeFunction.apply("increase", samples) == 110)
+        #expect(RangeFunction.apply("rate", samples) == 110.0 / 30)
+        #expect(RangeFunction.apply("irate", samples) == 3)
+        #expect(RangeFunction.apply("delta", samples) == -40)
+        #expect(RangeFunction.apply("max_over_time", samples) == 150)
+        #expect(RangeFunction.apply("rate", [(0, 1)]) == nil, "one sample has no rate")
     }
 
     @Test func statusWordsAreNumbers() throws {

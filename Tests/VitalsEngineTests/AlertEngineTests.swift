@@ -128,3 +128,24 @@ import VitalsTesting
         }
     }
 }
+
+/// A rule over a scraped counter's rate, read from the store of the nodes' past scrapes.
+@Suite struct RateRuleTests {
+    @Test func rateOfAScrapedCounterFiresWithItsValue() async throws {
+        var config = TestCluster.make(nodes: ["a", "b"])
+        for index in config.nodes.indices { config.nodes[index].metricsInterval = .milliseconds(300) }
+        let rule = try AlertRule(name: "Traffic", expression: "sum by (node) (rate(http_requests_total[5s])) > 1", severity: .info,
+                                 summary: "{{ $labels.node }} serves {{ $value | humanize }} requests/s")
+        config.alerting = AlertingConfig(rules: [rule])
+        var options = Engine.Options()
+        options.firstRunsWithin = .milliseconds(100)
+        try await LiveCluster.with(config, options: options) { live in
+            let firing = await live.first(timeout: .seconds(20), where: { $0.alerts.filter { $0.name == "Traffic" }.count == 2 })
+            let alerts = try #require(firing?.alerts.filter { $0.name == "Traffic" })
+            #expect(Set(alerts.compactMap(\.node)) == ["a", "b"])
+            // The simulated nodes serve 20 to 200 requests a second.
+            #expect(alerts.allSatisfy { ($0.value ?? 0) > 5 && ($0.value ?? 0) < 400 }, "\(alerts.map(\.value))")
+            #expect(alerts.allSatisfy { $0.summary.hasSuffix("requests/s") })
+        }
+    }
+}

@@ -72,6 +72,43 @@ public struct AlertSample: Sendable, Equatable {
 public protocol AlertSeriesSource {
     /// The samples of the series `name`; empty when nothing has it now.
     func samples(named name: String) -> [AlertSample]
+    /// `function` (rate, irate, increase, delta, avg/max/min_over_time) of each series called
+    /// `name` over the last `window`; empty when there is no past to read.
+    func range(_ function: String, of name: String, over window: Duration) -> [AlertSample]
+}
+
+extension AlertSeriesSource {
+    public func range(_ function: String, of name: String, over window: Duration) -> [AlertSample] { [] }
+}
+
+/// The range functions over one series' samples (oldest first, seconds and values): nil when
+/// there are too few samples. Counters' resets (a value lower than the one before) are taken as
+/// restarts from zero, as Prometheus does; there is no extrapolation to the window's edges.
+public enum RangeFunction {
+    public static func apply(_ function: String, _ samples: [(time: Double, value: Double)]) -> Double? {
+        guard let first = samples.first, let last = samples.last else { return nil }
+        switch function {
+        case "rate", "increase":
+            guard samples.count >= 2, last.time > first.time else { return nil }
+            var increase = 0.0
+            for (previous, current) in zip(samples, samples.dropFirst()) {
+                increase += current.value >= previous.value ? current.value - previous.value : current.value
+            }
+            return function == "rate" ? increase / (last.time - first.time) : increase
+        case "irate":
+            guard samples.count >= 2 else { return nil }
+            let previous = samples[samples.count - 2]
+            guard last.time > previous.time else { return nil }
+            let delta = last.value >= previous.value ? last.value - previous.value : last.value
+            return delta / (last.time - previous.time)
+        case "delta":
+            return samples.count >= 2 ? last.value - first.value : nil
+        case "avg_over_time": return samples.map(\.value).reduce(0, +) / Double(samples.count)
+        case "max_over_time": return samples.map(\.value).max()
+        case "min_over_time": return samples.map(\.value).min()
+        default: return nil
+        }
+    }
 }
 
 extension AlertExpression {
@@ -93,6 +130,10 @@ extension AlertExpression {
             return .vector(samples.filter { sample in matchers.allSatisfy { $0.accepts(sample.labels[$0.label] ?? "") } })
         case .negate(let inner):
             return Self.map(inner.evaluate(source)) { -$0 }
+        case .range(let function, let name, let matchers, let window):
+            let samples = source.range(function, of: name, over: window)
+            if matchers.isEmpty { return .vector(samples) }
+            return .vector(samples.filter { sample in matchers.allSatisfy { $0.accepts(sample.labels[$0.label] ?? "") } })
         case .function(let name, let inner):
             switch name {
             case "abs": return Self.map(inner.evaluate(source)) { Swift.abs($0) }

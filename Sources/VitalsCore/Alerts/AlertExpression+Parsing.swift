@@ -22,6 +22,8 @@ struct ExpressionToken: Equatable {
         case identifier(String)
         case string(String)
         case symbol(String)
+        /// `[5m]`, the text between the brackets.
+        case range(String)
 
         var description: String {
             switch self {
@@ -29,6 +31,7 @@ struct ExpressionToken: Equatable {
             case .identifier(let name): "'\(name)'"
             case .string(let text): "string \"\(text)\""
             case .symbol(let symbol): "'\(symbol)'"
+            case .range(let text): "'[\(text)]'"
             }
         }
     }
@@ -92,7 +95,12 @@ enum ExpressionLexer {
                 }
                 tokens.append(ExpressionToken(kind: .string(value), offset: start))
             } else if character == "[" {
-                throw AlertExpressionError(offset: index, message: "a range like [1m] needs the past of a series, which the metrics store will keep; it is not available yet")
+                let start = index
+                guard let close = characters[index...].firstIndex(of: "]") else {
+                    throw AlertExpressionError(offset: start, message: "a range like [5m] is not closed with ']'")
+                }
+                tokens.append(ExpressionToken(kind: .range(String(characters[(index + 1)..<close])), offset: start))
+                index = close + 1
             } else if let symbol = symbols.first(where: { matches($0, at: index, in: characters) }) {
                 tokens.append(ExpressionToken(kind: .symbol(symbol), offset: index))
                 index += symbol.count
@@ -171,9 +179,7 @@ struct ExpressionParser {
                 return try aggregate(aggregation)
             }
             if isNext("(") {
-                if AlertExpression.rangeFunctions.contains(name) {
-                    throw AlertExpressionError(offset: token.offset, message: "'\(name)' needs the past of a series, which the metrics store will keep; it is not available yet")
-                }
+                if AlertExpression.rangeFunctions.contains(name) { return try rangeFunction(name, at: token.offset) }
                 guard AlertExpression.functions.contains(name) else {
                     throw AlertExpressionError(offset: token.offset, message: "unknown function '\(name)' (known: \((AlertExpression.functions + AlertExpression.Aggregation.allCases.map(\.rawValue)).joined(separator: ", ")))")
                 }
@@ -193,6 +199,27 @@ struct ExpressionParser {
         default:
             throw AlertExpressionError(offset: token.offset, message: "unexpected \(token.kind.description): expected a number, a name or '('")
         }
+    }
+
+    /// `rate(name{…}[5m])`: a scraped series' name, matchers, and a window.
+    private mutating func rangeFunction(_ function: String, at offset: Int) throws(AlertExpressionError) -> AlertExpression {
+        let open = here
+        position += 1
+        guard case .identifier(let name) = peek?.kind else {
+            throw AlertExpressionError(offset: here, message: "'\(function)' needs a series name and a range, like \(function)(http_requests_total[5m])")
+        }
+        position += 1
+        var matchers: [LabelMatcher] = []
+        if isNext("{") { matchers = try self.matchers() }
+        guard case .range(let text) = peek?.kind else {
+            throw AlertExpressionError(offset: here, message: "'\(function)' needs a range after the series, like [5m]")
+        }
+        guard let window = Duration(goString: text), window > .zero else {
+            throw AlertExpressionError(offset: here + 1, message: "'\(text)' is not a duration like 30s or 5m")
+        }
+        position += 1
+        try expect(")", opened: open)
+        return .range(function: function, name: name, matchers: matchers, window: window)
     }
 
     private mutating func aggregate(_ aggregation: AlertExpression.Aggregation) throws(AlertExpressionError) -> AlertExpression {

@@ -18,6 +18,8 @@ public indirect enum AlertExpression: Sendable, Equatable {
     case binary(BinaryOperator, AlertExpression, AlertExpression, on: [String]?)
     case aggregate(Aggregation, by: [String], AlertExpression)
     case function(String, AlertExpression)
+    /// `rate(name{…}[5m])` and its kin: a function of a scraped series over a window of its past.
+    case range(function: String, name: String, matchers: [LabelMatcher], window: Duration)
 
     public enum BinaryOperator: String, Sendable, CaseIterable {
         case add = "+", subtract = "-", multiply = "*", divide = "/"
@@ -45,14 +47,14 @@ public indirect enum AlertExpression: Sendable, Equatable {
 
     /// Functions of one series.
     public static let functions = ["abs"]
-    /// Functions that need the metrics store, which keeps the past of a series.
+    /// Functions of a scraped series' past: `rate(x[5m])`, read from the scrape store.
     public static let rangeFunctions = ["rate", "irate", "increase", "delta", "avg_over_time", "max_over_time", "min_over_time"]
 
     /// Whether the expression yields labelled samples (a vector) rather than one plain number.
     public var isVector: Bool {
         switch self {
         case .number, .constant: false
-        case .selector, .aggregate: true
+        case .selector, .aggregate, .range: true
         case .negate(let inner), .function(_, let inner): inner.isVector
         case .binary(_, let left, let right, _): left.isVector || right.isVector
         }
@@ -62,7 +64,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
     public var names: [String] {
         switch self {
         case .number, .constant: []
-        case .selector(let name, _): [name]
+        case .selector(let name, _), .range(_, let name, _, _): [name]
         case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner): inner.names
         case .binary(_, let left, let right, _): left.names + right.names
         }
@@ -72,7 +74,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
     public var selectors: [(name: String, matchers: [LabelMatcher])] {
         switch self {
         case .number, .constant: []
-        case .selector(let name, let matchers): [(name, matchers)]
+        case .selector(let name, let matchers), .range(_, let name, let matchers, _): [(name, matchers)]
         case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner): inner.selectors
         case .binary(_, let left, let right, _): left.selectors + right.selectors
         }

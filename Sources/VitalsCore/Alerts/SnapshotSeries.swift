@@ -29,11 +29,22 @@ public struct SnapshotSeries: AlertSeriesSource {
 
     public let snapshot: ClusterSnapshot
     private let scraped: (String) -> [AlertSample]
+    private let ranges: (String, String, Duration) -> [AlertSample]
 
-    /// - Parameter scraped: samples of scraped series by name (labelled by node and their own labels).
-    public init(_ snapshot: ClusterSnapshot, scraped: @escaping (String) -> [AlertSample] = { _ in [] }) {
+    /// - Parameters:
+    ///   - scraped: samples of scraped series by name (labelled by node and their own labels).
+    ///   - ranges: a range function of scraped series by name, over a window.
+    public init(
+        _ snapshot: ClusterSnapshot, scraped: @escaping (String) -> [AlertSample] = { _ in [] },
+        ranges: @escaping (String, String, Duration) -> [AlertSample] = { _, _, _ in [] }
+    ) {
         self.snapshot = snapshot
         self.scraped = scraped
+        self.ranges = ranges
+    }
+
+    public func range(_ function: String, of name: String, over window: Duration) -> [AlertSample] {
+        ranges(function, name, window)
     }
 
     public static func number(_ status: Status) -> Double {

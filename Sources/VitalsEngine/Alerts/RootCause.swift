@@ -33,7 +33,7 @@ public struct ServiceDependencies: Sendable {
 
 /// Finds, for each alert, the alert upstream of it that explains it: an alert about a service
 /// it depends on (through `depends_on`, transitively) whose failure began no later than its own,
-/// or a critical alert about its node as a whole. The chain is followed to
+/// or a critical alert about its node as a whole (whenever it began). The chain is followed to
 /// its root, so every symptom points at the failure that started it.
 enum RootCause {
     /// Root alert ids by symptom id; roots themselves are absent.
@@ -56,11 +56,17 @@ enum RootCause {
         }
         var cause: [String: String] = [:]
         for alert in alerts {
+            let began = start(alert)
             var candidates: [AlertSnapshot] = []
             if let service = alert.service {
-                // A node-wide alert explains a service on it only when it says the node itself is
-                // in trouble (critical); a failing scrape, say, explains nothing.
-                candidates = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity == .critical && $0.severity >= alert.severity }
+                // A node that is down explains every service on it, whichever was noticed first
+                // (a service check may fail a round before the node's last one does); only a
+                // critical node-wide alert counts: a failing scrape, say, explains nothing.
+                let nodeDown = (alert.node.flatMap { nodeWide[$0] } ?? []).filter { $0.severity == .critical && $0.severity >= alert.severity }
+                if let down = nodeDown.min(by: { start($0) < start($1) }) {
+                    cause[alert.id] = down.id
+                    continue
+                }
                 for other in dependencies.upstream(of: service) { candidates += byService[other] ?? [] }
             } else if isAboutALock(alert), let node = alert.node {
                 // A lock held by a failing node: the node's own failure is the cause.
@@ -69,7 +75,6 @@ enum RootCause {
                 continue
             }
             // The earliest failure upstream explains it best; severity and id break ties.
-            let began = start(alert)
             let best = candidates.filter { $0.id != alert.id && start($0) <= began }.min { a, b in
                 let (startA, startB) = (start(a), start(b))
                 if startA != startB { return startA < startB }

@@ -1,9 +1,14 @@
 import Foundation
+import Synchronization
 import VitalsCore
 
 /// One node's scraped series across scrapes: the interned table, and what each series means to
 /// Vitals, worked out once per series rather than once per sample.
 struct NodeSeries: Sendable {
+    init(interval: Duration = .seconds(5)) {
+        store = ScrapeStore(retention: .seconds(3600), interval: interval)
+    }
+
     /// What a series feeds.
     enum Role: Sendable, Equatable {
         case unset, none, cpuIdle, cpuOther, memoryTotal, memoryAvailable, requests, requestErrors
@@ -16,6 +21,10 @@ struct NodeSeries: Sendable {
     static let pseudoFileSystems: Set = ["tmpfs", "devtmpfs", "squashfs", "nsfs", "proc", "sysfs", "overlay", "ramfs", "autofs", "fuse.lxcfs", "cgroup", "cgroup2"]
 
     var table = SeriesTable(capacity: 256)
+    /// The past of the series alert rules read with range functions (`rate(x[5m])`).
+    var store: ScrapeStore
+    /// Series ids of the names rules read, by name.
+    private(set) var byName: [String: [Int32]] = [:]
     private var roles: [Role] = []
     /// For series that alert rules name: their labels (with `node`), else nil.
     private var alertLabels: [AlertLabels?] = []
@@ -64,9 +73,20 @@ struct NodeSeries: Sendable {
                 var set = AlertLabels(labelSet())
                 set["node"] = node
                 alertLabels[index] = set
+                byName[name, default: []].append(id)
             }
         }
         return (roles[index], alertLabels[index])
+    }
+}
+
+/// A node's series under a lock of their own: a scrape parses into them while alert rules read
+/// their past, each waiting only for the other, never for the engine.
+final class NodeSeriesBox: Sendable {
+    let series: Mutex<NodeSeries>
+
+    init(interval: Duration) {
+        series = Mutex(NodeSeries(interval: interval))
     }
 }
 

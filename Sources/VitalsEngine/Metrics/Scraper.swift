@@ -16,18 +16,20 @@ struct Scraper: Sendable {
         var stats: ScrapeStats
     }
 
-    /// Scrapes `target` into `series` (interned there for the next scrape); an answer that is
-    /// not whole (cut at the body limit, an OpenMetrics answer without `# EOF`, nothing readable)
-    /// is an error, and the caller keeps the previous good data.
-    func scrape(
-        _ target: HTTPTarget, timeout: Duration, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date
-    ) async -> Result<Outcome, any Error> {
-        let response: HTTPResponse
+    /// GETs the exposition of `target`.
+    func fetch(_ target: HTTPTarget, timeout: Duration) async -> Result<HTTPResponse, any Error> {
         do {
-            response = try await fetcher.get(target, timeout: timeout, maxBody: Self.bodyLimit, keepAlive: true, accept: ExpositionFormat.accept, raw: true)
+            return .success(try await fetcher.get(target, timeout: timeout, maxBody: Self.bodyLimit, keepAlive: true, accept: ExpositionFormat.accept, raw: true))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Reads a fetched answer into `series` (interned there for the next scrape, and the series
+    /// rules read kept in its store); an answer that is not whole (cut at the body limit, an
+    /// OpenMetrics answer without `# EOF`, nothing readable) is an error, and the caller keeps the
+    /// previous good data.
+    func read(_ response: HTTPResponse, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date) -> Result<Outcome, any Error> {
         guard response.status == 200 else {
             return .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
         }
@@ -47,17 +49,23 @@ struct Scraper: Sendable {
             ExpositionParser(format: format).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
         }
         series.table = table
-        for (id, value) in pending {
-            let (role, labels) = series.describe(id, node: node, ruleNames: ruleNames)
-            reading.add(role, value: value, name: role == .none ? "" : series.table.name(id))
-            if let labels { scraped[series.table.name(id), default: []].append(AlertSample(labels: labels, value: value)) }
-        }
         if summary.samples == 0, let first = summary.failures.first {
             return .failure(ScrapeError(reason: "malformed exposition: \(first)"))
         }
         if format == .openMetrics, !summary.sawEOF {
             return .failure(ScrapeError(reason: "OpenMetrics answer without # EOF: cut short; scrape ignored"))
         }
+        let storing = !ruleNames.isEmpty
+        if storing { series.store.begin(time: Int64((time.timeIntervalSince1970 * 1000).rounded())) }
+        for (id, value) in pending {
+            let (role, labels) = series.describe(id, node: node, ruleNames: ruleNames)
+            reading.add(role, value: value, name: role == .none ? "" : series.table.name(id))
+            if let labels {
+                scraped[series.table.name(id), default: []].append(AlertSample(labels: labels, value: value))
+                series.store.add(id, value)
+            }
+        }
+        if storing { series.store.end() }
         let stats = ScrapeStats(
             duration: response.latency, samples: summary.samples, series: series.table.count,
             badLines: summary.failures.count, firstBadLine: summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
