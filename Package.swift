@@ -34,6 +34,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // zlib from the system, to read gzip-encoded scrapes (a few lines of C API, no package).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Signal state in one C translation unit: a `static` in a header is one copy per importing
         // module, and in a release build the handler and the run loop saw different copies.
         .target(name: "CVitalsSignals"),
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "VitalsEngine",
             dependencies: [
-                "VitalsCore", "VitalsExposition",
+                "VitalsCore", "VitalsExposition", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

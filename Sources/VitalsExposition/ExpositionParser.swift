@@ -71,6 +71,10 @@ public struct ExpositionParser {
         // Label names of the series being checked, reused from line to line.
         var names: [(Int, Int)] = []
         names.reserveCapacity(16)
+        // Hashes of the metric names that had samples, to catch a `# TYPE` that comes after them;
+        // a name is hashed only where it differs from the line before.
+        var sampled = Set<UInt64>()
+        var lastName: (start: Int, length: Int) = (0, -1)
         while index < end {
             line += 1
             let lineStart = index
@@ -89,8 +93,17 @@ public struct ExpositionParser {
             }
             guard cursor.index < cursor.end else { continue }
             if base[cursor.index] == UInt8(ascii: "#") {
-                comment(&cursor, &summary)
+                comment(&cursor, &summary, sampled: sampled)
                 continue
+            }
+            if Cursor.isNameStart(base[cursor.index]) {
+                var nameEnd = cursor.index
+                while nameEnd < cursor.end, Cursor.isNameByte(base[nameEnd]) { nameEnd += 1 }
+                let length = nameEnd - cursor.index
+                if length != lastName.length || memcmp(base + cursor.index, base + lastName.start, length) != 0 {
+                    sampled.insert(SeriesTable.hash(UnsafeRawBufferPointer(start: base + cursor.index, count: length)))
+                    lastName = (cursor.index, length)
+                }
             }
             do {
                 let (id, value, timestamp, isNew) = try cursor.sample(table: &table, format: format, names: &names)
@@ -111,8 +124,9 @@ public struct ExpositionParser {
         if summary.failures.count < Self.failuresKept { summary.failures.append(failure) }
     }
 
-    /// `# TYPE name type`, `# HELP …`, `# UNIT …`, `# EOF`; other comments are skipped.
-    private func comment(_ cursor: inout Cursor, _ summary: inout Summary) {
+    /// `# TYPE name type`, `# HELP …`, `# UNIT …`, `# EOF`; other comments are skipped. A `# TYPE`
+    /// for a family whose samples came already is an error (the format puts it first).
+    private func comment(_ cursor: inout Cursor, _ summary: inout Summary, sampled: Set<UInt64>) {
         let text = cursor.rest
         if text == "# EOF" {
             summary.sawEOF = true
@@ -128,12 +142,24 @@ public struct ExpositionParser {
             record(&summary, cursor.failure("unknown metric type '\(parts[1].prefix(40))'"))
             return
         }
-        summary.types[String(parts[0])] = type
+        let family = String(parts[0])
+        for suffix in ["", "_total", "_bucket", "_sum", "_count", "_created", "_info"] {
+            let name = Array((family + suffix).utf8)
+            if name.withUnsafeBytes({ sampled.contains(SeriesTable.hash($0)) }) {
+                record(&summary, cursor.failure("# TYPE for \(family.prefix(60)) comes after its samples"))
+                return
+            }
+        }
+        if summary.types[family] != nil {
+            record(&summary, cursor.failure("a second # TYPE for \(family.prefix(60))"))
+            return
+        }
+        summary.types[family] = type
     }
 }
 
 /// Reads one line of an exposition.
-private struct Cursor {
+struct Cursor {
     let base: UnsafePointer<UInt8>
     var index: Int
     var end: Int

@@ -135,6 +135,25 @@ import VitalsCore
         #expect(RangeFunction.apply("rate", [(0, 1)]) == nil, "one sample has no rate")
     }
 
+    @Test func histogramQuantileInterpolatesInsideItsBucket() throws {
+        struct Buckets: AlertSeriesSource {
+            func samples(named name: String) -> [AlertSample] {
+                [("0.1", 10.0), ("0.5", 60), ("1", 90), ("+Inf", 100)].map {
+                    AlertSample(labels: AlertLabels(["le": $0.0, "service": "orders"]), value: $0.1)
+                }
+            }
+        }
+        guard case .vector(let result) = try AlertExpression(parsing: "histogram_quantile(0.9, latency_bucket)").evaluate(Buckets()) else {
+            Issue.record("not a vector")
+            return
+        }
+        #expect(result.count == 1 && result.first?.labels == AlertLabels(["service": "orders"]))
+        #expect(result.first?.value == 1, "90 of 100 fall at or below 1")
+        guard case .vector(let median) = try AlertExpression(parsing: "histogram_quantile(0.5, latency_bucket)").evaluate(Buckets()) else { return }
+        #expect(abs((median.first?.value ?? 0) - 0.42) < 1e-9, "rank 50 lies 40/50 of the way from 0.1 to 0.5")
+        #expect(throws: AlertExpressionError.self) { try AlertExpression(parsing: "histogram_quantile(2, latency_bucket)") }
+    }
+
     @Test func statusWordsAreNumbers() throws {
         let parsed = try AlertExpression(parsing: "service_status >= warning")
         #expect(parsed == .binary(.greaterOrEqual, .selector(name: "service_status", matchers: []), .constant("warning", 2), on: nil))

@@ -103,6 +103,15 @@ import VitalsTesting
         #expect(parse("x 1 # {a=\"b\"} 1\n").summary.failures.first?.reason == "unexpected text after the value", "no exemplars in 0.0.4")
     }
 
+    @Test func aTypeAfterItsSamplesOrTwiceIsAnError() throws {
+        let late = parse("x_total 1\n# TYPE x counter\ny 2\n")
+        #expect(late.summary.failures.first?.reason == "# TYPE for x comes after its samples")
+        #expect(late.samples.count == 2, "the samples are kept")
+        let twice = parse("# TYPE x counter\n# TYPE x gauge\nx 1\n")
+        #expect(twice.summary.failures.first?.reason == "a second # TYPE for x")
+        #expect(twice.summary.types["x"] == .counter)
+    }
+
     @Test func quotedMetricNames() throws {
         let parsed = parse("{\"my.dotted.metric\", region=\"eu\"} 3\n")
         #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")

@@ -31,3 +31,68 @@ struct NodeExporterTests {
         await running.value
     }
 }
+
+/// Scrapes of canned answers: gzip bodies, duplicate series, cut OpenMetrics, garbage.
+@Suite struct ScrapeAnswerTests {
+    static let exposition = """
+        # TYPE node_memory_MemTotal_bytes gauge
+        node_memory_MemTotal_bytes 1000
+        # TYPE node_memory_MemAvailable_bytes gauge
+        node_memory_MemAvailable_bytes 250
+
+        """
+
+    static func answer(_ body: [UInt8], headers: String = "Content-Type: text/plain; version=0.0.4\r\n") -> [UInt8] {
+        Array("HTTP/1.1 200 OK\r\n\(headers)Content-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+    }
+
+    static func scrape(_ answer: [UInt8]) async throws -> NodeMetrics {
+        let server = try await CannedServer.start(answer: answer)
+        defer { Task { await server.stop() } }
+        var node = NodeConfig(name: "n", address: server.host, metricsURL: "http://\(server.host):\(server.port)/metrics")
+        node.metricsInterval = .milliseconds(200)
+        var options = Engine.Options()
+        options.firstRunsWithin = .milliseconds(50)
+        let engine = Engine(config: ClusterConfig(name: "c", nodes: [node]), options: options)
+        let running = Task { await engine.run() }
+        let seen = await engine.store.first(where: { $0.nodes.first.map { $0.metrics.memory != nil || $0.metrics.scrapeError != nil } == true }, timeout: .seconds(10))
+        running.cancel()
+        await running.value
+        return try #require(seen?.nodes.first?.metrics)
+    }
+
+    @Test func aGzipBodyIsInflated() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-gzip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("m.prom")
+        try Self.exposition.write(to: file, atomically: true, encoding: .utf8)
+        _ = try Run.process("/bin/gzip", ["-9", file.path])
+        let compressed = try Array(Data(contentsOf: URL(fileURLWithPath: file.path + ".gz")))
+        let metrics = try await Self.scrape(Self.answer(compressed, headers: "Content-Type: text/plain; version=0.0.4\r\nContent-Encoding: gzip\r\n"))
+        #expect(metrics.scrapeError == nil, "\(metrics.scrapeError ?? "")")
+        #expect(metrics.memory == 0.75)
+    }
+
+    @Test func aCorruptGzipBodyIsAClearError() async throws {
+        let metrics = try await Self.scrape(Self.answer([0x1F, 0x8B, 0x08, 0, 1, 2, 3, 4, 5, 6, 7]))
+        #expect(metrics.scrapeError?.hasPrefix("gzip body cannot be read") == true, "\(metrics.scrapeError ?? "")")
+    }
+
+    @Test func aDuplicateSeriesIsReportedAndTheFirstValueKept() async throws {
+        let body = Self.exposition + "node_memory_MemAvailable_bytes 900\n"
+        let metrics = try await Self.scrape(Self.answer(Array(body.utf8)))
+        #expect(metrics.memory == 0.75)
+        #expect(metrics.scrapeWarning?.contains("node_memory_MemAvailable_bytes appears more than once") == true, "\(metrics.scrapeWarning ?? "")")
+    }
+
+    @Test func anOpenMetricsAnswerCutShortIsRefusedWhole() async throws {
+        let metrics = try await Self.scrape(Self.answer(Array(Self.exposition.utf8), headers: "Content-Type: application/openmetrics-text; version=1.0.0\r\n"))
+        #expect(metrics.memory == nil)
+        #expect(metrics.scrapeError?.contains("without # EOF") == true, "\(metrics.scrapeError ?? "")")
+    }
+
+    @Test func garbageIsRefused() async throws {
+        let metrics = try await Self.scrape(Self.answer(Array("<html>not metrics</html>\n".utf8)))
+        #expect(metrics.scrapeError?.hasPrefix("malformed exposition") == true, "\(metrics.scrapeError ?? "")")
+    }
+}

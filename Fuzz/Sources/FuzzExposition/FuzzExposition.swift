@@ -1,12 +1,14 @@
 import VitalsExposition
 
-/// libFuzzer entry point: every input is parsed as Prometheus text and as OpenMetrics, into a
-/// table that lives across inputs (as a scrape's does across scrapes), and every series interned
-/// is read back. Any crash, trap or sanitizer report is a bug; errors in the input are expected.
+/// The table lives across inputs, as a target's does across scrapes.
 nonisolated(unsafe) var table = SeriesTable()
 
+/// libFuzzer calls this with each input: it is parsed as Prometheus text and as OpenMetrics, and
+/// every series interned is read back. Any crash, trap or sanitizer report is a bug; mistakes in
+/// the input are expected and reported.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+public func fuzzExposition(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     for format in [ExpositionFormat.prometheus, .openMetrics] {
         var seen: [Int32] = []
@@ -20,4 +22,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // Keep the table from growing without end over a long run.
     if table.count > 100_000 { table = SeriesTable() }
     return 0
+}
+
+/// libFuzzer's entry point for programs that have a `main` of their own.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's `main` to `<module>_main`; hand the arguments to libFuzzer.
+@_cdecl("FuzzExposition_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzExposition)
 }

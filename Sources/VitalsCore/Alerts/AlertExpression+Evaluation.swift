@@ -134,6 +134,9 @@ extension AlertExpression {
             let samples = source.range(function, of: name, over: window)
             if matchers.isEmpty { return .vector(samples) }
             return .vector(samples.filter { sample in matchers.allSatisfy { $0.accepts(sample.labels[$0.label] ?? "") } })
+        case .quantile(let phi, let inner):
+            guard case .vector(let buckets) = inner.evaluate(source) else { return .vector([]) }
+            return .vector(Self.quantiles(phi, buckets))
         case .function(let name, let inner):
             switch name {
             case "abs": return Self.map(inner.evaluate(source)) { Swift.abs($0) }
@@ -152,6 +155,38 @@ extension AlertExpression {
         case .scalar(let number): return .scalar(transform(number))
         case .vector(let samples):
             return .vector(samples.map { var s = $0; s.value = transform(s.value); return s })
+        }
+    }
+
+    /// Prometheus' histogram_quantile: per group of `le` buckets (cumulative counts), the value
+    /// below which φ of the observations fall, interpolated linearly inside its bucket.
+    static func quantiles(_ phi: Double, _ buckets: [AlertSample]) -> [AlertSample] {
+        var groups: [AlertLabels: [(le: Double, count: Double)]] = [:]
+        var order: [AlertLabels] = []
+        for sample in buckets {
+            guard let text = sample.labels["le"], let le = text == "+Inf" ? Double.infinity : Double(text) else { continue }
+            var key = sample.labels
+            key["le"] = nil
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append((le, sample.value))
+        }
+        return order.compactMap { key in
+            let sorted = (groups[key] ?? []).sorted { $0.le < $1.le }
+            guard let last = sorted.last, last.le == .infinity, last.count > 0, sorted.count >= 2 else { return nil }
+            let rank = phi * last.count
+            var lowerBound = 0.0, lowerCount = 0.0
+            for bucket in sorted {
+                if bucket.count >= rank {
+                    // In the +Inf bucket the answer is the highest finite bound.
+                    if bucket.le == .infinity { return AlertSample(labels: key, value: sorted[sorted.count - 2].le) }
+                    let inBucket = bucket.count - lowerCount
+                    let value = inBucket > 0 ? lowerBound + (bucket.le - lowerBound) * (rank - lowerCount) / inBucket : bucket.le
+                    return AlertSample(labels: key, value: value)
+                }
+                lowerBound = bucket.le
+                lowerCount = bucket.count
+            }
+            return nil
         }
     }
 

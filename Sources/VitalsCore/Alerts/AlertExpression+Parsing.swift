@@ -185,6 +185,19 @@ struct ExpressionParser {
                 }
                 let open = peek?.offset ?? length
                 position += 1
+                if name == "histogram_quantile" {
+                    guard case .number(let phi) = peek?.kind else {
+                        throw AlertExpressionError(offset: here, message: "histogram_quantile needs a quantile first, like histogram_quantile(0.9, rate(x_bucket[5m]))")
+                    }
+                    guard (0...1).contains(phi) else { throw AlertExpressionError(offset: here, message: "a quantile is from 0 to 1") }
+                    position += 1
+                    guard isNext(",") else { throw AlertExpressionError(offset: here, message: "expected ',' after the quantile") }
+                    position += 1
+                    let buckets = try expression(minimumPrecedence: 1)
+                    try expect(")", opened: open)
+                    guard buckets.isVector else { throw AlertExpressionError(offset: open, message: "histogram_quantile needs bucket series") }
+                    return .quantile(phi, buckets)
+                }
                 let inner = try expression(minimumPrecedence: 1)
                 try expect(")", opened: open)
                 return .function(name, inner)

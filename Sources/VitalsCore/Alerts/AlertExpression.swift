@@ -20,6 +20,8 @@ public indirect enum AlertExpression: Sendable, Equatable {
     case function(String, AlertExpression)
     /// `rate(name{…}[5m])` and its kin: a function of a scraped series over a window of its past.
     case range(function: String, name: String, matchers: [LabelMatcher], window: Duration)
+    /// `histogram_quantile(φ, buckets)`: the φ-quantile from `_bucket` series with `le` labels.
+    case quantile(Double, AlertExpression)
 
     public enum BinaryOperator: String, Sendable, CaseIterable {
         case add = "+", subtract = "-", multiply = "*", divide = "/"
@@ -46,7 +48,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
     }
 
     /// Functions of one series.
-    public static let functions = ["abs"]
+    public static let functions = ["abs", "histogram_quantile"]
     /// Functions of a scraped series' past: `rate(x[5m])`, read from the scrape store.
     public static let rangeFunctions = ["rate", "irate", "increase", "delta", "avg_over_time", "max_over_time", "min_over_time"]
 
@@ -56,6 +58,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
         case .number, .constant: false
         case .selector, .aggregate, .range: true
         case .negate(let inner), .function(_, let inner): inner.isVector
+        case .quantile: true
         case .binary(_, let left, let right, _): left.isVector || right.isVector
         }
     }
@@ -65,7 +68,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
         switch self {
         case .number, .constant: []
         case .selector(let name, _), .range(_, let name, _, _): [name]
-        case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner): inner.names
+        case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner), .quantile(_, let inner): inner.names
         case .binary(_, let left, let right, _): left.names + right.names
         }
     }
@@ -75,7 +78,7 @@ public indirect enum AlertExpression: Sendable, Equatable {
         switch self {
         case .number, .constant: []
         case .selector(let name, let matchers), .range(_, let name, let matchers, _): [(name, matchers)]
-        case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner): inner.selectors
+        case .negate(let inner), .function(_, let inner), .aggregate(_, _, let inner), .quantile(_, let inner): inner.selectors
         case .binary(_, let left, let right, _): left.selectors + right.selectors
         }
     }

@@ -35,8 +35,13 @@ struct Scraper: Sendable {
         }
         // A cut body would lose the series after the cut without saying so: refuse it whole.
         if response.truncated { return .failure(ScrapeError(reason: "exposition larger than \(Self.bodyLimit / 1_048_576) MB; scrape ignored")) }
-        if response.contentType?.lowercased().contains("gzip") == true || response.bytes.starts(with: [0x1F, 0x8B]) {
-            return .failure(ScrapeError(reason: "gzip-encoded exposition: not supported yet"))
+        var body = response.bytes
+        if Gzip.isGzip(body) {
+            do {
+                body = try Gzip.inflate(body, limit: Self.bodyLimit)
+            } catch {
+                return .failure(ScrapeError(reason: "\(error); scrape ignored"))
+            }
         }
         let format = ExpositionFormat(contentType: response.contentType)
         var reading = NodeMetricsReading(time: time)
@@ -45,7 +50,7 @@ struct Scraper: Sendable {
         series.table = SeriesTable(capacity: 1)  // moved out while parsing, back below
         var pending: [(Int32, Double)] = []
         pending.reserveCapacity(2048)
-        let summary = response.bytes.withUnsafeBytes { bytes in
+        let summary = body.withUnsafeBytes { bytes in
             ExpositionParser(format: format).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
         }
         series.table = table
@@ -57,7 +62,17 @@ struct Scraper: Sendable {
         }
         let storing = !ruleNames.isEmpty
         if storing { series.store.begin(time: Int64((time.timeIntervalSince1970 * 1000).rounded())) }
+        // The same series twice in one scrape: the first value counts, the rest are reported.
+        var seen = [Bool](repeating: false, count: series.table.count)
+        var duplicates = 0
+        var firstDuplicate: String?
         for (id, value) in pending {
+            if seen[Int(id)] {
+                duplicates += 1
+                if firstDuplicate == nil { firstDuplicate = series.table.name(id) }
+                continue
+            }
+            seen[Int(id)] = true
             let (role, labels) = series.describe(id, node: node, ruleNames: ruleNames)
             reading.add(role, value: value, name: role == .none ? "" : series.table.name(id))
             if let labels {
@@ -66,9 +81,11 @@ struct Scraper: Sendable {
             }
         }
         if storing { series.store.end() }
+        var firstBadLine = summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
+        if duplicates > 0, firstBadLine == nil { firstBadLine = "series \(firstDuplicate ?? "?") appears more than once (first value kept)".sanitizedForTerminal }
         let stats = ScrapeStats(
-            duration: response.latency, samples: summary.samples, series: series.table.count,
-            badLines: summary.failures.count, firstBadLine: summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
+            duration: response.latency, samples: summary.samples - duplicates, series: series.table.count,
+            badLines: summary.failures.count + duplicates, firstBadLine: firstBadLine
         )
         return .success(Outcome(reading: reading, scraped: scraped, stats: stats))
     }

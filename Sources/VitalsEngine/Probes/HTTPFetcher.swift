@@ -144,6 +144,7 @@ public struct HTTPFetcher: Sendable {
             head.headers.add(name: "Host", value: target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port))
             head.headers.add(name: "User-Agent", value: "vitals/0.1")
             head.headers.add(name: "Accept", value: accept)
+            if raw { head.headers.add(name: "Accept-Encoding", value: "gzip") }
             head.headers.add(name: "Connection", value: "keep-alive")
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)

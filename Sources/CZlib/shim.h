@@ -1,0 +1,2 @@
+// zlib, for gzip-encoded scrapes (Debian: zlib1g-dev).
+#include <zlib.h>
