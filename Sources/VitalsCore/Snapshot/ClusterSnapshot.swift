@@ -133,6 +133,10 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
     /// Network bytes per second, all interfaces but loopback.
     public var networkReceiveRate: Double?
     public var networkSendRate: Double?
+    /// The scrape store's own size for this node: series kept, samples, bytes.
+    public var storedSeries: Int?
+    public var storedSamples: Int?
+    public var storedBytes: Int?
     /// How long the last good scrape took, how many samples it had, and what it skipped.
     public var scrapeDurationMs: Double?
     public var scrapeSamples: Int?
@@ -155,6 +159,9 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         case scrapeSamples = "scrape_samples"
         case scrapeWarning = "scrape_warning"
         case load1, load5, load15, disks
+        case storedSeries = "stored_series"
+        case storedSamples = "stored_samples"
+        case storedBytes = "stored_bytes"
         case openFiles = "open_files"
         case networkReceiveRate = "net_rx_bytes_per_s"
         case networkSendRate = "net_tx_bytes_per_s"
@@ -180,6 +187,9 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         try container.encodeIfPresent(load15.flatMap(Self.finite), forKey: .load15)
         try container.encodeIfPresent(openFiles, forKey: .openFiles)
         try container.encode(disks, forKey: .disks)
+        try container.encodeIfPresent(storedSeries, forKey: .storedSeries)
+        try container.encodeIfPresent(storedSamples, forKey: .storedSamples)
+        try container.encodeIfPresent(storedBytes, forKey: .storedBytes)
         try container.encodeIfPresent(networkReceiveRate.flatMap(Self.finite), forKey: .networkReceiveRate)
         try container.encodeIfPresent(networkSendRate.flatMap(Self.finite), forKey: .networkSendRate)
     }

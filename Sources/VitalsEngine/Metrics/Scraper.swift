@@ -14,6 +14,8 @@ struct Scraper: Sendable {
         var reading: NodeMetricsReading
         var scraped: [String: [AlertSample]]
         var stats: ScrapeStats
+        /// The node's store: series, samples and bytes (nil when it keeps nothing).
+        var store: (series: Int, samples: Int, bytes: Int)?
     }
 
     /// GETs the exposition of `target`.
@@ -87,7 +89,8 @@ struct Scraper: Sendable {
             duration: response.latency, samples: summary.samples - duplicates, series: series.table.count,
             badLines: summary.failures.count + duplicates, firstBadLine: firstBadLine
         )
-        return .success(Outcome(reading: reading, scraped: scraped, stats: stats))
+        let store = storing ? (series.store.liveSeries, series.store.sampleCount, series.store.memoryBytes) : nil
+        return .success(Outcome(reading: reading, scraped: scraped, stats: stats, store: store))
     }
 }
 

@@ -40,6 +40,9 @@ struct EngineState: Sendable {
             var metrics = good.reading.metrics(since: readings[node])
             metrics.scrapeDurationMs = good.stats.duration.milliseconds
             metrics.scrapeSamples = good.stats.samples
+            metrics.storedSeries = good.store?.series
+            metrics.storedSamples = good.store?.samples
+            metrics.storedBytes = good.store?.bytes
             if good.stats.badLines > 0 {
                 metrics.scrapeWarning = "\(good.stats.badLines) line(s) skipped; first: \(good.stats.firstBadLine ?? "?")"
             }

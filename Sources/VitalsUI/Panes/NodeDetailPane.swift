@@ -55,6 +55,12 @@ public enum NodeDetailPane {
             if let warning = m.scrapeWarning { line.append(("  " + warning, theme[.warning])) }
             lines.append(line)
         }
+        if let series = m.storedSeries, let samples = m.storedSamples, let bytes = m.storedBytes, samples > 0 {
+            lines.append([
+                ("store    ", theme[.label]),
+                ("\(series) series · \(samples) samples · \(bytes / 1024) KiB · \(String(format: "%.2f", Double(bytes) / Double(samples))) B/sample", theme[.muted]),
+            ])
+        }
         lines.append([])
 
         if !node.history.cpu.isEmpty {
