@@ -28,6 +28,9 @@ struct Dashboard: AsyncParsableCommand {
     @Flag(help: "Do not ring the terminal bell when a new critical alert fires.")
     var noBell = false
 
+    @Flag(help: "Draw graphs and sparklines in ASCII (the default when the locale is not UTF-8).")
+    var ascii = false
+
     func validate() throws {
         guard (20...10_000).contains(refreshMs) else { throw ValidationError("--refresh-ms must be from 20 to 10000") }
     }
@@ -44,12 +47,15 @@ struct Dashboard: AsyncParsableCommand {
         let engineTask = Task.detached { await engine.run() }
         let host = LiveHost(engine: engine, simulator: simulator, user: state.who)
         let bell = !noBell
+        let environment = ProcessInfo.processInfo.environment
+        let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
+        let unicode = !ascii && (locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
         let refreshMs = self.refreshMs
         // The run loop blocks in poll(2) between keys, so it runs on the main thread: on a thread
         // of Swift's cooperative pool it would take one of the (on two cores, two) threads the
         // engine's tasks need.
         let exit = await MainActor.run {
-            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell).run()
+            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode).run()
         }
         engineTask.cancel()
         if exit != .quit { throw ExitCode(exit.status) }

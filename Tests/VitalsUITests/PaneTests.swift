@@ -33,3 +33,18 @@ import VitalsUI
         #expect(screen.lines[1].contains("boom\u{FFFD}[2J\u{FFFD}]0;owned\u{FFFD}⏎line2"))
     }
 }
+
+@Suite struct AsciiGraphTests {
+    @Test func withoutUnicodeGraphsAreASCII() throws {
+        let snapshot = try FixedSnapshot.ecommerceIncident()
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.pane = .nodes
+        state.unicodeGraphs = false
+        let nodes = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(!nodes.contains("▇") && !nodes.contains("█"))
+        #expect(nodes.contains("#"), "the CPU sparkline in ASCII")
+        state.detail = "postgres-primary"
+        let detail = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(detail.contains("VITALS") && !detail.contains("█") && detail.contains("####"))
+    }
+}

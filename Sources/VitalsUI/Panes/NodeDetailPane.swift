@@ -67,17 +67,17 @@ public enum NodeDetailPane {
             let graphWidth = max(10, min(NodeHistory.length, width - 30))
             lines.append([("VITALS", theme[.header]), ("  last \(node.history.cpu.count) scrapes", theme[.muted])])
             for (title, values, value) in [("cpu", node.history.cpu, Format.percent(m.cpu)), ("memory", node.history.memory, Format.percent(m.memory))] {
-                for (row, text) in Graph.lines(values, width: graphWidth, height: 3, top: 1).enumerated() {
+                for (row, text) in Graph.lines(values, width: graphWidth, height: 3, top: 1, ascii: !state.unicodeGraphs).enumerated() {
                     let label = row == 0 ? title.padded(toWidth: 9) : row == 2 ? value.padded(toWidth: 9) : String(repeating: " ", count: 9)
                     lines.append([(label, row == 0 ? theme[.label] : theme[.text]), (text, theme[.sparkline])])
                 }
             }
             lines.append([
-                ("net in   ", theme[.label]), (Format.sparkline(node.history.networkReceive, width: graphWidth), theme[.sparkline]),
+                ("net in   ", theme[.label]), (Format.sparkline(node.history.networkReceive, width: graphWidth, ascii: !state.unicodeGraphs), theme[.sparkline]),
                 ("  " + Format.byteRate(m.networkReceiveRate), theme[.text]),
             ])
             lines.append([
-                ("net out  ", theme[.label]), (Format.sparkline(node.history.networkSend, width: graphWidth), theme[.sparkline]),
+                ("net out  ", theme[.label]), (Format.sparkline(node.history.networkSend, width: graphWidth, ascii: !state.unicodeGraphs), theme[.sparkline]),
                 ("  " + Format.byteRate(m.networkSendRate), theme[.text]),
             ])
             var facts: Line = [("load     ", theme[.label]), ([m.load1, m.load5, m.load15].map { $0.map { String(format: "%.2f", $0) } ?? "-" }.joined(separator: " "), theme[.text])]
@@ -156,7 +156,7 @@ public enum NodeDetailPane {
             if !check.latencies.isEmpty {
                 let values = check.latencies.compactMap { $0 }
                 let range = values.isEmpty ? "no answers" : "min \(Format.latency(values.min())) max \(Format.latency(values.max()))"
-                lines.append([("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45))), theme[.sparkline]), ("  \(range)", theme[.muted])])
+                lines.append([("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45)), ascii: !state.unicodeGraphs), theme[.sparkline]), ("  \(range)", theme[.muted])])
             }
             for change in check.history.suffix(3).reversed() {
                 lines.append([

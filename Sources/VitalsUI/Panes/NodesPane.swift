@@ -21,7 +21,7 @@ public enum NodesPane {
                 Table.Item(node.address, theme[.muted]),
                 Table.Item(Format.status(node.status), theme.style(for: node.status)),
                 Table.Item(Format.percent(metrics.cpu), cpuStyle),
-                Table.Item(Format.sparkline(node.history.cpu, width: 8), theme[.sparkline]),
+                Table.Item(Format.sparkline(node.history.cpu, width: 8, ascii: !state.unicodeGraphs), theme[.sparkline]),
                 Table.Item(Format.percent(metrics.memory), theme[.text]),
                 Table.Item(Format.percent(disk?.used), diskStyle),
                 Table.Item(metrics.load1.map { String(format: "%.2f", $0) } ?? "-", theme[.text]),

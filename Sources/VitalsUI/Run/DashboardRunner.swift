@@ -29,6 +29,7 @@ public final class DashboardRunner {
     private let refreshMs: Int
     private let messages = MessageQueue()
     private let bell: Bool
+    private let unicodeGraphs: Bool
     /// Critical alerts the bell has rung for.
     private var rungFor = Set<String>()
 
@@ -36,8 +37,10 @@ public final class DashboardRunner {
     ///   - themes: themes `t` cycles through; the first is used at start.
     ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives.
     ///   - bell: whether a new critical alert rings the terminal bell (once per alert).
-    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int, bell: Bool = true) {
+    ///   - unicodeGraphs: whether graphs may use block characters (false: ASCII).
+    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int, bell: Bool = true, unicodeGraphs: Bool = true) {
         self.bell = bell
+        self.unicodeGraphs = unicodeGraphs
         self.terminal = terminal
         self.host = host
         self.themes = themes.isEmpty ? [.builtIn] : themes
@@ -51,6 +54,7 @@ public final class DashboardRunner {
         terminal.start()
         defer { terminal.stop() }
         var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
+        state.unicodeGraphs = unicodeGraphs
         var shown = host.latestSnapshot()
         var drawnGeneration: UInt64?
         var focused: String?

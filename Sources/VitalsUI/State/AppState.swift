@@ -51,6 +51,8 @@ public struct AppState: Sendable, Equatable {
     public var filter = ""
     public var isEditingFilter = false
     public var paused = false
+    /// Whether graphs may use block characters; false draws them in ASCII.
+    public var unicodeGraphs = true
     /// Lists put critical rows first, then warning, unknown and passing (file order within each).
     public var worstFirst = false
     /// A one-line note in the footer, cleared by the next key.

@@ -71,13 +71,14 @@ public enum Format {
         return text.replacingOccurrences(of: " Output: ", with: ": ")
     }
 
-    /// A sparkline of `values` scaled to their maximum; gaps (no answer) show as `·`.
-    public static func sparkline(_ values: [Double?], width: Int) -> String {
-        let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    /// A sparkline of `values` scaled to their maximum; gaps (no answer) show as `·` (`-` and
+    /// `_.:-=+*#` in `ascii`, for terminals without Unicode).
+    public static func sparkline(_ values: [Double?], width: Int, ascii: Bool = false) -> String {
+        let bars: [Character] = ascii ? ["_", ".", ":", "-", "=", "+", "*", "#"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let shown = values.suffix(width)
         let top = shown.compactMap { $0 }.max() ?? 0
         return String(shown.map { value -> Character in
-            guard let value else { return "·" }
+            guard let value else { return ascii ? " " : "·" }
             guard top > 0 else { return bars[0] }
             return bars[min(bars.count - 1, Int((value / top) * Double(bars.count - 1) + 0.5))]
         })
