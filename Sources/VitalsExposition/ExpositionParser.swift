@@ -46,6 +46,8 @@ public struct ExpositionParser {
         public var sawEOF = false
         /// `# TYPE` lines, by family name.
         public var types: [String: MetricType] = [:]
+        /// Sample lines skipped because their name was not wanted.
+        public var skipped = 0
 
         public init() {}
     }
@@ -54,9 +56,14 @@ public struct ExpositionParser {
     public static let failuresKept = 20
 
     public let format: ExpositionFormat
+    /// Hashes of the only metric names wanted (nil: all); other lines are skipped unread.
+    private let wanted: Set<UInt64>?
 
-    public init(format: ExpositionFormat = .prometheus) {
+    /// - Parameter only: the metric names wanted; lines of other names are skipped before their
+    ///   labels are read or their series interned (nil reads everything).
+    public init(format: ExpositionFormat = .prometheus, only names: Set<String>? = nil) {
         self.format = format
+        wanted = names.map { Set($0.map { name in Array(name.utf8).withUnsafeBytes { SeriesTable.hash($0) } }) }
     }
 
     /// Parses `bytes`, calling `sample(series, value, timestampMs)` for every sample.
@@ -75,6 +82,7 @@ public struct ExpositionParser {
         // a name is hashed only where it differs from the line before.
         var sampled = Set<UInt64>()
         var lastName: (start: Int, length: Int) = (0, -1)
+        var lastHash: UInt64 = 0
         while index < end {
             line += 1
             let lineStart = index
@@ -101,8 +109,13 @@ public struct ExpositionParser {
                 while nameEnd < cursor.end, Cursor.isNameByte(base[nameEnd]) { nameEnd += 1 }
                 let length = nameEnd - cursor.index
                 if length != lastName.length || memcmp(base + cursor.index, base + lastName.start, length) != 0 {
-                    sampled.insert(SeriesTable.hash(UnsafeRawBufferPointer(start: base + cursor.index, count: length)))
+                    lastHash = SeriesTable.hash(UnsafeRawBufferPointer(start: base + cursor.index, count: length))
+                    sampled.insert(lastHash)
                     lastName = (cursor.index, length)
+                }
+                if let wanted, !wanted.contains(lastHash) {
+                    summary.skipped += 1
+                    continue
                 }
             }
             do {

@@ -112,6 +112,18 @@ import VitalsTesting
         #expect(twice.summary.types["x"] == .counter)
     }
 
+    @Test func onlyTheNamesAskedForAreRead() throws {
+        var table = SeriesTable()
+        var ids: [Int32] = []
+        let text = Array("a{x=\"1\"} 1\nb 2\nb{y=\"bad\\q\"} 3\nc 4\n".utf8)
+        let summary = text.withUnsafeBytes {
+            ExpositionParser(only: ["a", "c"]).parse($0, into: &table) { id, _, _ in ids.append(id) }
+        }
+        #expect(ids.map { table.name($0) } == ["a", "c"])
+        #expect(summary.skipped == 2 && summary.failures.isEmpty, "unwanted lines are not even checked")
+        #expect(table.count == 2, "nor interned")
+    }
+
     @Test func quotedMetricNames() throws {
         let parsed = parse("{\"my.dotted.metric\", region=\"eu\"} 3\n")
         #expect(parsed.summary.failures.isEmpty, "\(parsed.summary.failures)")

@@ -7,6 +7,13 @@ struct Scraper: Sendable {
     /// The largest exposition kept; a larger one is an error for that scrape.
     static let bodyLimit = 16 * 1024 * 1024
 
+    /// The node_exporter (and application) names the vital signs come from.
+    static let vitalNames: Set = [
+        "node_cpu_seconds_total", "node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "http_requests_total",
+        "node_load1", "node_load5", "node_load15", "node_filefd_allocated", "node_filesystem_size_bytes",
+        "node_filesystem_avail_bytes", "node_network_receive_bytes_total", "node_network_transmit_bytes_total",
+    ]
+
     let fetcher: HTTPFetcher
 
     /// What a good scrape gives: the node's numbers, the samples alert rules read, and the stats.
@@ -52,8 +59,10 @@ struct Scraper: Sendable {
         series.table = SeriesTable(capacity: 1)  // moved out while parsing, back below
         var pending: [(Int32, Double)] = []
         pending.reserveCapacity(2048)
+        // Only the names Vitals reads are interned: a node_exporter's hundreds of other series
+        // cost a hash each and no memory.
         let summary = body.withUnsafeBytes { bytes in
-            ExpositionParser(format: format).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
+            ExpositionParser(format: format, only: Self.vitalNames.union(ruleNames)).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
         }
         series.table = table
         if summary.samples == 0, let first = summary.failures.first {
@@ -86,7 +95,7 @@ struct Scraper: Sendable {
         var firstBadLine = summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
         if duplicates > 0, firstBadLine == nil { firstBadLine = "series \(firstDuplicate ?? "?") appears more than once (first value kept)".sanitizedForTerminal }
         let stats = ScrapeStats(
-            duration: response.latency, samples: summary.samples - duplicates, series: series.table.count,
+            duration: response.latency, samples: summary.samples + summary.skipped - duplicates, series: series.table.count,
             badLines: summary.failures.count + duplicates, firstBadLine: firstBadLine
         )
         let store = storing ? (series.store.liveSeries, series.store.sampleCount, series.store.memoryBytes) : nil
