@@ -114,7 +114,13 @@ public struct ExpositionParser {
                     lastName = (cursor.index, length)
                 }
                 if let wanted, !wanted.contains(lastHash) {
-                    summary.skipped += 1
+                    // Not read, but it must at least look like a sample: a name, then labels or a value.
+                    if nameEnd < cursor.end, base[nameEnd] == UInt8(ascii: "{") || base[nameEnd] == UInt8(ascii: " ") || base[nameEnd] == UInt8(ascii: "\t") {
+                        summary.skipped += 1
+                    } else {
+                        cursor.index = nameEnd
+                        record(&summary, cursor.failure(nameEnd < cursor.end ? "expected a space before the value" : "missing value"))
+                    }
                     continue
                 }
             }

@@ -65,7 +65,7 @@ struct Scraper: Sendable {
             ExpositionParser(format: format, only: Self.vitalNames.union(ruleNames)).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
         }
         series.table = table
-        if summary.samples == 0, let first = summary.failures.first {
+        if summary.samples == 0, summary.skipped == 0, let first = summary.failures.first {
             return .failure(ScrapeError(reason: "malformed exposition: \(first)"))
         }
         if format == .openMetrics, !summary.sawEOF {
