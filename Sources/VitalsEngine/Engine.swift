@@ -124,7 +124,9 @@ public final class Engine: Sendable {
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
         scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(SnapshotSeries.names)
-        nodeSeries = config.nodes.map { NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval) }
+        nodeSeries = config.nodes.map {
+            NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval, retention: $0.metricsRetention ?? .seconds(3600))
+        }
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()

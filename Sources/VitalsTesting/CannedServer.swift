@@ -53,12 +53,16 @@ public final class CannedServer: Sendable {
             guard !answered else { return }
             answered = true
             var offset = 0
+            var last: EventLoopFuture<Void>?
             while offset < answer.count {
                 let piece = answer[offset..<min(answer.count, offset + pieceSize)]
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)), promise: nil)
+                last = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: piece)))
                 offset += pieceSize
             }
-            if close { context.close(promise: nil) }
+            guard close else { return }
+            // Close once everything is written: closing at once would drop what is still queued.
+            let channel = context.channel
+            if let last { last.whenComplete { _ in channel.close(promise: nil) } } else { context.close(promise: nil) }
         }
     }
 }

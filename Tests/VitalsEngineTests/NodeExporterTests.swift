@@ -18,8 +18,8 @@ struct NodeExporterTests {
         let engine = Engine(config: config, options: options)
         let running = Task { await engine.run() }
         defer { running.cancel() }
-        // CPU needs two scrapes; memory one.
-        let seen = await engine.store.first(where: { $0.nodes.first?.metrics.cpu != nil }, timeout: .seconds(15))
+        // CPU and network need two scrapes; memory and disks one.
+        let seen = await engine.store.first(where: { $0.nodes.first.map { $0.metrics.cpu != nil && $0.metrics.networkReceiveRate != nil } == true }, timeout: .seconds(15))
         let metrics = try #require(seen?.nodes.first?.metrics)
         #expect(metrics.scrapeError == nil, "\(metrics.scrapeError ?? "")")
         #expect((0...1).contains(metrics.cpu ?? -1))
@@ -27,6 +27,9 @@ struct NodeExporterTests {
         #expect(memory > 0.001 && memory < 1, "a running machine uses some memory and not all of it")
         #expect((metrics.scrapeSamples ?? 0) > 200, "node_exporter exports hundreds of samples")
         #expect(metrics.scrapeWarning == nil, "\(metrics.scrapeWarning ?? "")")
+        #expect(!metrics.disks.isEmpty && metrics.disks.allSatisfy { (0...1).contains($0.used) && $0.sizeBytes > 0 }, "\(metrics.disks)")
+        #expect((metrics.networkReceiveRate ?? -1) >= 0 && (metrics.networkSendRate ?? -1) >= 0)
+        #expect(metrics.load1 != nil && (metrics.openFiles ?? 0) > 0)
         running.cancel()
         await running.value
     }
@@ -94,5 +97,17 @@ struct NodeExporterTests {
     @Test func garbageIsRefused() async throws {
         let metrics = try await Self.scrape(Self.answer(Array("<html>not metrics</html>\n".utf8)))
         #expect(metrics.scrapeError?.hasPrefix("malformed exposition") == true, "\(metrics.scrapeError ?? "")")
+    }
+}
+
+extension ScrapeAnswerTests {
+    @Test func anOversizedBodyIsRefusedAndSaysSo() async throws {
+        // 17 MB of a valid exposition: over the 16 MB cap.
+        var body = Array(Self.exposition.utf8)
+        let line = Array("padding_metric{i=\"0000000000\"} 1\n".utf8)
+        while body.count < 17 << 20 { body += line }
+        let metrics = try await Self.scrape(Self.answer(body))
+        #expect(metrics.memory == nil)
+        #expect(metrics.scrapeError?.hasPrefix("exposition larger than 16 MB") == true, "\(metrics.scrapeError ?? "")")
     }
 }

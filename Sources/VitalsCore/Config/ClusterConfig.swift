@@ -79,6 +79,8 @@ public struct NodeConfig: Sendable, Equatable {
     /// that interval up to 5 s).
     public var metricsInterval: Duration?
     public var metricsTimeout: Duration?
+    /// How long the scraped series rules read are kept (default 1 h).
+    public var metricsRetention: Duration?
     /// HTTP endpoints that serve the node's recent log lines.
     public var logURLs: [String]
 

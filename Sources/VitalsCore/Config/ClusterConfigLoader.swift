@@ -97,13 +97,19 @@ struct ClusterReader {
         var metricsURL: String?
         var metricsInterval: Duration?
         var metricsTimeout: Duration?
-        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout"]) {
+        var metricsRetention: Duration?
+        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout", "retention"]) {
             metricsURL = m.string("url", required: true)
             if let url = metricsURL, HTTPTarget(url) == nil {
                 reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// URL with a host")
             }
             metricsInterval = m.duration("interval")
             metricsTimeout = m.duration("timeout")
+            metricsRetention = m.duration("retention")
+            if let retention = metricsRetention, retention > .seconds(7 * 86_400) {
+                reader.error(at: m.value("retention"), "retention of \(what) is at most 7 days (the store is in memory)")
+                metricsRetention = nil
+            }
             if let interval = metricsInterval ?? Optional(defaults.interval), let timeout = metricsTimeout, timeout > interval {
                 reader.warning(at: m.value("timeout"), "metrics of \(what): timeout \(timeout.goString) is longer than the scrape interval \(interval.goString)")
             }
@@ -121,6 +127,7 @@ struct ClusterReader {
         var result = NodeConfig(name: name, address: address, services: services, checks: checks, metricsURL: metricsURL, logURLs: logURLs)
         result.metricsInterval = metricsInterval
         result.metricsTimeout = metricsTimeout
+        result.metricsRetention = metricsRetention
         return result
     }
 

@@ -5,8 +5,8 @@ import VitalsCore
 /// One node's scraped series across scrapes: the interned table, and what each series means to
 /// Vitals, worked out once per series rather than once per sample.
 struct NodeSeries: Sendable {
-    init(interval: Duration = .seconds(5)) {
-        store = ScrapeStore(retention: .seconds(3600), interval: interval)
+    init(interval: Duration = .seconds(5), retention: Duration = .seconds(3600)) {
+        store = ScrapeStore(retention: retention, interval: interval)
     }
 
     /// What a series feeds.
@@ -85,8 +85,8 @@ struct NodeSeries: Sendable {
 final class NodeSeriesBox: Sendable {
     let series: Mutex<NodeSeries>
 
-    init(interval: Duration) {
-        series = Mutex(NodeSeries(interval: interval))
+    init(interval: Duration, retention: Duration) {
+        series = Mutex(NodeSeries(interval: interval, retention: retention))
     }
 }
 
