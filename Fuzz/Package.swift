@@ -13,14 +13,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
+        // The bridge from a harness's own `main` to libFuzzer's driver, shared by the harnesses.
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzClusterFile",
-            dependencies: [.product(name: "VitalsCore", package: vitals)],
+            dependencies: ["FuzzSupport", .product(name: "VitalsCore", package: vitals)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "FuzzExposition",
-            dependencies: [.product(name: "VitalsExposition", package: vitals)],
+            dependencies: ["FuzzSupport", .product(name: "VitalsExposition", package: vitals)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ]

@@ -1,3 +1,4 @@
+import FuzzSupport
 import VitalsCore
 
 /// libFuzzer calls this with each input: the loader must return diagnostics or a config, never
@@ -19,18 +20,8 @@ public func fuzzClusterFile(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
     return 0
 }
 
-/// libFuzzer's entry point for programs that have a `main` of their own.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
 /// SwiftPM links an executable's `main` to `<module>_main`; hand the arguments to libFuzzer.
 @_cdecl("FuzzClusterFile_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzClusterFile)
+    runFuzzer(argc, argv, fuzzClusterFile)
 }

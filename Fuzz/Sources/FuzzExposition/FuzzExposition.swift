@@ -1,3 +1,4 @@
+import FuzzSupport
 import VitalsExposition
 
 /// The table lives across inputs, as a target's does across scrapes.
@@ -24,18 +25,8 @@ public func fuzzExposition(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     return 0
 }
 
-/// libFuzzer's entry point for programs that have a `main` of their own.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
 /// SwiftPM links an executable's `main` to `<module>_main`; hand the arguments to libFuzzer.
 @_cdecl("FuzzExposition_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzExposition)
+    runFuzzer(argc, argv, fuzzExposition)
 }
