@@ -48,3 +48,20 @@ import VitalsUI
         #expect(detail.contains("VITALS") && !detail.contains("█") && detail.contains("####"))
     }
 }
+
+@Suite struct ScrapeLineTests {
+    @Test func theNodeViewSaysWhetherTheScrapeIsUpAndWhatItRead() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncident()
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.detail = "web-1"
+        snapshot.nodes[0].metrics.scrapeSamples = 507
+        snapshot.nodes[0].metrics.scrapeDurationMs = 3.2
+        snapshot.nodes[0].metrics.scrapeWarning = "1 line(s) skipped; first: line 9, column 4: bad value 'x'"
+        var text = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(text.contains("scrape   up · 507 samples in 3.2ms  1 line(s) skipped; first: line 9, column 4: bad value 'x'"))
+        snapshot.nodes[0].metrics.scrapeError = "dial tcp 127.0.1.10:9100: connection refused"
+        text = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(text.contains("scrape   down · dial tcp 127.0.1.10:9100: connection refused"))
+        #expect(!text.contains("scrape   up"))
+    }
+}

@@ -49,9 +49,9 @@ public enum NodeDetailPane {
         ]
         if let note = state.nodeNotes[node.name] { header.append(("   [\(note)]", theme[.warning])) }
         lines.append(header)
-        if let scrapeError = m.scrapeError { lines.append([("metrics: ", theme[.label]), (scrapeError, theme[.error])]) }
-        if let samples = m.scrapeSamples {
-            var line: Line = [("scrape   ", theme[.label]), ("\(samples) samples in \(Format.latency(m.scrapeDurationMs))", theme[.muted])]
+        if let scrapeError = m.scrapeError { lines.append([("scrape   ", theme[.label]), ("down", theme[.critical]), (" · " + scrapeError, theme[.error])]) }
+        if let samples = m.scrapeSamples, m.scrapeError == nil {
+            var line: Line = [("scrape   ", theme[.label]), ("up", theme[.passing]), (" · \(samples) samples in \(Format.latency(m.scrapeDurationMs))", theme[.muted])]
             if let warning = m.scrapeWarning { line.append(("  " + warning, theme[.warning])) }
             lines.append(line)
         }
