@@ -46,6 +46,9 @@ let package = Package(
         ),
         // The Prometheus/OpenMetrics text parser and its series table: bytes in, samples out.
         .target(name: "VitalsExposition", swiftSettings: strict),
+        // Log intake formats (syslog RFC 5424/3164 and TCP framing): bytes in, records out; standard
+        // library only, so libFuzzer can build it alone.
+        .target(name: "VitalsLogFormats", swiftSettings: strict),
         .target(
             name: "VitalsEngine",
             dependencies: [
@@ -103,7 +106,7 @@ let package = Package(
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTesting"], swiftSettings: strict),
         .testTarget(
             name: "VitalsEngineTests",
-            dependencies: ["VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting"],
+            dependencies: ["VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting", "VitalsLogFormats"],
             swiftSettings: strict
         ),
         .testTarget(
