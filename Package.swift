@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "VitalsEngine",
             dependencies: [
-                "VitalsCore", "VitalsExposition", "CZlib",
+                "VitalsCore", "VitalsExposition", "VitalsLogFormats", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

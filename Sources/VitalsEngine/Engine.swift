@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import VitalsCore
+import VitalsLogFormats
 
 /// The monitoring engine: runs every check, scrape and log read on its schedule, folds the
 /// results into statuses, and publishes immutable snapshots to a `SnapshotStore`.
@@ -77,6 +78,10 @@ public final class Engine: Sendable {
     public let notifier: AlertNotifier
     /// One watcher per `locks:` entry of the file.
     public let lockWatchers: [LockWatcher]
+    /// The syslog listener, when the file names one.
+    private let intake: SyslogIntake?
+    private let unclaimedLogs = Atomic<Int>(0)
+    private let intakeBox: StateBox?
     private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
 
     /// - Parameters:
@@ -128,6 +133,14 @@ public final class Engine: Sendable {
             NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval, retention: $0.metricsRetention ?? .seconds(3600))
         }
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
+        if config.logIntake.syslogUDP != nil || config.logIntake.syslogTCP != nil {
+            let box = StateBox()
+            intake = SyslogIntake(config: config.logIntake, group: group) { message, source in box.deliver?(message, source) }
+            intakeBox = box
+        } else {
+            intake = nil
+            intakeBox = nil
+        }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
         let tracker = AlertTracker(
@@ -139,9 +152,21 @@ public final class Engine: Sendable {
         store = SnapshotStore(initial: initial.builder.current)
     }
 
+    /// Syslog messages that no node claimed (no matching hostname, address or service).
+    public var unclaimedLogMessages: Int { unclaimedLogs.load(ordering: .relaxed) }
+
     /// Runs every check, scrape and log read, and publishes, until the task is cancelled; returns
     /// once everything in flight has finished.
     public func run() async {
+        if let intake, let intakeBox {
+            intakeBox.deliver = { [weak self] message, source in self?.takeSyslog(message, source: source) }
+            do {
+                try await intake.start()
+            } catch {
+                stateProblem.withLock { $0 = "log intake: \(error)".sanitizedForTerminal }
+            }
+        }
+
         let openFiles = ResourceLimits.raiseOpenFiles()
         let scheduler = ProbeScheduler(
             clock: clock, maxInFlight: options.maxInFlight ?? ResourceLimits.probesInFlight(openFiles: openFiles)
@@ -164,6 +189,7 @@ public final class Engine: Sendable {
             }
             group.addTask { await scheduler.run(queue, groups: groups) { job in await self.perform(job) } }
         }
+        await intake?.stop()
     }
 
     /// What the scheduler has done so far (nil before `run`).
@@ -227,6 +253,12 @@ public final class Engine: Sendable {
         snapshot.stateProblem = stateProblem.withLock { $0 }
         store.publish(snapshot)
         return true
+    }
+
+    private func takeSyslog(_ message: SyslogMessage, source: String) {
+        let time = wallClock()
+        let claimed = state.withLock { $0.recordSyslog(message, source: source, at: time, keep: Self.logLinesKept) }
+        if !claimed { unclaimedLogs.add(1, ordering: .relaxed) }
     }
 
     /// Range functions of the scraped series rules read, over their stored past.
@@ -346,8 +378,10 @@ public final class Engine: Sendable {
             guard let target = config.nodes[node].metricsURL.flatMap(HTTPTarget.init) else { return }
             let nodeConfig = config.nodes[node]
             let timeout = nodeConfig.metricsTimeout ?? min(nodeConfig.metricsInterval ?? config.defaults.interval, .seconds(5))
-            let fetched = await scraper.fetch(target, timeout: timeout)
+            // A scrape's samples are stamped with the time it started, as Prometheus does: how long
+            // the answer took to arrive must not stretch or squeeze the rates between scrapes.
             let time = wallClock()
+            let fetched = await scraper.fetch(target, timeout: timeout)
             let names = scrapedNames
             let outcome: Result<Scraper.Outcome, any Error> = switch fetched {
             case .success(let response):
@@ -370,4 +404,10 @@ public final class Engine: Sendable {
         let lines = await tailer.tail(target)
         state.withLock { $0.recordLogs(node: node, lines: lines) }
     }
+}
+
+/// Lets the syslog listener reach the engine once it runs (the listener is made in `init`).
+private final class StateBox: @unchecked Sendable {
+    // Set once, before the listener is bound; read from its event loops afterwards.
+    var deliver: (@Sendable (SyslogMessage, String) -> Void)?
 }

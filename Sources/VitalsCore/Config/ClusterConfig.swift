@@ -10,6 +10,8 @@ public struct ClusterConfig: Sendable, Equatable {
     public var alerting: AlertingConfig
     /// Distributed locks and leader keys to watch in etcd.
     public var locks: [LockConfig]
+    /// Where Vitals listens for logs the cluster sends it.
+    public var logIntake = LogIntakeConfig()
     /// The file this came from, for messages.
     public var sourcePath: String
 
@@ -171,6 +173,22 @@ public struct CheckConfig: Sendable, Equatable {
         self.bodyContains = bodyContains
         self.responseTimeBelow = responseTimeBelow
         self.retries = retries
+    }
+}
+
+/// Addresses Vitals listens on for syslog (`host:port`), each optional.
+public struct LogIntakeConfig: Sendable, Equatable {
+    public var syslogUDP: (host: String, port: Int)?
+    public var syslogTCP: (host: String, port: Int)?
+
+    public init(syslogUDP: (host: String, port: Int)? = nil, syslogTCP: (host: String, port: Int)? = nil) {
+        self.syslogUDP = syslogUDP
+        self.syslogTCP = syslogTCP
+    }
+
+    public static func == (lhs: LogIntakeConfig, rhs: LogIntakeConfig) -> Bool {
+        lhs.syslogUDP?.host == rhs.syslogUDP?.host && lhs.syslogUDP?.port == rhs.syslogUDP?.port
+            && lhs.syslogTCP?.host == rhs.syslogTCP?.host && lhs.syslogTCP?.port == rhs.syslogTCP?.port
     }
 }
 

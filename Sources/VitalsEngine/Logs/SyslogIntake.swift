@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import VitalsCore
+import VitalsLogFormats
+
+/// Listens for syslog over UDP (one message per datagram) and TCP (octet counting or newline
+/// framing), as `logger -n HOST -P PORT [--tcp]` and rsyslog send it, and hands each message,
+/// parsed, with the sender's address, to `deliver`. A message that does not parse is delivered
+/// raw with its reason; nothing is dropped silently.
+final class SyslogIntake: Sendable {
+    typealias Deliver = @Sendable (SyslogMessage, _ source: String) -> Void
+
+    private let config: LogIntakeConfig
+    private let group: any EventLoopGroup
+    private let deliver: Deliver
+    private let channels = Mutex<[any Channel]>([])
+
+    init(config: LogIntakeConfig, group: any EventLoopGroup, deliver: @escaping Deliver) {
+        self.config = config
+        self.group = group
+        self.deliver = deliver
+    }
+
+    /// Binds the configured addresses.
+    /// - Throws: when an address cannot be bound (in use, not local).
+    func start() async throws {
+        let deliver = self.deliver
+        if let udp = config.syslogUDP {
+            let channel = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(deliver: deliver)) }
+                }
+                .bind(host: udp.host, port: udp.port).get()
+            channels.withLock { $0.append(channel) }
+        }
+        if let tcp = config.syslogTCP {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(StreamHandler(deliver: deliver)) }
+                }
+                .bind(host: tcp.host, port: tcp.port).get()
+            channels.withLock { $0.append(channel) }
+        }
+    }
+
+    func stop() async {
+        let open = channels.withLock { channels in defer { channels = [] }; return channels }
+        for channel in open { try? await channel.close() }
+    }
+
+    private final class DatagramHandler: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let deliver: Deliver
+
+        init(deliver: @escaping Deliver) { self.deliver = deliver }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            let bytes = Array(envelope.data.readableBytesView)
+            deliver(SyslogMessage.parse(bytes), envelope.remoteAddress.ipAddress ?? "?")
+        }
+    }
+
+    private final class StreamHandler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let deliver: Deliver
+        var framer = SyslogFramer()
+
+        init(deliver: @escaping Deliver) { self.deliver = deliver }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            let source = context.remoteAddress?.ipAddress ?? "?"
+            for message in framer.feed(Array(buffer.readableBytesView)) { deliver(SyslogMessage.parse(message), source) }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import VitalsCore
+@testable import VitalsEngine
+import VitalsTesting
+
+/// The real `logger` (bsdutils) as the client of Vitals' syslog listener, over UDP and TCP.
+@Suite(.serialized, .enabled(if: ExternalTool.available("logger", package: "bsdutils")))
+struct SyslogIntakeTests {
+    @Test func loggerMessagesReachTheirNodesOverUDPAndTCP() async throws {
+        let host = TestCluster.uniqueAddress()
+        var config = ClusterConfig(name: "logs", nodes: [
+            NodeConfig(name: "orders-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "orders")]),
+            NodeConfig(name: "cart-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "cart")]),
+        ])
+        config.logIntake = LogIntakeConfig(syslogUDP: (host, 5514), syslogTCP: (host, 5514))
+        let engine = Engine(config: config)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        let logger = try #require(ExternalTool.path(of: "logger"))
+        let sends: [[String]] = [
+            ["-n", host, "-P", "5514", "-d", "--rfc5424", "-t", "orders", "-p", "local0.err", "payment timeout: upstream postgres"],
+            ["-n", host, "-P", "5514", "-d", "--rfc3164", "-t", "cart", "-p", "user.warning", "cache miss storm"],
+            ["-n", host, "-P", "5514", "-T", "--rfc5424", "-t", "orders", "over tcp"],
+            ["-n", host, "-P", "5514", "-T", "--octet-count", "--rfc5424", "-t", "cart", "counted\u{1B}[2J"],
+            ["-n", host, "-P", "5514", "-d", "-t", "nobody-runs-this", "unclaimed"],
+        ]
+        for arguments in sends {
+            let result = try Run.process(logger, arguments, timeout: 10)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let seen = await engine.store.first(where: { snapshot in
+            (snapshot.node(named: "orders-1")?.recentLogs.count ?? 0) >= 2 && (snapshot.node(named: "cart-1")?.recentLogs.count ?? 0) >= 2
+        }, timeout: .seconds(10))
+        let orders = try #require(seen?.node(named: "orders-1")?.recentLogs)
+        let cart = try #require(seen?.node(named: "cart-1")?.recentLogs)
+        #expect(orders.contains { $0.contains("ERROR orders: payment timeout: upstream postgres") })
+        #expect(orders.contains { $0.hasSuffix("orders: over tcp") })
+        #expect(cart.contains { $0.contains("WARN cart: cache miss storm") })
+        #expect(cart.contains { $0.contains("cart: counted\u{FFFD}[2J") }, "an escape sequence never reaches the screen raw: \(cart)")
+        #expect(engine.unclaimedLogMessages == 1)
+        running.cancel()
+        await running.value
+    }
+}
