@@ -106,7 +106,10 @@ let package = Package(
         .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTesting"], swiftSettings: strict),
         .testTarget(
             name: "VitalsEngineTests",
-            dependencies: ["VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting", "VitalsLogFormats"],
+            dependencies: [
+                "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting", "VitalsLogFormats",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

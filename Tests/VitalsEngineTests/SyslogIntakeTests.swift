@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 import VitalsCore
 @testable import VitalsEngine
@@ -17,7 +19,15 @@ struct SyslogIntakeTests {
         let engine = Engine(config: config)
         let running = Task { await engine.run() }
         defer { running.cancel() }
-        try await Task.sleep(for: .milliseconds(300))
+        // The listener binds when the engine starts running: wait until it accepts connections.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: 5514).get() {
+                try? await channel.close()
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let logger = try #require(ExternalTool.path(of: "logger"))
         let sends: [[String]] = [
             ["-n", host, "-P", "5514", "-d", "--rfc5424", "-t", "orders", "-p", "local0.err", "payment timeout: upstream postgres"],
