@@ -233,14 +233,16 @@ public final class Engine: Sendable {
     private func publish(force: Bool) -> Bool {
         let time = wallClock()
         let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
-        let (built, scraped) = state.withLock { state in
-            (state.publish(time: time, force: force, locks: locks), state.scrapedSeries)
-        }
+        let built = state.withLock { $0.publish(time: time, force: force, locks: locks) }
         // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
         let base = built ?? latestBuilt.withLock { $0 }
         if let built { latestBuilt.withLock { $0 = built } }
         guard let base else { return false }
         let ranges = rangeReader(at: time)
+        // The scraped samples rules read are gathered only when the rules are evaluated (once a
+        // second), not on every publish. (Lock order: alerts, then state; nothing takes them the
+        // other way round.)
+        let scraped = { self.state.withLock { $0.scrapedSeries } }
         let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, ranges: ranges, time: time, force: force) }
         if !changes.isEmpty {
             persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }

@@ -38,14 +38,15 @@ struct AlertState: Sendable {
     /// the section when anything may have changed. Returns the section, whether it differs from
     /// the one last published, and the alerts that fired or resolved.
     mutating func step(
-        _ snapshot: ClusterSnapshot, scraped: [String: [AlertSample]],
+        _ snapshot: ClusterSnapshot, scraped: () -> [String: [AlertSample]] = { [:] },
         ranges: @escaping (String, String, Duration) -> [AlertSample] = { _, _, _ in [] }, time: Date, force: Bool
     ) -> (section: AlertSection, changed: Bool, changes: AlertTracker.Changes) {
         var changes = AlertTracker.Changes()
         let evaluate = time >= nextEvaluation
         if evaluate {
             nextEvaluation = time.addingTimeInterval(Self.evaluationInterval)
-            changes = tracker.evaluate(SnapshotSeries(snapshot, scraped: { scraped[$0] ?? [] }, ranges: ranges), at: time)
+            let samples = scraped()
+            changes = tracker.evaluate(SnapshotSeries(snapshot, scraped: { samples[$0] ?? [] }, ranges: ranges), at: time)
             if !settled, snapshot.everyCheckHasResult || time.timeIntervalSince(startedAt) > Self.settleWithin {
                 settled = true
                 changes.resolved += tracker.settle(at: time).resolved
