@@ -18,6 +18,7 @@ let package = Package(
         // loader and the exposition parser.
         .library(name: "VitalsCore", targets: ["VitalsCore"]),
         .library(name: "VitalsExposition", targets: ["VitalsExposition"]),
+        .library(name: "VitalsLogFormats", targets: ["VitalsLogFormats"]),
     ],
     dependencies: [
         // Command-line parsing with generated --help for every subcommand.
@@ -41,13 +42,13 @@ let package = Package(
         .target(name: "CVitalsSignals"),
         .target(
             name: "VitalsCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["VitalsLogFormats", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // The Prometheus/OpenMetrics text parser and its series table: bytes in, samples out.
         .target(name: "VitalsExposition", swiftSettings: strict),
-        // Log intake formats (syslog RFC 5424/3164 and TCP framing): bytes in, records out; standard
-        // library only, so libFuzzer can build it alone.
+        // Log intake formats (syslog RFC 5424/3164 and TCP framing, JSON lines, plain lines): bytes in,
+        // records out; standard library only, so libFuzzer can build it alone.
         .target(name: "VitalsLogFormats", swiftSettings: strict),
         .target(
             name: "VitalsEngine",

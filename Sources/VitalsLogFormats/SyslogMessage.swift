@@ -232,27 +232,5 @@ private struct SyslogReader {
         return result
     }
 
-    /// Bytes as text: valid UTF-8 as is, anything else byte by byte with `\xNN` for the rest.
-    static func text(_ bytes: ArraySlice<UInt8>) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
-        var result = ""
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            // Decode what is valid, escape what is not, so nothing is lost or hidden.
-            var end = index + 1
-            while end < bytes.endIndex, end - index < 4, String(validating: bytes[index..<end], as: UTF8.self) == nil { end += 1 }
-            if let piece = String(validating: bytes[index..<end], as: UTF8.self) {
-                result += piece
-                index = end
-            } else {
-                result += "\\x" + String(bytes[index], radix: 16, uppercase: false).leftPadded(to: 2)
-                index += 1
-            }
-        }
-        return result
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+    static func text(_ bytes: ArraySlice<UInt8>) -> String { LogText.decode(bytes) }
 }

@@ -1,0 +1,433 @@
+import Foundation
+import Synchronization
+import VitalsCore
+
+/// Every log line the cluster sent, bounded by bytes: the oldest lines go first once the limit is
+/// reached, and how many went is counted.
+///
+/// Lines are kept in chunks of about 256 KiB: the messages' bytes side by side (each followed by a
+/// newline, which no stored message contains, so a match never spans two lines) and, beside
+/// them, columns of arrival time, own time, node, service and level. A search scans a chunk's
+/// bytes once for the pattern's literal and checks only the lines it lands in; chunks whose
+/// times, levels or nodes cannot match are skipped whole. Eviction drops the oldest chunk.
+public final class LogStore: LogSource, Sendable {
+    /// What one line costs besides its text (the columns), counted against the limit.
+    static let overheadPerLine = 32
+    static let chunkBytes = 256 * 1024
+    static let chunkLines = 4096
+
+    public let byteLimit: Int
+    private let storage: Mutex<Storage>
+
+    public init(byteLimit: Int = 64 * 1024 * 1024) {
+        self.byteLimit = max(Self.chunkBytes * 2, byteLimit)
+        storage = Mutex(Storage())
+    }
+
+    /// One line to store, attributed.
+    public struct Line: Sendable {
+        public var entry: LogEntry
+        public var node: String
+        public var unclaimed: Bool
+
+        public init(_ entry: LogEntry, node: String, unclaimed: Bool = false) {
+            self.entry = entry
+            self.node = node
+            self.unclaimed = unclaimed
+        }
+    }
+
+    /// Stores lines that arrived at `received`.
+    public func append(_ lines: [Line], received: Date) {
+        guard !lines.isEmpty else { return }
+        let millis = Int64((received.timeIntervalSince1970 * 1000).rounded())
+        let limit = byteLimit
+        // Text is made visible outside the lock: that is most of the work.
+        let prepared = lines.map { line in
+            (line, Array(LogText.visible(Self.text(of: line.entry)).utf8))
+        }
+        storage.withLock { storage in
+            for (line, text) in prepared { storage.append(line, text: text, received: millis) }
+            storage.evict(toFit: limit)
+        }
+    }
+
+    static func text(of entry: LogEntry) -> String {
+        var text = entry.fullText
+        if let error = entry.parseError { text = "(unparsed: \(error)) " + text }
+        if entry.isTruncated { text += " …[truncated]" }
+        return text
+    }
+
+    public var stats: LogStats {
+        storage.withLock { storage in
+            LogStats(
+                lines: storage.lineCount, bytes: storage.bytes, byteLimit: byteLimit, dropped: storage.dropped,
+                nextSequence: storage.nextSequence, newest: storage.newest.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+                unclaimed: storage.unclaimed, unparsed: storage.unparsed
+            )
+        }
+    }
+
+    public var names: (nodes: [String], services: [String]) {
+        storage.withLock { ($0.nodes.names, $0.services.names.filter { !$0.isEmpty }) }
+    }
+
+    public func lines(_ query: LogQuery, before: Int?, limit: Int) -> [LogRecord] {
+        guard limit > 0, let plan = try? Plan(query) else { return [] }
+        return storage.withLock { storage in
+            let bound = before ?? storage.nextSequence
+            var result: [LogRecord] = []
+            for chunkIndex in storage.chunks.indices.reversed() {
+                let chunk = storage.chunks[chunkIndex]
+                guard chunk.firstSequence < bound, storage.mayMatch(chunk, plan) else { continue }
+                let end = min(chunk.count, bound - chunk.firstSequence)
+                let found = storage.matches(in: chunk, plan, range: 0..<end)
+                for index in found.reversed() {
+                    result.append(storage.record(chunk, index))
+                    if result.count == limit { return result.reversed() }
+                }
+            }
+            return result.reversed()
+        }
+    }
+
+    public func lines(_ query: LogQuery, after: Int, limit: Int) -> [LogRecord] {
+        guard limit > 0, let plan = try? Plan(query) else { return [] }
+        return storage.withLock { storage in
+            var result: [LogRecord] = []
+            for chunk in storage.chunks where chunk.firstSequence + chunk.count > after + 1 {
+                guard storage.mayMatch(chunk, plan) else { continue }
+                let start = max(0, after + 1 - chunk.firstSequence)
+                for index in storage.matches(in: chunk, plan, range: start..<chunk.count) {
+                    result.append(storage.record(chunk, index))
+                    if result.count == limit { return result }
+                }
+            }
+            return result
+        }
+    }
+
+    public func count(_ query: LogQuery) -> Int {
+        guard let plan = try? Plan(query) else { return 0 }
+        return storage.withLock { storage in
+            storage.chunks.reduce(0) { total, chunk in
+                storage.mayMatch(chunk, plan) ? total + storage.matches(in: chunk, plan, range: 0..<chunk.count).count : total
+            }
+        }
+    }
+
+    public func histogram(_ query: LogQuery, from: Date, bucket: Duration, count: Int) -> [LogBucket] {
+        let width = max(1, Int64(bucket.seconds * 1000))
+        let start = Int64((from.timeIntervalSince1970 * 1000).rounded())
+        var buckets = (0..<max(0, count)).map { LogBucket(start: Date(timeIntervalSince1970: Double(start + Int64($0) * width) / 1000)) }
+        guard count > 0 else { return buckets }
+        var windowed = query
+        windowed.since = Date(timeIntervalSince1970: Double(start) / 1000)
+        windowed.until = Date(timeIntervalSince1970: Double(start + Int64(count) * width - 1) / 1000)
+        guard let plan = try? Plan(windowed) else { return buckets }
+        storage.withLock { storage in
+            for chunk in storage.chunks where storage.mayMatch(chunk, plan) {
+                for index in storage.matches(in: chunk, plan, range: 0..<chunk.count) {
+                    let slot = Int((chunk.received[index] - start) / width)
+                    guard buckets.indices.contains(slot) else { continue }
+                    buckets[slot].lines += 1
+                    let level = LogLevel(rawValue: chunk.levels[index]) ?? .info
+                    if level >= .error { buckets[slot].errors += 1 } else if level == .warning { buckets[slot].warnings += 1 }
+                }
+            }
+        }
+        return buckets
+    }
+
+    /// Lines per minute by (node, service) over the last minute before `now`: all lines, warnings,
+    /// and errors or worse. For alert rules (`log_errors_per_min`…).
+    public func rates(at now: Date) -> [RateKey: Rates] {
+        let second = Int64(now.timeIntervalSince1970)
+        return storage.withLock { storage in
+            var result: [RateKey: Rates] = [:]
+            for (key, counter) in storage.counters {
+                let rates = counter.total(at: second)
+                result[RateKey(node: storage.nodes.names[Int(key >> 16)], service: storage.services.names[Int(key & 0xFFFF)])] = rates
+            }
+            return result
+        }
+    }
+
+    public struct RateKey: Hashable, Sendable {
+        public var node: String
+        public var service: String
+
+        public init(node: String, service: String) {
+            self.node = node
+            self.service = service
+        }
+    }
+
+    public struct Rates: Sendable, Equatable {
+        public var lines = 0
+        public var warnings = 0
+        public var errors = 0
+
+        public init(lines: Int = 0, warnings: Int = 0, errors: Int = 0) {
+            self.lines = lines
+            self.warnings = warnings
+            self.errors = errors
+        }
+    }
+
+    /// The newest `limit` lines of `node`, oldest first, for the snapshot's `recent_logs`.
+    public func recent(node: String, limit: Int) -> [LogRecord] {
+        lines(LogQuery(nodes: [node]), before: nil, limit: limit)
+    }
+
+    /// Nodes whose lines arrived since the last call (for the snapshot's recent lines).
+    public func takeChangedNodes() -> Set<String> {
+        storage.withLock { storage in
+            defer { storage.changedNodes.removeAll(keepingCapacity: true) }
+            return Set(storage.changedNodes.map { storage.nodes.names[Int($0)] })
+        }
+    }
+
+    /// A query made ready for the columns: names turned into numbers, the pattern compiled.
+    struct Plan {
+        var query: LogQuery
+        var matcher: LogMatcher?
+        var since: Int64
+        var until: Int64
+
+        init(_ query: LogQuery) throws(LogMatcher.Problem) {
+            self.query = query
+            matcher = try query.pattern.map { pattern throws(LogMatcher.Problem) in try LogMatcher(pattern) }
+            since = query.since.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? .min
+            until = query.until.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.up)) } ?? .max
+        }
+    }
+
+    /// Checks a pattern, so a view can say why it finds nothing.
+    public static func validate(_ pattern: LogPattern) -> String? {
+        do {
+            _ = try LogMatcher(pattern)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}
+
+/// Names (nodes, services) as small numbers for the columns.
+struct NameTable {
+    var names: [String] = []
+    var numbers: [String: UInt16] = [:]
+
+    /// The name's number; past 65,000 names every new one shares the last number.
+    mutating func number(_ name: String) -> UInt16 {
+        if let number = numbers[name] { return number }
+        guard names.count < 65_000 else {
+            if names.count == 65_000 { names.append("(other)") }
+            return UInt16(names.count - 1)
+        }
+        let number = UInt16(names.count)
+        names.append(name)
+        numbers[name] = number
+        return number
+    }
+}
+
+/// Lines in one-second slots over the last minute, for the per-minute rates.
+struct MinuteCounter {
+    var seconds = [Int64](repeating: -1, count: 60)
+    var counts = [LogStore.Rates](repeating: .init(), count: 60)
+
+    mutating func add(_ level: LogLevel, at second: Int64) {
+        let slot = Int(second.magnitude % 60)
+        if seconds[slot] != second {
+            seconds[slot] = second
+            counts[slot] = .init()
+        }
+        counts[slot].lines += 1
+        if level >= .error { counts[slot].errors += 1 } else if level == .warning { counts[slot].warnings += 1 }
+    }
+
+    func total(at second: Int64) -> LogStore.Rates {
+        var result = LogStore.Rates()
+        for slot in 0..<60 where seconds[slot] > second - 60 && seconds[slot] <= second {
+            result.lines += counts[slot].lines
+            result.warnings += counts[slot].warnings
+            result.errors += counts[slot].errors
+        }
+        return result
+    }
+}
+
+struct Chunk {
+    var firstSequence: Int
+    var text: [UInt8] = []
+    var starts: [UInt32] = []
+    var received: [Int64] = []
+    var times: [Int64] = []
+    var nodes: [UInt16] = []
+    var services: [UInt16] = []
+    var levels: [UInt8] = []
+    var flags: [UInt8] = []
+    /// Which levels occur (bit per level) and which nodes (bit per node number modulo 64).
+    var levelBits: UInt8 = 0
+    var nodeBits: UInt64 = 0
+
+    init(firstSequence: Int) {
+        self.firstSequence = firstSequence
+        text.reserveCapacity(LogStore.chunkBytes + 4096)
+    }
+
+    var count: Int { starts.count }
+    var bytes: Int { text.count + count * LogStore.overheadPerLine }
+
+    func messageRange(_ index: Int) -> Range<Int> {
+        let start = Int(starts[index])
+        let end = index + 1 < starts.count ? Int(starts[index + 1]) - 1 : text.count - 1
+        return start..<end
+    }
+}
+
+struct Storage {
+    var chunks: [Chunk] = []
+    var nextSequence = 0
+    var lineCount = 0
+    var bytes = 0
+    var dropped = 0
+    var unclaimed = 0
+    var unparsed = 0
+    var newest: Int64?
+    var nodes = NameTable()
+    var services = NameTable()
+    var counters: [UInt32: MinuteCounter] = [:]
+    var changedNodes = Set<UInt16>()
+
+    mutating func append(_ line: LogStore.Line, text: [UInt8], received: Int64) {
+        if chunks.isEmpty || chunks[chunks.count - 1].text.count >= LogStore.chunkBytes || chunks[chunks.count - 1].count >= LogStore.chunkLines {
+            chunks.append(Chunk(firstSequence: nextSequence))
+        }
+        let node = nodes.number(line.node)
+        let service = services.number(line.entry.service ?? "")
+        let level = line.entry.level
+        var flags = LogRecord.Flags()
+        if line.entry.isTruncated { flags.insert(.truncated) }
+        if line.entry.parseError != nil { flags.insert(.unparsed); unparsed += 1 }
+        if line.unclaimed { flags.insert(.unclaimed); unclaimed += 1 }
+        let last = chunks.count - 1
+        let before = chunks[last].bytes
+        chunks[last].starts.append(UInt32(chunks[last].text.count))
+        chunks[last].text.append(contentsOf: text)
+        chunks[last].text.append(10)
+        chunks[last].received.append(received)
+        // A line's own time is believed within a day of its arrival; else its arrival is shown.
+        let own = line.entry.time.flatMap { abs($0 - received) < 86_400_000 ? $0 : nil } ?? received
+        chunks[last].times.append(own)
+        chunks[last].nodes.append(node)
+        chunks[last].services.append(service)
+        chunks[last].levels.append(level.rawValue)
+        chunks[last].flags.append(flags.rawValue)
+        chunks[last].levelBits |= 1 << level.rawValue
+        chunks[last].nodeBits |= 1 << UInt64(node % 64)
+        bytes += chunks[last].bytes - before
+        lineCount += 1
+        nextSequence += 1
+        newest = max(newest ?? received, received)
+        counters[UInt32(node) << 16 | UInt32(service), default: MinuteCounter()].add(level, at: received / 1000)
+        changedNodes.insert(node)
+    }
+
+    mutating func evict(toFit limit: Int) {
+        while bytes > limit, chunks.count > 1 {
+            let oldest = chunks.removeFirst()
+            bytes -= oldest.bytes
+            lineCount -= oldest.count
+            dropped += oldest.count
+        }
+        // Counters of (node, service) pairs silent for a minute are forgotten.
+        if counters.count > 4096, let newest {
+            counters = counters.filter { $0.value.seconds.max() ?? 0 > newest / 1000 - 60 }
+        }
+    }
+
+    /// Whether anything in `chunk` can match, from what it holds as a whole.
+    func mayMatch(_ chunk: Chunk, _ plan: LogStore.Plan) -> Bool {
+        guard chunk.count > 0 else { return false }
+        if chunk.received[chunk.count - 1] < plan.since || chunk.received[0] > plan.until {
+            // Arrival times only grow within a chunk unless the clock stepped back; then look inside.
+            if chunk.received[0] <= chunk.received[chunk.count - 1] { return false }
+        }
+        if chunk.levelBits >> plan.query.minimumLevel.rawValue == 0 { return false }
+        if let wanted = plan.query.nodes {
+            var bits: UInt64 = 0
+            for name in wanted { if let number = nodes.numbers[name] { bits |= 1 << UInt64(number % 64) } }
+            if bits & chunk.nodeBits == 0 { return false }
+        }
+        return true
+    }
+
+    /// Indices of the lines of `chunk` in `range` that match, ascending.
+    func matches(in chunk: Chunk, _ plan: LogStore.Plan, range: Range<Int>) -> [Int] {
+        guard !range.isEmpty else { return [] }
+        let query = plan.query
+        let nodeAllowed = query.nodes.map { wanted in
+            nodes.names.map { wanted.contains($0) }
+        }
+        let serviceAllowed = query.services.map { wanted in
+            services.names.map { wanted.contains($0) }
+        }
+        let minimum = query.minimumLevel.rawValue
+        func passes(_ index: Int) -> Bool {
+            if chunk.levels[index] < minimum { return false }
+            if let nodeAllowed, !nodeAllowed[Int(chunk.nodes[index])] { return false }
+            if let serviceAllowed, !serviceAllowed[Int(chunk.services[index])] { return false }
+            let time = chunk.received[index]
+            return time >= plan.since && time <= plan.until
+        }
+        var result: [Int] = []
+        guard let matcher = plan.matcher else {
+            for index in range where passes(index) { result.append(index) }
+            return result
+        }
+        chunk.text.withUnsafeBufferPointer { text in
+            if matcher.literal.isEmpty {
+                for index in range where passes(index) {
+                    let line = chunk.messageRange(index)
+                    if matcher.matches(UnsafeBufferPointer(rebasing: text[line])) { result.append(index) }
+                }
+                return
+            }
+            // One pass over the chunk's bytes for the literal; each hit names its line.
+            var position = Int(chunk.starts[range.lowerBound])
+            let end = range.upperBound < chunk.count ? Int(chunk.starts[range.upperBound]) : text.count
+            let bounded = UnsafeBufferPointer(rebasing: text[0..<end])
+            var line = range.lowerBound
+            while let hit = matcher.find(in: bounded, from: position) {
+                // The line the hit is in: the last start at or before it.
+                while line + 1 < range.upperBound, Int(chunk.starts[line + 1]) <= hit { line += 1 }
+                if passes(line) {
+                    if matcher.literalIsExact || matcher.matches(UnsafeBufferPointer(rebasing: text[chunk.messageRange(line)])) {
+                        result.append(line)
+                    }
+                }
+                line += 1
+                guard line < range.upperBound else { break }
+                position = Int(chunk.starts[line])
+            }
+        }
+        return result
+    }
+
+    func record(_ chunk: Chunk, _ index: Int) -> LogRecord {
+        let range = chunk.messageRange(index)
+        let message = chunk.text.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        return LogRecord(
+            sequence: chunk.firstSequence + index,
+            time: Date(timeIntervalSince1970: Double(chunk.times[index]) / 1000),
+            received: Date(timeIntervalSince1970: Double(chunk.received[index]) / 1000),
+            node: nodes.names[Int(chunk.nodes[index])], service: services.names[Int(chunk.services[index])],
+            level: LogLevel(rawValue: chunk.levels[index]) ?? .info, message: message,
+            flags: LogRecord.Flags(rawValue: chunk.flags[index])
+        )
+    }
+}
