@@ -17,17 +17,21 @@ public final class Engine: Sendable {
     enum Job: Sendable, Equatable {
         case check(Int)
         case scrape(node: Int)
-        case logs(node: Int)
+        case logs(node: Int, feed: Int)
         /// Re-reads the logs of the node a person is looking at.
         case focusedLogs
+        /// Reads what was written to the log files since the last poll.
+        case logFiles
     }
 
     /// Options that tests and benchmarks change.
     public struct Options: Sendable {
         /// How long results gather before a new snapshot is published.
         public var publishInterval: Duration = .milliseconds(250)
-        /// How often every node's logs are read; the focused node's are read every second.
-        public var logSweep: Duration = .seconds(30)
+        /// How often every node's log endpoints are read; the focused node's are read every second.
+        public var logSweep: Duration = .seconds(2)
+        /// How often log files are looked at for new lines.
+        public var logFilePoll: Duration = .seconds(1)
         /// The window the first runs are spread over. When nil: each job's own interval for a
         /// fleet (it starts at its steady rate, never in a burst), shortened for a small cluster
         /// so that its first runs start no faster than `startRate` (the demo's 65 jobs all run
@@ -60,6 +64,15 @@ public final class Engine: Sendable {
     private let probes: [String: any Probe]
     private let scraper: Scraper
     private let tailer: LogTailer
+    /// Every log line taken in, from every source, bounded by bytes.
+    public let logs: LogStore
+    private let router: LogRouter
+    private let pushServer: LogPushServer?
+    private let fileTailer: LogFileTailer?
+    /// Why a node's log endpoint could not be read, by node number.
+    private let logProblems = Mutex<[Int: String]>([:])
+    /// Nodes whose recent lines must be taken again (a log endpoint failed or recovered).
+    private let logRefresh = Mutex<Set<Int>>([])
     private let wallClock: @Sendable () -> Date
     private let clock: any EngineClock
     private let options: Options
@@ -80,8 +93,7 @@ public final class Engine: Sendable {
     public let lockWatchers: [LockWatcher]
     /// The syslog listener, when the file names one.
     private let intake: SyslogIntake?
-    private let unclaimedLogs = Atomic<Int>(0)
-    private let intakeBox: StateBox?
+    private let intakeBox: StateBox
     private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
 
     /// - Parameters:
@@ -102,7 +114,9 @@ public final class Engine: Sendable {
         let fetcher = HTTPFetcher(group: group)
         self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group)]
         self.scraper = Scraper(fetcher: fetcher)
-        self.tailer = LogTailer(fetcher: fetcher, linesKept: Self.logLinesKept)
+        self.tailer = LogTailer(fetcher: fetcher)
+        self.logs = LogStore(byteLimit: config.logIntake.maxBytes)
+        self.router = LogRouter(config)
         self.wallClock = now
         self.clock = clock
         self.options = options
@@ -116,14 +130,20 @@ public final class Engine: Sendable {
                 jobs.append(.scrape(node: index))
                 intervals.append((node.metricsInterval ?? config.defaults.interval).nanoseconds)
             }
-            if node.logURLs.first.flatMap(HTTPTarget.init) != nil {
-                jobs.append(.logs(node: index))
+            for (feed, url) in node.logURLs.enumerated() where HTTPTarget(url) != nil {
+                jobs.append(.logs(node: index, feed: feed))
                 intervals.append(options.logSweep.nanoseconds)
             }
         }
         if config.nodes.contains(where: { !$0.logURLs.isEmpty }) {
             jobs.append(.focusedLogs)
             intervals.append(Duration.seconds(1).nanoseconds)
+        }
+        let files = config.logIntake.files + config.nodes.flatMap(\.logFiles)
+        fileTailer = files.isEmpty ? nil : LogFileTailer(files: files)
+        if !files.isEmpty {
+            jobs.append(.logFiles)
+            intervals.append(options.logFilePoll.nanoseconds)
         }
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
@@ -133,13 +153,15 @@ public final class Engine: Sendable {
             NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval, retention: $0.metricsRetention ?? .seconds(3600))
         }
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
+        let box = StateBox()
+        intakeBox = box
         if config.logIntake.syslogUDP != nil || config.logIntake.syslogTCP != nil {
-            let box = StateBox()
-            intake = SyslogIntake(config: config.logIntake, group: group) { message, source in box.deliver?(message, source) }
-            intakeBox = box
+            intake = SyslogIntake(config: config.logIntake, group: group) { batch in box.syslog?(batch) }
         } else {
             intake = nil
-            intakeBox = nil
+        }
+        pushServer = config.logIntake.http.map { address in
+            LogPushServer(address: address, group: group) { batch in box.pushed?(batch) }
         }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
@@ -152,20 +174,27 @@ public final class Engine: Sendable {
         store = SnapshotStore(initial: initial.builder.current)
     }
 
-    /// Syslog messages that no node claimed (no matching hostname, address or service).
-    public var unclaimedLogMessages: Int { unclaimedLogs.load(ordering: .relaxed) }
+    /// Log lines that no node claimed (no matching node, hostname, address or service).
+    public var unclaimedLogMessages: Int { logs.stats.unclaimed }
 
     /// Runs every check, scrape and log read, and publishes, until the task is cancelled; returns
     /// once everything in flight has finished.
     public func run() async {
-        if let intake, let intakeBox {
-            intakeBox.deliver = { [weak self] message, source in self?.takeSyslog(message, source: source) }
-            do {
-                try await intake.start()
-            } catch {
-                stateProblem.withLock { $0 = "log intake: \(error)".sanitizedForTerminal }
-            }
+        intakeBox.syslog = { [weak self] batch in
+            guard let self else { return }
+            logs.append(batch.map { router.route($0.0.entry, source: $0.source) }, received: wallClock())
         }
+        intakeBox.pushed = { [weak self] batch in
+            guard let self else { return }
+            logs.append(batch.map { router.route($0.0, source: $0.source) }, received: wallClock())
+        }
+        do {
+            try await intake?.start()
+            try await pushServer?.start()
+        } catch {
+            stateProblem.withLock { $0 = "log intake: \(error)".sanitizedForTerminal }
+        }
+        fileTailer?.poll(first: true) { [self] lines in takeFileLines(lines) }
 
         let openFiles = ResourceLimits.raiseOpenFiles()
         let scheduler = ProbeScheduler(
@@ -190,6 +219,7 @@ public final class Engine: Sendable {
             group.addTask { await scheduler.run(queue, groups: groups) { job in await self.perform(job) } }
         }
         await intake?.stop()
+        await pushServer?.stop()
     }
 
     /// What the scheduler has done so far (nil before `run`).
@@ -233,6 +263,7 @@ public final class Engine: Sendable {
     private func publish(force: Bool) -> Bool {
         let time = wallClock()
         let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
+        refreshRecentLogs()
         let built = state.withLock { $0.publish(time: time, force: force, locks: locks) }
         // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
         let base = built ?? latestBuilt.withLock { $0 }
@@ -242,7 +273,11 @@ public final class Engine: Sendable {
         // The scraped samples rules read are gathered only when the rules are evaluated (once a
         // second), not on every publish. (Lock order: alerts, then state; nothing takes them the
         // other way round.)
-        let scraped = { self.state.withLock { $0.scrapedSeries } }
+        let scraped = {
+            var series = self.state.withLock { $0.scrapedSeries }
+            series.merge(self.logSeries(at: time)) { $0 + $1 }
+            return series
+        }
         let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, ranges: ranges, time: time, force: force) }
         if !changes.isEmpty {
             persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
@@ -253,14 +288,57 @@ public final class Engine: Sendable {
         snapshot.silences = section.silences
         snapshot.alertHistory = section.history
         snapshot.stateProblem = stateProblem.withLock { $0 }
+        snapshot.logStats = logs.stats
         store.publish(snapshot)
         return true
     }
 
-    private func takeSyslog(_ message: SyslogMessage, source: String) {
-        let time = wallClock()
-        let claimed = state.withLock { $0.recordSyslog(message, source: source, at: time, keep: Self.logLinesKept) }
-        if !claimed { unclaimedLogs.add(1, ordering: .relaxed) }
+    /// Lines per minute from the log store, as series alert rules read: `log_lines_per_min`,
+    /// `log_warnings_per_min`, `log_errors_per_min` (errors and worse), by node and service.
+    private func logSeries(at time: Date) -> [String: [AlertSample]] {
+        var result: [String: [AlertSample]] = [:]
+        for (key, rates) in logs.rates(at: time) {
+            let labels = AlertLabels(["node": key.node, "service": key.service])
+            result["log_lines_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.lines)))
+            result["log_warnings_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.warnings)))
+            result["log_errors_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.errors)))
+        }
+        return result
+    }
+
+    /// Gives the nodes whose lines changed their newest lines again, for the snapshot.
+    private func refreshRecentLogs() {
+        let changed = logs.takeChangedNodes()
+        let refresh = logRefresh.withLock { nodes in defer { nodes.removeAll() }; return nodes }
+        guard !changed.isEmpty || !refresh.isEmpty else { return }
+        let problems = logProblems.withLock { $0 }
+        for (index, node) in config.nodes.enumerated() where changed.contains(node.name) || refresh.contains(index) {
+            var lines = logs.recent(node: node.name, limit: Self.logLinesKept).map(Self.recentLine)
+            if let problem = problems[index] { lines.append("(\(problem))".sanitizedForTerminal) }
+            state.withLock { $0.recordLogs(node: index, lines: lines) }
+        }
+    }
+
+    static func recentLine(_ record: LogRecord) -> String {
+        "\(ClusterSnapshot.timestamp(record.time)) \(record.level.word) \(record.service.isEmpty ? "-" : record.service): \(record.message)"
+    }
+
+    private func takeFileLines(_ lines: [(LogEntry, file: LogFileConfig, path: String)]) {
+        let routed = lines.map { entry, file, path -> LogStore.Line in
+            var entry = entry
+            if entry.service == nil { entry.service = file.service }
+            if let node = file.node { return router.route(entry, source: nil, fixedNode: node) }
+            // A file that names no node: its lines may name one; else its file name may.
+            var line = router.route(entry, source: nil)
+            if line.unclaimed {
+                let base = String(path.split(separator: "/").last ?? "")
+                let stem = String(base.prefix { $0 != "." })
+                if config.nodes.contains(where: { $0.name == stem }) { line = LogStore.Line(entry, node: stem) }
+                else if entry.node == nil && entry.host == nil { line.node = base }
+            }
+            return line
+        }
+        logs.append(routed, received: wallClock())
     }
 
     /// Range functions of the scraped series rules read, over their stored past.
@@ -393,23 +471,37 @@ public final class Engine: Sendable {
             case .failure(let error): .failure(error)
             }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
-        case .logs(let node):
-            await readLogs(node: node)
+        case .logs(let node, let feed):
+            await readLogs(node: node, feed: feed)
         case .focusedLogs:
             guard let node = state.withLock({ $0.focusedNode }) else { return }
-            await readLogs(node: node)
+            for feed in config.nodes[node].logURLs.indices { await readLogs(node: node, feed: feed) }
+        case .logFiles:
+            fileTailer?.poll { [self] lines in takeFileLines(lines) }
         }
     }
 
-    private func readLogs(node: Int) async {
-        guard let target = config.nodes[node].logURLs.first.flatMap(HTTPTarget.init) else { return }
-        let lines = await tailer.tail(target)
-        state.withLock { $0.recordLogs(node: node, lines: lines) }
+    private func readLogs(node: Int, feed: Int) async {
+        let url = config.nodes[node].logURLs[feed]
+        guard let target = HTTPTarget(url) else { return }
+        let name = config.nodes[node].name
+        switch await tailer.read(target, url: url) {
+        case .lines(let lines):
+            if logProblems.withLock({ $0.removeValue(forKey: node) }) != nil { logRefresh.withLock { _ = $0.insert(node) } }
+            logs.append(lines.map { router.route(PlainLogLine.parse(Array($0.utf8)[...]), source: nil, fixedNode: name) }, received: wallClock())
+        case .failed(let reason):
+            let changed = logProblems.withLock { problems in
+                defer { problems[node] = reason }
+                return problems[node] != reason
+            }
+            if changed { logRefresh.withLock { _ = $0.insert(node) } }
+        }
     }
 }
 
-/// Lets the syslog listener reach the engine once it runs (the listener is made in `init`).
+/// Lets the listeners reach the engine once it runs (they are made in `init`).
 private final class StateBox: @unchecked Sendable {
-    // Set once, before the listener is bound; read from its event loops afterwards.
-    var deliver: (@Sendable (SyslogMessage, String) -> Void)?
+    // Set once, before the listeners are bound; read from their event loops afterwards.
+    var syslog: SyslogIntake.Deliver?
+    var pushed: LogPushServer.Deliver?
 }

@@ -145,15 +145,37 @@ import VitalsTesting
         #expect(messages.contains("f.yaml:2:5: a node is missing 'name'"))
     }
 
-    @Test func plannedSectionsAreWarningsNotErrors() {
+    @Test func logIntakeTakesListenersFilesAndASize() {
         let yaml = """
             cluster: x
-            nodes: [ { name: a, address: 127.0.0.1 } ]
-            log_intake: { syslog_udp: "127.0.0.1:5514", files: ["/var/log/app/*.log"] }
+            nodes:
+              - name: a
+                address: 127.0.0.1
+                logs: [ { http: "http://127.0.0.1:8080/logs" }, { file: /var/log/a.log, service: web, from: beginning } ]
+            log_intake: { syslog_udp: "127.0.0.1:5514", http: "127.0.0.1:9880", max_bytes: 128MB, files: ["/var/log/app/*.log", { path: /tmp/b.log, node: a }] }
             """
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
-        #expect(result.config?.logIntake.syslogUDP?.port == 5514)
-        #expect(result.diagnostics.map(\.description) == ["f.yaml:3:45: warning: 'files' in log_intake is not supported yet (file intake is planned); it is ignored"])
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let intake = result.config?.logIntake
+        #expect(intake?.syslogUDP?.port == 5514)
+        #expect(intake?.http?.port == 9880)
+        #expect(intake?.maxBytes == 128 * 1024 * 1024)
+        #expect(intake?.files == [LogFileConfig(path: "/var/log/app/*.log"), LogFileConfig(path: "/tmp/b.log", node: "a")])
+        #expect(result.config?.nodes[0].logURLs == ["http://127.0.0.1:8080/logs"])
+        #expect(result.config?.nodes[0].logFiles == [LogFileConfig(path: "/var/log/a.log", node: "a", service: "web", fromBeginning: true)])
+    }
+
+    @Test func logIntakeMistakesNameTheirPlace() {
+        let yaml = """
+            cluster: x
+            nodes: [ { name: a, address: 127.0.0.1, logs: [ { file: /x.log, from: middle } ] } ]
+            log_intake: { max_bytes: lots, http: nowhere, files: [ "relative.log" ] }
+            """
+        let messages = ClusterConfigLoader.check(text: yaml, file: "f.yaml").diagnostics.map(\.description)
+        #expect(messages.contains("f.yaml:2:71: 'from' of a log file is end or beginning, not 'middle'"), "\(messages)")
+        #expect(messages.contains("f.yaml:3:26: max_bytes in log_intake must be a size from 1MB to 64GB, like 64MB or 1GiB"), "\(messages)")
+        #expect(messages.contains("f.yaml:3:38: 'http' in log_intake must be host:port, like 127.0.0.1:5514"), "\(messages)")
+        #expect(messages.contains("f.yaml:3:56: a file in log_intake files must be a path, like /var/log/app/*.log"), "\(messages)")
     }
 
     @Test(arguments: [("127.0.0.1", true), ("::1", true), ("db.internal", true), ("256.1.1.1", false), ("1.2.3", false), ("bad host", false), ("-x.com", false)])

@@ -48,8 +48,15 @@ struct SyslogIntakeTests {
         #expect(orders.contains { $0.contains("ERROR orders: payment timeout: upstream postgres") })
         #expect(orders.contains { $0.hasSuffix("orders: over tcp") })
         #expect(cart.contains { $0.contains("WARN cart: cache miss storm") })
-        #expect(cart.contains { $0.contains("cart: counted\u{FFFD}[2J") }, "an escape sequence never reaches the screen raw: \(cart)")
+        #expect(cart.contains { $0.contains("cart: counted␛[2J") }, "an escape sequence never reaches the screen raw: \(cart)")
         #expect(engine.unclaimedLogMessages == 1)
+        // Every line is in the store, attributed; the unclaimed one under the host it names.
+        let stored = engine.logs.lines(LogQuery(), before: nil, limit: 10)
+        #expect(stored.filter { !$0.flags.contains(.unclaimed) }.map(\.node).sorted() == ["cart-1", "cart-1", "orders-1", "orders-1"])
+        let unclaimed = try #require(stored.first { $0.flags.contains(.unclaimed) })
+        #expect(unclaimed.message == "unclaimed")
+        #expect(unclaimed.node == ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init))
+        #expect(engine.logs.count(LogQuery(minimumLevel: .error, pattern: .substring("postgres"))) == 1)
         running.cancel()
         await running.value
     }

@@ -23,6 +23,9 @@ public struct SnapshotSeries: AlertSeriesSource {
         ("lock_changes_per_hour", ["lock"], "holder changes in the last hour"),
         ("lock_ttl_seconds", ["lock", "node"], "seconds left on the holder's lease"),
         ("lock_status", ["lock"], "the lock's status as a number"),
+        ("log_lines_per_min", ["node", "service"], "log lines in the last minute"),
+        ("log_warnings_per_min", ["node", "service"], "warning lines in the last minute"),
+        ("log_errors_per_min", ["node", "service"], "error (and worse) lines in the last minute"),
     ]
 
     public static var names: [String] { catalogue.map(\.name) }

@@ -85,6 +85,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var metricsRetention: Duration?
     /// HTTP endpoints that serve the node's recent log lines.
     public var logURLs: [String]
+    /// Local files holding the node's logs (tailed across rotation).
+    public var logFiles: [LogFileConfig] = []
 
     public init(
         name: String, address: String, services: [ServiceConfig] = [], checks: [CheckConfig] = [],
@@ -176,19 +178,51 @@ public struct CheckConfig: Sendable, Equatable {
     }
 }
 
-/// Addresses Vitals listens on for syslog (`host:port`), each optional.
+/// Where Vitals takes logs in: syslog listeners, an HTTP push endpoint, local files, and how
+/// many bytes of lines it keeps.
 public struct LogIntakeConfig: Sendable, Equatable {
     public var syslogUDP: (host: String, port: Int)?
     public var syslogTCP: (host: String, port: Int)?
+    /// Where `POST /v1/logs` (JSON lines) is served.
+    public var http: (host: String, port: Int)?
+    /// Files (globs allowed) whose lines name their node themselves, or are claimed by file name.
+    public var files: [LogFileConfig]
+    /// The most bytes of log lines kept; the oldest go first.
+    public var maxBytes: Int
 
-    public init(syslogUDP: (host: String, port: Int)? = nil, syslogTCP: (host: String, port: Int)? = nil) {
+    public static let defaultMaxBytes = 64 * 1024 * 1024
+
+    public init(
+        syslogUDP: (host: String, port: Int)? = nil, syslogTCP: (host: String, port: Int)? = nil, http: (host: String, port: Int)? = nil,
+        files: [LogFileConfig] = [], maxBytes: Int = defaultMaxBytes
+    ) {
         self.syslogUDP = syslogUDP
         self.syslogTCP = syslogTCP
+        self.http = http
+        self.files = files
+        self.maxBytes = maxBytes
     }
 
     public static func == (lhs: LogIntakeConfig, rhs: LogIntakeConfig) -> Bool {
-        lhs.syslogUDP?.host == rhs.syslogUDP?.host && lhs.syslogUDP?.port == rhs.syslogUDP?.port
-            && lhs.syslogTCP?.host == rhs.syslogTCP?.host && lhs.syslogTCP?.port == rhs.syslogTCP?.port
+        func same(_ a: (host: String, port: Int)?, _ b: (host: String, port: Int)?) -> Bool { a?.host == b?.host && a?.port == b?.port }
+        return same(lhs.syslogUDP, rhs.syslogUDP) && same(lhs.syslogTCP, rhs.syslogTCP) && same(lhs.http, rhs.http)
+            && lhs.files == rhs.files && lhs.maxBytes == rhs.maxBytes
+    }
+}
+
+/// A log file to tail: a path (a glob under `log_intake`), read from its end (new lines only,
+/// the default) or its beginning; its lines belong to `node` and `service` when given.
+public struct LogFileConfig: Sendable, Equatable {
+    public var path: String
+    public var node: String?
+    public var service: String?
+    public var fromBeginning: Bool
+
+    public init(path: String, node: String? = nil, service: String? = nil, fromBeginning: Bool = false) {
+        self.path = path
+        self.node = node
+        self.service = service
+        self.fromBeginning = fromBeginning
     }
 }
 

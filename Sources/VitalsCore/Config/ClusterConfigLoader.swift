@@ -70,22 +70,74 @@ struct ClusterReader {
         return config
     }
 
-    /// `log_intake: { syslog_udp: HOST:PORT, syslog_tcp: HOST:PORT }`; file and HTTP intake are planned.
+    /// `log_intake: { syslog_udp: HOST:PORT, syslog_tcp: HOST:PORT, http: HOST:PORT, files: [...], max_bytes: 64MB }`.
     func logIntake(_ node: Node) -> LogIntakeConfig {
         var result = LogIntakeConfig()
-        guard let fields = reader.mapping(
-            node, "log_intake", allowed: ["syslog_udp", "syslog_tcp"],
-            unsupported: ["files": "file intake is planned", "http": "HTTP push intake is planned"]
-        ) else { return result }
-        for key in ["syslog_udp", "syslog_tcp"] {
+        guard let fields = reader.mapping(node, "log_intake", allowed: ["syslog_udp", "syslog_tcp", "http", "files", "max_bytes"]) else { return result }
+        for key in ["syslog_udp", "syslog_tcp", "http"] {
             guard let text = fields.string(key) else { continue }
             guard let address = AddressSyntax.hostPort(text) else {
                 reader.error(at: fields.value(key), "'\(key)' in log_intake must be host:port, like 127.0.0.1:5514")
                 continue
             }
-            if key == "syslog_udp" { result.syslogUDP = address } else { result.syslogTCP = address }
+            switch key {
+            case "syslog_udp": result.syslogUDP = address
+            case "syslog_tcp": result.syslogTCP = address
+            default: result.http = address
+            }
+        }
+        if let size = fields.value("max_bytes") {
+            if let text = size.scalar?.string, let bytes = Self.byteSize(text), bytes >= 1024 * 1024, bytes <= 64 * 1024 * 1024 * 1024 {
+                result.maxBytes = bytes
+            } else {
+                reader.error(at: size, "max_bytes in log_intake must be a size from 1MB to 64GB, like 64MB or 1GiB")
+            }
+        }
+        for item in fields.sequence("files") ?? [] {
+            if let file = logFile(item, what: "log_intake files", node: nil) { result.files.append(file) }
         }
         return result
+    }
+
+    /// A file entry: a path string, or `{ path|file: P, node: N, service: S, from: end|beginning }`.
+    func logFile(_ item: Node, what: String, node: String?) -> LogFileConfig? {
+        if let path = item.scalar?.string, case .scalar = item {
+            guard path.hasPrefix("/") || path.hasPrefix(".") else {
+                reader.error(at: item, "a file in \(what) must be a path, like /var/log/app/*.log")
+                return nil
+            }
+            return LogFileConfig(path: path, node: node)
+        }
+        let key = node == nil ? "path" : "file"
+        guard let fields = reader.mapping(item, "a file of \(what)", allowed: [key, "node", "service", "from"] + (node == nil ? [] : ["http"])) else { return nil }
+        guard let path = fields.string(key, required: true) else { return nil }
+        var result = LogFileConfig(path: path, node: node ?? fields.string("node"), service: fields.string("service"))
+        if let from = fields.string("from") {
+            switch from {
+            case "end": result.fromBeginning = false
+            case "beginning", "start": result.fromBeginning = true
+            default: reader.error(at: fields.value("from"), "'from' of a log file is end or beginning, not '\(from)'")
+            }
+        }
+        return result
+    }
+
+    /// `64MB`, `64MiB`, `1GB`, `512kB`, or a plain number of bytes (units are binary: logs are
+    /// memory, and people mean MiB when they write MB).
+    static func byteSize(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let scale: Int? = switch unit {
+        case "", "b": 1
+        case "k", "kb", "kib": 1 << 10
+        case "m", "mb", "mib": 1 << 20
+        case "g", "gb", "gib": 1 << 30
+        default: nil
+        }
+        guard let scale, number <= Int.max / scale else { return nil }
+        return number * scale
     }
 
     func defaults(_ node: Node) -> CheckDefaults {
@@ -135,8 +187,13 @@ struct ClusterReader {
             }
         }
         var logURLs: [String] = []
+        var logFiles: [LogFileConfig] = []
         for entry in fields.sequence("logs") ?? [] {
-            guard let l = reader.mapping(entry, "a log source of \(what)", allowed: ["http"]) else { continue }
+            if entry.mapping?.keys.contains(where: { $0.string == "file" }) == true {
+                if let file = logFile(entry, what: "the logs of \(what)", node: name ?? "?") { logFiles.append(file) }
+                continue
+            }
+            guard let l = reader.mapping(entry, "a log source of \(what)", allowed: ["http", "file"]) else { continue }
             guard let url = l.string("http", required: true) else { continue }
             if HTTPTarget(url) == nil {
                 reader.error(at: l.value("http"), "log url '\(url)' of \(what) is not an http:// URL with a host")
@@ -148,6 +205,7 @@ struct ClusterReader {
         result.metricsInterval = metricsInterval
         result.metricsTimeout = metricsTimeout
         result.metricsRetention = metricsRetention
+        result.logFiles = logFiles
         return result
     }
 

@@ -19,6 +19,8 @@ public struct LogMatcher: @unchecked Sendable {
     /// Whether finding `literal` is the whole test (a substring), or only a hint (a regex).
     public let literalIsExact: Bool
     private let regex: Regex<AnyRegexOutput>?
+    /// Offsets in `literal` of its two rarest bytes (the same offset twice for one byte).
+    private let rarePair: (Int, Int)
 
     public init(_ pattern: LogPattern) throws(Problem) {
         self.pattern = pattern
@@ -41,6 +43,28 @@ public struct LogMatcher: @unchecked Sendable {
             literal = Array((ignoresCase ? Self.asciiLowercased(required) : required).utf8)
             literalIsExact = false
         }
+        rarePair = Self.rarePair(literal)
+    }
+
+    /// How common a byte is in log text, roughly (higher is commoner).
+    static func commonness(_ byte: UInt8) -> Int {
+        switch byte | (isASCIILetter(byte) ? 0x20 : 0) {
+        case UInt8(ascii: " "): 100
+        case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"), UInt8(ascii: "n"),
+             UInt8(ascii: "s"), UInt8(ascii: "r"): 80
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "="), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: ":"),
+             UInt8(ascii: "."): 70
+        case UInt8(ascii: "h"), UInt8(ascii: "l"), UInt8(ascii: "d"), UInt8(ascii: "c"), UInt8(ascii: "u"), UInt8(ascii: "m"): 60
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): 40
+        case 0x80...0xFF: 20
+        default: 30
+        }
+    }
+
+    static func rarePair(_ literal: [UInt8]) -> (Int, Int) {
+        guard literal.count > 1 else { return (0, 0) }
+        let ranked = literal.indices.sorted { (commonness(literal[$0]), $0) < (commonness(literal[$1]), $1) }
+        return (min(ranked[0], ranked[1]), max(ranked[0], ranked[1]))
     }
 
     /// Whether the line `bytes` (one stored message) matches.
@@ -163,7 +187,10 @@ public struct LogMatcher: @unchecked Sendable {
         let length = needle.count
         let last = count - length
         guard from <= last else { return nil }
-        let first = needle[0], second = length > 1 ? needle[1] : needle[0]
+        // Two bytes of the literal that are rare in logs (as memchr's crate does), so the vector
+        // test seldom stops: in "trace=abc" those are not the ever-present "tr".
+        let (firstOffset, secondOffset) = rarePair
+        let first = needle[firstOffset], second = needle[secondOffset]
         // Letters are compared with their 0x20 bit set (lowercase); other bytes exactly.
         let firstMask: UInt8 = folding && Self.isASCIILetter(first) ? 0x20 : 0
         let secondMask: UInt8 = folding && Self.isASCIILetter(second) ? 0x20 : 0
@@ -181,10 +208,10 @@ public struct LogMatcher: @unchecked Sendable {
             return true
         }
         var position = from
-        // Loads at position and position + 1 must stay inside the buffer.
-        while position + 15 <= last && position + 17 <= count {
-            let a = raw.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self) | firstOr
-            let b = raw.loadUnaligned(fromByteOffset: position + 1, as: SIMD16<UInt8>.self) | secondOr
+        // Lanes stand for starts up to position + 15, which must be possible starts.
+        while position + 15 <= last {
+            let a = raw.loadUnaligned(fromByteOffset: position + firstOffset, as: SIMD16<UInt8>.self) | firstOr
+            let b = raw.loadUnaligned(fromByteOffset: position + secondOffset, as: SIMD16<UInt8>.self) | secondOr
             let hits = length > 1 ? (a .== firstVector) .& (b .== secondVector) : a .== firstVector
             if any(hits) {
                 for lane in 0..<16 where hits[lane] {

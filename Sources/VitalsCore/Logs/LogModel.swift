@@ -115,7 +115,7 @@ public struct LogBucket: Sendable, Equatable {
 }
 
 /// How full the store is.
-public struct LogStats: Sendable, Equatable {
+public struct LogStats: Sendable, Equatable, Codable {
     public var lines: Int
     public var bytes: Int
     public var byteLimit: Int
@@ -129,6 +129,12 @@ public struct LogStats: Sendable, Equatable {
     public var unclaimed: Int
     /// Lines that did not parse (kept raw).
     public var unparsed: Int
+
+    enum CodingKeys: String, CodingKey {
+        case lines, bytes, dropped, unclaimed, unparsed, newest
+        case byteLimit = "byte_limit"
+        case nextSequence = "next_sequence"
+    }
 
     public init(
         lines: Int = 0, bytes: Int = 0, byteLimit: Int = 0, dropped: Int = 0, nextSequence: Int = 0, newest: Date? = nil,

@@ -19,6 +19,8 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     public var alertHistory: [AlertSnapshot]
     /// Why acks and silences cannot be saved right now (the state file failed), if they cannot.
     public var stateProblem: String?
+    /// How full the log store is (nil when logs are not kept).
+    public var logStats: LogStats?
 
     public init(
         cluster: String, generation: UInt64, time: Date, nodes: [NodeSnapshot], services: [ServiceSnapshot],
@@ -39,6 +41,7 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
         case cluster, generation, time, nodes, services, locks, alerts, silences
         case alertHistory = "alert_history"
         case stateProblem = "state_problem"
+        case logStats = "logs"
     }
 
     /// How many nodes are in each status.

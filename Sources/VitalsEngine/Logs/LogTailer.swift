@@ -1,18 +1,35 @@
+import Synchronization
 import VitalsCore
 
-/// Reads the newest lines of a node's log endpoint over a kept-alive connection.
-struct LogTailer: Sendable {
+/// Reads a node's log endpoint over a kept-alive connection and returns only the lines that are
+/// new since the last read: the endpoint serves its newest lines, so the last line seen is
+/// looked for in the answer and what follows it is new (all of it when it is gone: a gap).
+final class LogTailer: Sendable {
     let fetcher: HTTPFetcher
-    let linesKept: Int
+    /// The last line each endpoint gave, by URL.
+    private let lastSeen = Mutex<[String: String]>([:])
 
-    /// The newest lines, made safe for a terminal, or one line saying why there are none.
-    func tail(_ target: HTTPTarget) async -> [String] {
+    init(fetcher: HTTPFetcher) {
+        self.fetcher = fetcher
+    }
+
+    enum Outcome {
+        case lines([String])
+        case failed(String)
+    }
+
+    func read(_ target: HTTPTarget, url: String) async -> Outcome {
         do {
-            let response = try await fetcher.get(target, timeout: .seconds(2), maxBody: 64 * 1024, keepAlive: true)
-            guard response.status == 200 else { return ["(log endpoint answered HTTP \(response.status) \(response.reason))"] }
-            return response.body.split(separator: "\n").suffix(linesKept).map { String($0).sanitizedForTerminal }
+            let response = try await fetcher.get(target, timeout: .seconds(2), maxBody: 256 * 1024, keepAlive: true)
+            guard response.status == 200 else { return .failed("log endpoint answered HTTP \(response.status) \(response.reason)") }
+            let lines = response.body.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            return .lines(lastSeen.withLock { seen in
+                defer { if let last = lines.last { seen[url] = last } }
+                guard let previous = seen[url], let index = lines.lastIndex(of: previous) else { return lines }
+                return Array(lines[(index + 1)...])
+            })
         } catch {
-            return ["(cannot read logs: \(error))".sanitizedForTerminal]
+            return .failed("cannot read logs: \(error)")
         }
     }
 }

@@ -10,7 +10,8 @@ import VitalsLogFormats
 /// parsed, with the sender's address, to `deliver`. A message that does not parse is delivered
 /// raw with its reason; nothing is dropped silently.
 final class SyslogIntake: Sendable {
-    typealias Deliver = @Sendable (SyslogMessage, _ source: String) -> Void
+    /// Takes the messages one read brought, each with the address that sent it.
+    typealias Deliver = @Sendable ([(SyslogMessage, source: String)]) -> Void
 
     private let config: LogIntakeConfig
     private let group: any EventLoopGroup
@@ -30,6 +31,13 @@ final class SyslogIntake: Sendable {
         if let udp = config.syslogUDP {
             let channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                // A burst must wait in the kernel, not be dropped: as big a buffer as we may have,
+                // and many datagrams per wake-up. (Not recvmmsg: NIO splits one buffer between the
+                // datagrams of a vector read, which would cut long messages.) Each read has room for
+                // the longest message kept, plus one byte to tell that it was longer.
+                .channelOption(.socketOption(.so_rcvbuf), value: 8 * 1024 * 1024)
+                .channelOption(.maxMessagesPerRead, value: 64)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: SyslogMessage.sizeLimit + 1))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(deliver: deliver)) }
                 }
@@ -55,13 +63,23 @@ final class SyslogIntake: Sendable {
     private final class DatagramHandler: ChannelInboundHandler {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let deliver: Deliver
+        var batch: [(SyslogMessage, source: String)] = []
 
         init(deliver: @escaping Deliver) { self.deliver = deliver }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             let bytes = Array(envelope.data.readableBytesView)
-            deliver(SyslogMessage.parse(bytes), envelope.remoteAddress.ipAddress ?? "?")
+            batch.append((SyslogMessage.parse(bytes), envelope.remoteAddress.ipAddress ?? "?"))
+            if batch.count >= 256 { flush() }
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) { flush() }
+
+        private func flush() {
+            guard !batch.isEmpty else { return }
+            deliver(batch)
+            batch.removeAll(keepingCapacity: true)
         }
     }
 
@@ -75,7 +93,8 @@ final class SyslogIntake: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             let source = context.remoteAddress?.ipAddress ?? "?"
-            for message in framer.feed(Array(buffer.readableBytesView)) { deliver(SyslogMessage.parse(message), source) }
+            let messages = framer.feed(Array(buffer.readableBytesView))
+            if !messages.isEmpty { deliver(messages.map { (SyslogMessage.parse($0), source) }) }
         }
     }
 }

@@ -72,30 +72,6 @@ struct EngineState: Sendable {
         dirtyNodes.insert(node)
     }
 
-    /// Takes one syslog message: attributed to the node whose name is its hostname, else whose
-    /// address sent it, else the one node running a service named as its app; kept as a line of
-    /// that node's recent logs. Returns false when no node claims it.
-    @discardableResult
-    mutating func recordSyslog(_ message: SyslogMessage, source: String, at time: Date, keep: Int) -> Bool {
-        let nodes = builder.config.nodes
-        var index = message.hostname.flatMap { host in nodes.firstIndex { $0.name == host } }
-        if index == nil { index = nodes.firstIndex { $0.address == source } }
-        if index == nil, let app = message.appName {
-            let running = nodes.indices.filter { nodes[$0].services.contains { $0.name == app } }
-            if running.count == 1 { index = running[0] }
-        }
-        guard let node = index else { return false }
-        let stamp = message.timestamp ?? ClusterSnapshot.timestamp(time)
-        let level = message.severity?.word ?? "INFO"
-        var line = "\(stamp) \(level) \(message.appName ?? "-"): \(message.message)"
-        if let error = message.parseError { line = "\(ClusterSnapshot.timestamp(time)) \(level) (unparsed: \(error)) \(message.message)" }
-        if message.isTruncated { line += " …[truncated]" }
-        facts.logs[node].append(String(line.sanitizedForTerminal.prefix(2_000)))
-        if facts.logs[node].count > keep { facts.logs[node].removeFirst(facts.logs[node].count - keep) }
-        dirtyNodes.insert(node)
-        return true
-    }
-
     mutating func recordLogs(node: Int, lines: [String]) {
         guard facts.logs[node] != lines else { return }
         facts.logs[node] = lines
