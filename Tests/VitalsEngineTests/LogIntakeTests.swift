@@ -1,0 +1,184 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import VitalsCore
+@testable import VitalsEngine
+import VitalsTesting
+
+/// HTTP push (with the real curl), files tailed across rotation, every node's log feed, and
+/// the per-minute error series alert rules read.
+@Suite(.serialized) struct LogIntakeTests {
+    static func waitForListener(host: String, port: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: port).get() {
+                try? await channel.close()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    static func curl(_ arguments: [String]) throws -> (status: String, body: String) {
+        let curl = try #require(ExternalTool.path(of: "curl"))
+        let result = try Run.process(curl, ["-s", "-o", "-", "-w", "\n%{http_code}"] + arguments, timeout: 20)
+        let parts = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (String(parts.last ?? ""), parts.dropLast().joined(separator: "\n").trimmingCharacters(in: .newlines))
+    }
+
+    @Test(.enabled(if: ExternalTool.available("curl", package: "curl")))
+    func jsonLinesPushedOverHTTPAreStoredAndBadLinesKeptWithTheirReason() async throws {
+        let host = TestCluster.uniqueAddress()
+        var config = ClusterConfig(name: "logs", nodes: [
+            NodeConfig(name: "orders-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "orders")]),
+            NodeConfig(name: "web-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "web")]),
+        ])
+        config.logIntake = LogIntakeConfig(http: (host, 9880))
+        let engine = Engine(config: config)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        try await Self.waitForListener(host: host, port: 9880)
+        let url = "http://\(host):9880/v1/logs"
+        // A line's own time is shown when it is within a day of its arrival.
+        let stamp = ClusterSnapshot.timestamp(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3_600))
+        let body = """
+            {"time":"\(stamp)","node":"web-1","service":"web","level":"error","message":"upstream timeout","path":"/api/cart"}
+            {"host":"orders-1","level":"warn","msg":"slow query","ms":930}
+            {"message": "half a line
+            {"service":"orders","message":"named by its service only"}
+
+            """
+        let answer = try Self.curl(["-X", "POST", "--data-binary", body, url])
+        #expect(answer.status == "200")
+        #expect(answer.body == #"{"accepted":3,"unparsed":1,"errors":["line 3: a string is not closed at byte 25"]}"#)
+        let lines = engine.logs.lines(LogQuery(), before: nil, limit: 10)
+        // The unclaimed line is kept under the address that sent it (curl connects from 127.0.0.1).
+        #expect(lines.map(\.node) == ["web-1", "orders-1", "127.0.0.1", "orders-1"])
+        #expect(lines[0].message == "upstream timeout path=/api/cart")
+        #expect(lines[0].level == .error)
+        #expect(ClusterSnapshot.timestamp(lines[0].time) == stamp)
+        #expect(lines[1].message == "slow query ms=930")
+        #expect(lines[2].flags == [.unparsed, .unclaimed])
+        #expect(lines[2].message.hasPrefix("(unparsed: a string is not closed at byte 25) {\"message\": \"half a line"))
+        #expect(try Self.curl([url]).status == "405")
+        #expect(try Self.curl(["-X", "POST", "--data-binary", "{}", "http://\(host):9880/elsewhere"]).status == "404")
+        // A body over the limit is refused before it is read, and nothing of it is kept.
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-big-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: big) }
+        try Data(repeating: UInt8(ascii: "x"), count: LogPushServer.bodyLimit + 10).write(to: big)
+        #expect(try Self.curl(["-X", "POST", "--data-binary", "@\(big.path)", url]).status == "413")
+        // A client that connects and sends nothing holds nothing up.
+        let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: 9880).get()
+        #expect(try Self.curl(["-X", "POST", "--data-binary", #"{"message":"after the idle one","node":"web-1"}"#, url]).status == "200")
+        try? await idle.close()
+        #expect(engine.logs.stats.lines == 5)
+        running.cancel()
+        await running.value
+    }
+
+    @Test func filesAreFollowedAcrossRenameAndTruncation() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-logs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let app = folder.appendingPathComponent("orders-1.log").path
+        let other = folder.appendingPathComponent("web.log").path
+        try "old line before Vitals started\n".write(toFile: app, atomically: false, encoding: .utf8)
+        try "2026-11-30T10:00:00Z ERROR web: from the beginning\n".write(toFile: other, atomically: false, encoding: .utf8)
+        var config = ClusterConfig(name: "files", nodes: [
+            NodeConfig(name: "orders-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "orders")]),
+            NodeConfig(name: "web-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "web")]),
+        ])
+        config.logIntake = LogIntakeConfig(files: [LogFileConfig(path: folder.path + "/orders-*.log")])
+        config.nodes[1].logFiles = [LogFileConfig(path: other, node: "web-1", service: "web", fromBeginning: true)]
+        var options = Engine.Options()
+        options.logFilePoll = .milliseconds(50)
+        let engine = Engine(config: config, options: options)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+
+        func append(_ text: String, to path: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        }
+        func messages(waitingFor count: Int) async -> [String] {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, engine.logs.stats.lines < count { try? await Task.sleep(for: .milliseconds(20)) }
+            return engine.logs.lines(LogQuery(), before: nil, limit: 100).map { "\($0.node) \($0.message)" }
+        }
+        #expect(await messages(waitingFor: 1) == ["web-1 from the beginning"])
+        try await Task.sleep(for: .milliseconds(200))
+        try append("INFO orders: first\nWARN orders: second, half", to: app)
+        #expect(await messages(waitingFor: 2) == ["web-1 from the beginning", "orders-1 first"])
+        // Rotation: the rest of the old file is written, it is renamed away, a new file starts.
+        try append(" written\n", to: app)
+        try FileManager.default.moveItem(atPath: app, toPath: app + ".1")
+        try "ERROR orders: in the new file\n".write(toFile: app, atomically: false, encoding: .utf8)
+        let rotated = await messages(waitingFor: 4)
+        #expect(rotated.suffix(2) == ["orders-1 second, half written", "orders-1 in the new file"])
+        // Truncation in place (copytruncate): read again from the start.
+        try await Task.sleep(for: .milliseconds(200))
+        try FileHandle(forWritingAtPath: app)?.truncate(atOffset: 0)
+        try await Task.sleep(for: .milliseconds(200))
+        try append("after truncation\n", to: app)
+        #expect(await messages(waitingFor: 5).last == "orders-1 after truncation")
+        #expect(engine.logs.lines(LogQuery(minimumLevel: .error), before: nil, limit: 10).map(\.message) == ["from the beginning", "in the new file"])
+        running.cancel()
+        await running.value
+    }
+
+    @Test func everyFeedOfEveryNodeIsReadWithoutRepeats() async throws {
+        var config = TestCluster.make(nodes: ["a", "b"])
+        var options = Engine.Options()
+        options.logSweep = .milliseconds(200)
+        options.firstRunsWithin = .milliseconds(100)
+        // Each node's one endpoint listed twice: read twice as often, each line must still come once.
+        for index in config.nodes.indices {
+            let url = "http://\(config.nodes[index].address):8080/logs"
+            config.nodes[index].logURLs = [url, url]
+        }
+        try await LiveCluster.with(config, options: options) { live in
+            // The simulated nodes write a line every two seconds or so.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline,
+                  ["a", "b"].contains(where: { live.engine.logs.count(LogQuery(nodes: [$0])) < 4 }) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let lines = live.engine.logs.lines(LogQuery(), before: nil, limit: 10_000)
+            #expect(Set(lines.map(\.node)) == ["a", "b"])
+            // The same endpoint read twice as often still gives each line once (by its own time).
+            for node in ["a", "b"] {
+                let own = lines.filter { $0.node == node }.map { "\($0.time.timeIntervalSince1970) \($0.message)" }
+                #expect(own.count > 3)
+                #expect(Set(own).count == own.count, "repeated lines on \(node)")
+            }
+            #expect(lines.allSatisfy { !$0.flags.contains(.unclaimed) && !$0.service.isEmpty })
+        }
+    }
+
+    @Test(.enabled(if: ExternalTool.available("curl", package: "curl")))
+    func errorLinesPerMinuteFireAnAlertRule() async throws {
+        let host = TestCluster.uniqueAddress()
+        var config = ClusterConfig(name: "logs", nodes: [
+            NodeConfig(name: "orders-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "orders")]),
+        ])
+        config.logIntake = LogIntakeConfig(http: (host, 9881))
+        let rule = try AlertRule(name: "OrdersErrors", expression: #"log_errors_per_min{service="orders"} > 3"#, severity: .warning,
+                                 summary: "{{ $value }} errors a minute on {{ $labels.node }}")
+        config.alerting = AlertingConfig(rules: [rule])
+        let engine = Engine(config: config)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        try await Self.waitForListener(host: host, port: 9881)
+        let lines = (0..<5).map { #"{"service":"orders","level":"error","message":"db timeout \#($0)"}"# }.joined(separator: "\n")
+        #expect(try Self.curl(["-X", "POST", "--data-binary", lines, "http://\(host):9881/v1/logs"]).status == "200")
+        let firing = await engine.store.first(where: { $0.alerts.contains { $0.name == "OrdersErrors" } }, timeout: .seconds(10))
+        let alert = try #require(firing?.alerts.first { $0.name == "OrdersErrors" })
+        #expect(alert.summary == "5 errors a minute on orders-1")
+        #expect(firing?.logStats?.lines == 5)
+        running.cancel()
+        await running.value
+    }
+}
