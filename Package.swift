@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsUITests",
-            dependencies: ["VitalsCore", "VitalsUI", "VitalsTesting"],
+            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsTesting"],
             exclude: ["Snapshots"],
             swiftSettings: strict
         ),

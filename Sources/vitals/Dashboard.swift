@@ -109,6 +109,8 @@ struct LiveHost: DashboardHost {
 
     func latestSnapshot() -> ClusterSnapshot { engine.store.latest }
 
+    var logs: (any LogSource)? { engine.logs }
+
     func focus(_ node: String?) { engine.focus(node) }
 
     func nodeNotes() -> [String: String] {

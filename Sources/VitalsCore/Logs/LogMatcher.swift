@@ -157,7 +157,12 @@ public struct LogMatcher: @unchecked Sendable {
                     if afterEscape == "+" { endRun() }
                 }
                 index += 2
-            case ".", "^", "$", "*", "?", "+", "{", "}", ")", "]":
+            case "{":
+                // A quantifier's bounds are not text.
+                endRun()
+                while index < characters.count, characters[index] != "}" { index += 1 }
+                index += 1
+            case ".", "^", "$", "*", "?", "+", "}", ")", "]":
                 endRun()
                 index += 1
             default:

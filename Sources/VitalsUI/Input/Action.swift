@@ -27,6 +27,21 @@ public enum Action: Sendable, Equatable {
     case expireSilence
     /// Alerts pane: cycle the view (active, history, silences).
     case cycleAlertView
+    /// Logs pane: ask what to search for.
+    case startLogSearch
+    /// Logs pane: the next / previous line matching the search.
+    case nextMatch, previousMatch
+    /// Logs pane: all levels → warnings and worse → errors and worse.
+    case cycleLogLevel
+    /// Logs pane: only the selected line's node / service, or every one again.
+    case toggleNodeFilter, toggleServiceFilter
+    case clearLogFilters
+    case toggleWrap
+    case scrollLeft, scrollRight
+    /// Logs pane: follow new lines again.
+    case followLogs
+    /// Node view: the Logs pane, showing only this node.
+    case showNodeLogs
     case promptInput(Character)
     case promptBackspace
     case promptCommit
@@ -55,12 +70,13 @@ public enum AlertCommand: Sendable, Equatable {
     case expireSilence(id: String)
 }
 
-/// The list panes, in tab order, each with the digit that shows it (Logs, 5, is still to come).
+/// The panes, in tab order, each with the digit that shows it.
 public enum Pane: String, Sendable, CaseIterable {
     case services = "Services"
     case nodes = "Nodes"
     case locks = "Locks"
     case alerts = "Alerts"
+    case logs = "Logs"
 
     public var key: Int {
         switch self {
@@ -68,6 +84,7 @@ public enum Pane: String, Sendable, CaseIterable {
         case .nodes: 2
         case .locks: 3
         case .alerts: 4
+        case .logs: 5
         }
     }
 }

@@ -22,6 +22,8 @@ public enum KeyMap {
             default: return .toggleHelp
             }
         }
+        if state.pane == .logs, state.detail == nil, let action = logsAction(key) { return action }
+        if state.detail != nil, key == .character("L") { return .showNodeLogs }
         switch key {
         case .character("q"): return .quit
         case .character("?"), .character("h"): return .toggleHelp
@@ -39,6 +41,7 @@ public enum KeyMap {
         case .character("2"): return .showPane(.nodes)
         case .character("3"): return .showPane(.locks)
         case .character("4"): return .showPane(.alerts)
+        case .character("5"): return .showPane(.logs)
         case .character("a") where state.pane == .alerts && state.detail == nil: return .acknowledge
         case .character("s") where state.pane == .alerts && state.detail == nil: return .silence
         case .character("u") where state.pane == .alerts && state.detail == nil: return .unacknowledge
@@ -50,6 +53,24 @@ public enum KeyMap {
         case .character("p"): return .togglePause
         case .character("o"): return .toggleWorstFirst
         default: return nil
+        }
+    }
+
+    /// Keys of the Logs pane that mean something else elsewhere.
+    private static func logsAction(_ key: Key) -> Action? {
+        switch key {
+        case .character("/"): .startLogSearch
+        case .character("n"): .nextMatch
+        case .character("N"): .previousMatch
+        case .character("e"): .cycleLogLevel
+        case .character("o"): .toggleNodeFilter
+        case .character("s"): .toggleServiceFilter
+        case .character("c"): .clearLogFilters
+        case .character("w"): .toggleWrap
+        case .character("F"): .followLogs
+        case .left, .character("<"): .scrollLeft
+        case .right, .character(">"): .scrollRight
+        default: nil
         }
     }
 
@@ -90,9 +111,12 @@ public enum KeyMap {
     /// The keys the help screen lists, grouped.
     public static let help: [(section: String, keys: [(String, String)])] = [
         ("Move", [("↑ ↓  j k", "select a row"), ("PgUp PgDn  space", "a page at a time"), ("g G  Home End", "first / last row"),
-                  ("tab  1–4", "Services Nodes Locks Alerts, or click"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
+                  ("tab  1–5", "Services Nodes Locks Alerts Logs, or click"), ("enter  →  l", "open the node (or double-click)"), ("esc  ←  backspace", "back")]),
         ("Alerts (pane 4; enter unfolds)", [("a  s", "ack · silence (2h), each with a comment"),
                                             ("u  x  v", "un-ack · end silence · history/silences")]),
+        ("Logs (pane 5; L in a node's view)", [("/  n N", "search (text or /regex/) · next · previous"),
+                                              ("e  o  s  c", "level · only this node · only this service · clear"),
+                                              ("F  G  w  ← →", "follow · newest · wrap · scroll sideways")]),
         ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o  p  t", "worst first · pause updates · next theme"), ("q  Ctrl-C", "quit")]),
     ]

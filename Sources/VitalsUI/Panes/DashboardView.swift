@@ -5,7 +5,8 @@ import VitalsCore
 /// current pane or node detail, footer, and any overlay on top.
 public enum DashboardView {
     public static func render(
-        snapshot: ClusterSnapshot, state: AppState, theme: Theme, timeZone: TimeZone = .current, fill: Cell = .blank
+        snapshot: ClusterSnapshot, state: AppState, theme: Theme, timeZone: TimeZone = .current, fill: Cell = .blank,
+        logs: (any LogSource)? = nil
     ) -> Screen {
         var screen = Screen(width: state.size.width, height: state.size.height, fill: fill)
         guard Layout.fits(state.size) else {
@@ -24,6 +25,8 @@ public enum DashboardView {
             case .nodes: NodesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .alerts: AlertsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .locks: LocksPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
+            case .logs:
+                LogsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme, logs: logs, timeZone: timeZone)
             }
         }
         drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)
@@ -103,7 +106,10 @@ public enum DashboardView {
             return
         }
         let hints: [(String, String)] = if state.detail != nil {
-            [("↑↓", "scroll"), ("esc", "back"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+            [("↑↓", "scroll"), ("esc", "back"), ("L", "logs"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+        } else if state.pane == .logs {
+            [("/", "search"), ("n N", "match"), ("e", "level"), ("o", "node"), ("s", "service"), ("c", "clear"), ("F", "follow"),
+             ("w", "wrap"), ("enter", "node"), ("?", "help")]
         } else if state.pane == .alerts {
             [("a", "ack"), ("s", "silence"), ("u", "un-ack"), ("x", "end silence"), ("enter", "unfold"), ("v", "history/silences"), ("/", "filter"), ("?", "help")]
         } else {

@@ -1,24 +1,28 @@
 /// Boxes drawn over the dashboard: the help screen and the fault menu.
 public enum Overlays {
     public static func drawHelp(into screen: inout Screen, theme: Theme) {
+        // Roomy when the terminal is tall enough; without blank lines and padding when it is not.
+        let keyCount = KeyMap.help.reduce(0) { $0 + $1.keys.count + 1 }
+        let roomy = keyCount + KeyMap.help.count - 1 + 4 <= screen.height - 2
         var lines: [(String, String)] = []
         for (index, section) in KeyMap.help.enumerated() {
-            if index > 0 { lines.append(("", "")) }
+            if index > 0 && roomy { lines.append(("", "")) }
             lines.append((section.section, ""))
             lines.append(contentsOf: section.keys)
         }
-        let width = min(screen.width - 4, 66)
-        let height = min(screen.height - 2, lines.count + 4)
+        let padding = roomy ? 2 : 1
+        let width = min(screen.width - 4, 74)
+        let height = min(screen.height - 2, lines.count + padding * 2)
         let rect = centered(width: width, height: height, in: screen)
         screen.fill(rect, style: theme[.overlay])
         screen.box(rect, style: theme[.border], title: "Keys", titleStyle: theme[.overlayTitle])
-        for (offset, (key, meaning)) in lines.prefix(height - 4).enumerated() {
-            let y = rect.y + 2 + offset
+        for (offset, (key, meaning)) in lines.prefix(height - padding * 2).enumerated() {
+            let y = rect.y + padding + offset
             if meaning.isEmpty {
                 screen.put(key, x: rect.x + 2, y: y, style: theme[.overlayTitle])
             } else {
-                screen.put(key.padded(toWidth: 20), x: rect.x + 3, y: y, style: theme[.footerKey].over(theme[.overlay]))
-                screen.put(meaning, x: rect.x + 24, y: y, style: theme[.overlay], maxWidth: rect.width - 26)
+                screen.put(key.padded(toWidth: 18), x: rect.x + 3, y: y, style: theme[.footerKey].over(theme[.overlay]))
+                screen.put(meaning, x: rect.x + 22, y: y, style: theme[.overlay], maxWidth: rect.width - 24)
             }
         }
         screen.put("any key closes", x: rect.maxX - 17, y: rect.maxY - 1, style: theme[.muted])

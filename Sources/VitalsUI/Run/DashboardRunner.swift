@@ -17,6 +17,12 @@ public protocol DashboardHost: Sendable {
     /// Acts on alerts (ack, silence…); returns a one-line report for the footer. The engine shows
     /// the result in a later snapshot, once it is stored.
     func perform(_ command: AlertCommand) async -> String
+    /// The stored log lines the Logs pane reads; nil when none are kept.
+    var logs: (any LogSource)? { get }
+}
+
+extension DashboardHost {
+    public var logs: (any LogSource)? { nil }
 }
 
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
@@ -76,7 +82,7 @@ public final class DashboardRunner {
             if dirty || drawnGeneration != shown.generation {
                 if drawnGeneration != shown.generation { ringForNewCriticalAlerts(shown) }
                 state.nodeNotes = host.nodeNotes()
-                terminal.draw(DashboardView.render(snapshot: shown, state: state, theme: themes[themeIndex]))
+                terminal.draw(DashboardView.render(snapshot: shown, state: state, theme: themes[themeIndex], logs: host.logs))
                 drawnGeneration = shown.generation
                 dirty = false
             }
@@ -89,7 +95,7 @@ public final class DashboardRunner {
             }
             guard let action = KeyMap.action(for: key, in: state) else { continue }
             dirty = true
-            switch state.reduce(action, snapshot: shown) {
+            switch state.reduce(action, snapshot: shown, logs: host.logs) {
             case .quit:
                 return .quit
             case .cycleTheme:

@@ -18,6 +18,8 @@ public struct Prompt: Sendable, Equatable {
         case acknowledge(ids: [String])
         /// Silence alerts matching `matchers`; the answer is a duration, then an optional comment.
         case silence(matchers: [String: String])
+        /// What the Logs pane searches for.
+        case logSearch
     }
 
     public var purpose: Purpose
@@ -70,6 +72,8 @@ public struct AppState: Sendable, Equatable {
     public var expandedLocks: Set<String> = []
     /// The question being asked in the footer, if any.
     public var prompt: Prompt?
+    /// The Logs pane's position, filters and search.
+    public var logView = LogViewState()
 
     public init(size: Size, faultMenuItems: [MenuItem] = []) {
         self.size = size
@@ -81,19 +85,45 @@ public struct AppState: Sendable, Equatable {
 
     /// Takes one action against the snapshot on screen.
     /// - Returns: what the run loop must do, if anything.
-    public mutating func reduce(_ action: Action, snapshot: ClusterSnapshot) -> Effect? {
+    public mutating func reduce(_ action: Action, snapshot: ClusterSnapshot, logs: (any LogSource)? = nil) -> Effect? {
         if case .resize(let newSize) = action {
             size = newSize
             return nil
         }
         message = nil
+        if pane == .logs, detail == nil, overlay == nil, [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom].contains(action) {
+            return logAction(action, logs: logs)
+        }
         switch action {
         case .quit:
             return .quit
         case .toggleHelp:
             overlay = overlay == .help ? nil : .help
         case .back:
-            if overlay != nil { overlay = nil } else if detail != nil { detail = nil } else if !filter.isEmpty { filter = "" }
+            if overlay != nil {
+                overlay = nil
+            } else if detail != nil {
+                detail = nil
+            } else if pane == .logs, logView.search != nil {
+                logView.search = nil
+                message = "search cleared"
+            } else if pane == .logs, !logView.filterWords.isEmpty {
+                return logAction(.clearLogFilters, logs: logs)
+            } else if !filter.isEmpty {
+                filter = ""
+            }
+        case .startLogSearch, .nextMatch, .previousMatch, .cycleLogLevel, .toggleNodeFilter, .toggleServiceFilter, .clearLogFilters,
+             .toggleWrap, .scrollLeft, .scrollRight, .followLogs:
+            return logAction(action, logs: logs)
+        case .showNodeLogs:
+            guard let node = detail else { return nil }
+            detail = nil
+            pane = .logs
+            logView.nodes = [node]
+            logView.follow = true
+            logView.anchor = nil
+            logView.selected = nil
+            message = "logs of \(node) · o shows every node"
         case .moveUp: move(by: -1, snapshot: snapshot)
         case .moveDown: move(by: 1, snapshot: snapshot)
         case .pageUp: move(by: -visibleRows, snapshot: snapshot)
@@ -108,6 +138,16 @@ public struct AppState: Sendable, Equatable {
             }
             if detail == nil, pane == .locks, let row = selectedLockRow(in: snapshot), row.waiter == nil, !row.lock.queue.isEmpty {
                 if expandedLocks.contains(row.id) { expandedLocks.remove(row.id) } else { expandedLocks.insert(row.id) }
+                return nil
+            }
+            if detail == nil, pane == .logs {
+                guard let line = logs.flatMap(selectedLogLine) else { return nil }
+                guard snapshot.node(named: line.node) != nil else {
+                    message = "\(line.node) is not a node of this cluster"
+                    return nil
+                }
+                detail = line.node
+                detailScroll = 0
                 return nil
             }
             if detail == nil, let node = selectedNode(in: snapshot) {
@@ -255,6 +295,18 @@ public struct AppState: Sendable, Equatable {
         case .acknowledge(let ids):
             self.prompt = nil
             return .alert(.acknowledge(ids: ids, comment: text))
+        case .logSearch:
+            if let pattern = LogPattern(typed: text) {
+                do {
+                    _ = try LogMatcher(pattern)
+                } catch {
+                    message = error.description
+                    return nil
+                }
+            }
+            self.prompt = nil
+            commitLogSearch(text)
+            return nil
         case .silence(let matchers):
             let words = text.split(separator: " ", maxSplits: 1)
             guard let first = words.first, let duration = Duration(goString: String(first)), duration > .zero else {
@@ -313,6 +365,7 @@ public struct AppState: Sendable, Equatable {
         case .nodes: selectedNodeRow(in: snapshot)?.name
         case .alerts: selectedAlertRow(in: snapshot)?.alerts.first?.node
         case .locks: selectedLockRow(in: snapshot).flatMap { $0.waiter.map { $0.node } ?? $0.lock.holderNode }
+        case .logs: nil
         }
     }
 
@@ -338,6 +391,7 @@ public struct AppState: Sendable, Equatable {
         case .nodes: Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst).map(\.name)
         case .alerts: Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts).map(\.id)
         case .locks: Rows.locks(snapshot, filter: filter, expanded: expandedLocks).map(\.id)
+        case .logs: []
         }
     }
 

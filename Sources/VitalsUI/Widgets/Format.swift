@@ -39,6 +39,22 @@ public enum Format {
         return String(format: "%.1fk/s", value / 1000)
     }
 
+    /// `HH:mm:ss.mmm` in `timeZone`, for log lines.
+    public static func logTime(_ date: Date, timeZone: TimeZone) -> String {
+        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        return clock(date, timeZone: timeZone) + String(format: ".%03d", (millis + 1000) % 1000)
+    }
+
+    /// A size in bytes, short, binary units: `812B`, `3.1MiB`, `64MiB`.
+    public static func bytes(_ count: Int) -> String {
+        let units = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+        for (size, unit) in units where count >= size {
+            let scaled = Double(count) / Double(size)
+            return (scaled < 10 ? String(format: "%.1f", scaled) : String(Int(scaled.rounded()))) + unit
+        }
+        return "\(count)B"
+    }
+
     /// `HH:mm:ss` in `timeZone`.
     public static func clock(_ date: Date, timeZone: TimeZone) -> String {
         // Arithmetic on the offset instead of a Calendar: this runs every frame.
