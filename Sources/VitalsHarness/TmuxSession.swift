@@ -63,6 +63,9 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// The visible screen as text.
+    /// The pane's title, as programs set it with `ESC ] 2 ; … BEL`.
+    public func title() throws -> String { try tmuxCommand(["display-message", "-p", "-t", "main", "#{pane_title}"]) }
+
     public func capture() throws -> String { try tmuxCommand(["capture-pane", "-p", "-t", "main"]) }
 
     /// Whether the program in the pane is using the alternate screen.
