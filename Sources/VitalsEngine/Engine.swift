@@ -188,11 +188,16 @@ public final class Engine: Sendable {
             guard let self else { return }
             logs.append(batch.map { router.route($0.0, source: $0.source) }, received: wallClock())
         }
+        // A listener that cannot bind is said in the Logs pane; the rest of the engine runs on.
         do {
             try await intake?.start()
+        } catch {
+            logs.setProblem("syslog", "syslog listener: \(error)".sanitizedForTerminal)
+        }
+        do {
             try await pushServer?.start()
         } catch {
-            stateProblem.withLock { $0 = "log intake: \(error)".sanitizedForTerminal }
+            logs.setProblem("http", "POST /v1/logs listener: \(error)".sanitizedForTerminal)
         }
         fileTailer?.poll(first: true) { [self] lines in takeFileLines(lines) }
 
@@ -478,6 +483,10 @@ public final class Engine: Sendable {
             for feed in config.nodes[node].logURLs.indices { await readLogs(node: node, feed: feed) }
         case .logFiles:
             fileTailer?.poll { [self] lines in takeFileLines(lines) }
+            if let fileTailer {
+                let problems = fileTailer.problems.withLock { $0 }.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+                logs.setProblem("files", problems.isEmpty ? nil : problems.joined(separator: "; ").sanitizedForTerminal)
+            }
         }
     }
 

@@ -182,3 +182,27 @@ import VitalsTesting
         await running.value
     }
 }
+
+/// A listener that cannot bind or a file that cannot be read is said in the Logs pane's header;
+/// the engine runs on.
+@Suite struct LogIntakeProblemTests {
+    @Test func aBusyPortAndAMissingFileAreReported() async throws {
+        let host = TestCluster.uniqueAddress()
+        let blocker = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: host, port: 9882).get()
+        defer { try? blocker.close().wait() }
+        var config = ClusterConfig(name: "logs", nodes: [NodeConfig(name: "a", address: TestCluster.uniqueAddress())])
+        config.logIntake = LogIntakeConfig(http: (host, 9882), files: [LogFileConfig(path: "/nonexistent/vitals/app.log")])
+        var options = Engine.Options()
+        options.logFilePoll = .milliseconds(50)
+        let engine = Engine(config: config, options: options)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, engine.logs.stats.problems.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        let problems = engine.logs.stats.problems
+        #expect(problems.contains { $0.hasPrefix("POST /v1/logs listener:") && $0.contains("in use") }, "\(problems)")
+        #expect(problems.contains("/nonexistent/vitals/app.log: no such file (yet)"))
+        running.cancel()
+        await running.value
+    }
+}

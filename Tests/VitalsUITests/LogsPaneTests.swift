@@ -180,6 +180,13 @@ import VitalsUI
         #expect(lines.contains { $0.contains("really") })
     }
 
+    @Test func aSourceThatDoesNotWorkIsSaidFirst() {
+        store.setProblem("syslog", "syslog listener: bind(127.0.0.1:5514): Address already in use")
+        let header = render(state()).lines[2]
+        #expect(header.hasPrefix(" ✗ syslog listener: bind(127.0.0.1:5514): Address already in use  6 lines"), "\(header)")
+        #expect(header.contains("▼ following"))
+    }
+
     @Test func withoutLogsThePaneSaysSo() {
         let lines = DashboardView.render(snapshot: snapshot, state: state(), theme: .builtIn).lines
         #expect(lines.contains { $0.contains("No logs are kept here.") })

@@ -129,17 +129,20 @@ public struct LogStats: Sendable, Equatable, Codable {
     public var unclaimed: Int
     /// Lines that did not parse (kept raw).
     public var unparsed: Int
+    /// Why a source of lines is not working (a listener that could not bind, a file that cannot be read).
+    public var problems: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case lines, bytes, dropped, unclaimed, unparsed, newest
+        case lines, bytes, dropped, unclaimed, unparsed, newest, problems
         case byteLimit = "byte_limit"
         case nextSequence = "next_sequence"
     }
 
     public init(
         lines: Int = 0, bytes: Int = 0, byteLimit: Int = 0, dropped: Int = 0, nextSequence: Int = 0, newest: Date? = nil,
-        unclaimed: Int = 0, unparsed: Int = 0
+        unclaimed: Int = 0, unparsed: Int = 0, problems: [String] = []
     ) {
+        self.problems = problems
         self.lines = lines
         self.bytes = bytes
         self.byteLimit = byteLimit

@@ -18,6 +18,12 @@ public final class LogStore: LogSource, Sendable {
 
     public let byteLimit: Int
     private let storage: Mutex<Storage>
+    private let problems = Mutex<[String: String]>([:])
+
+    /// Says why the source `key` is not working, or (nil) that it works again.
+    public func setProblem(_ key: String, _ problem: String?) {
+        problems.withLock { $0[key] = problem }
+    }
 
     public init(byteLimit: Int = 64 * 1024 * 1024) {
         self.byteLimit = max(Self.chunkBytes * 2, byteLimit)
@@ -60,11 +66,12 @@ public final class LogStore: LogSource, Sendable {
     }
 
     public var stats: LogStats {
-        storage.withLock { storage in
+        let problems = self.problems.withLock { $0.sorted { $0.key < $1.key }.map(\.value) }
+        return storage.withLock { storage in
             LogStats(
                 lines: storage.lineCount, bytes: storage.bytes, byteLimit: byteLimit, dropped: storage.dropped,
                 nextSequence: storage.nextSequence, newest: storage.newest.map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                unclaimed: storage.unclaimed, unparsed: storage.unparsed
+                unclaimed: storage.unclaimed, unparsed: storage.unparsed, problems: problems
             )
         }
     }

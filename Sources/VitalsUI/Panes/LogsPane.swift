@@ -130,9 +130,15 @@ public enum LogsPane {
             let newer = lines.last.map { logs.lines(view.query, after: $0.sequence, limit: 10_000).count } ?? 0
             status = "‖ paused · \(newer >= 10_000 ? "10000+" : "\(newer)") newer lines below (F follows)"
         }
-        // The follow state is always shown; the counts give way on a narrow terminal.
+        // The follow state is always shown; the counts give way on a narrow terminal. A source
+        // that does not work is said first.
         let statusX = rect.maxX - status.terminalWidth - 1
-        screen.put(" " + parts.joined(separator: " · "), x: rect.x, y: rect.y, style: theme[.header], maxWidth: max(0, statusX - rect.x - 1))
+        var x = rect.x
+        if let problem = stats.problems.first {
+            let more = stats.problems.count > 1 ? " (+\(stats.problems.count - 1) more)" : ""
+            x = screen.put(" ✗ " + problem + more + " ", x: x, y: rect.y, style: theme[.error], maxWidth: max(0, statusX - x - 1))
+        }
+        screen.put(" " + parts.joined(separator: " · "), x: x, y: rect.y, style: theme[.header], maxWidth: max(0, statusX - x - 1))
         screen.put(status, x: max(rect.x, statusX), y: rect.y, style: view.follow ? theme[.passing] : theme[.warning], maxWidth: rect.width)
     }
 
