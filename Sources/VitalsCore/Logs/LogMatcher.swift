@@ -19,6 +19,8 @@ public struct LogMatcher: @unchecked Sendable {
     /// Whether finding `literal` is the whole test (a substring), or only a hint (a regex).
     public let literalIsExact: Bool
     private let regex: Regex<AnyRegexOutput>?
+    /// The regex as a byte automaton, when it is within what one can do (nearly always).
+    public let automaton: ByteRegex?
     /// Offsets in `literal` of its two rarest bytes (the same offset twice for one byte).
     private let rarePair: (Int, Int)
 
@@ -30,6 +32,7 @@ public struct LogMatcher: @unchecked Sendable {
             literal = Array((ignoresCase ? Self.asciiLowercased(text) : text).utf8)
             literalIsExact = true
             regex = nil
+            automaton = nil
         case .regex(let source):
             ignoresCase = !source.contains { $0.isUppercase } || source.hasPrefix("(?i)")
             do {
@@ -42,6 +45,7 @@ public struct LogMatcher: @unchecked Sendable {
             let required = Self.requiredLiteral(source.hasPrefix("(?i)") ? String(source.dropFirst(4)) : source)
             literal = Array((ignoresCase ? Self.asciiLowercased(required) : required).utf8)
             literalIsExact = false
+            automaton = ByteRegex(source, ignoresCase: ignoresCase)
         }
         rarePair = Self.rarePair(literal)
     }
@@ -71,6 +75,7 @@ public struct LogMatcher: @unchecked Sendable {
     public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if !literal.isEmpty, find(in: bytes, from: 0) == nil { return false }
         if literalIsExact { return true }
+        if let automaton { return automaton.matches(bytes) }
         guard let regex else { return false }
         let text = String(decoding: bytes, as: UTF8.self)
         return (try? regex.firstMatch(in: text)) != nil

@@ -397,6 +397,17 @@ struct Storage {
             return result
         }
         chunk.text.withUnsafeBufferPointer { text in
+            if let automaton = matcher.automaton, matcher.literal.count < 3 {
+                // No literal worth looking for first: the automaton reads every byte once.
+                var line = range.lowerBound
+                let from = Int(chunk.starts[range.lowerBound])
+                let to = range.upperBound < chunk.count ? Int(chunk.starts[range.upperBound]) : text.count
+                automaton.scan(text, from: from, to: to) { offset in
+                    while line + 1 < range.upperBound, Int(chunk.starts[line + 1]) <= offset { line += 1 }
+                    if passes(line) { result.append(line) }
+                }
+                return
+            }
             if matcher.literal.isEmpty {
                 for index in range where passes(index) {
                     let line = chunk.messageRange(index)

@@ -1,0 +1,439 @@
+/// A regular expression compiled to a byte automaton, for searching many stored lines fast: a
+/// Thompson NFA over UTF-8 bytes, run as a DFA built lazily (each state set met is given a row
+/// of 256 transitions the first time it is needed), one byte per step, no backtracking.
+///
+/// It takes the common subset: literals, `.`, classes (`[a-z0-9_]`, `[^ ]`, ASCII members),
+/// `\d \w \s \D \W \S`, escaped punctuation, `* + ? {n} {n,} {n,m}` (lazy forms too: they match
+/// the same lines), groups, `(?:…)`, `|`, and `^`/`$` at the ends of the pattern. Anything else
+/// (back-references, look-around, `\b`, Unicode classes) returns nil from `init`, and the caller
+/// uses Swift's `Regex` instead. `.` and negated classes match whole UTF-8 characters.
+public final class ByteRegex {
+    private enum State {
+        case bytes(lo: UInt8, hi: UInt8, next: Int)
+        case split(Int, Int)
+        case jump(Int)
+        case match
+    }
+
+    private var states: [State] = []
+    private var start = 0
+    private let anchoredStart: Bool
+    private let anchoredEnd: Bool
+
+    // The lazy DFA: sets of NFA states, their rows, and which accept.
+    private var sets: [[Int32]] = []
+    private var setNumbers: [[Int32]: Int32] = [:]
+    private var rows: [Int32] = []
+    private var accepting: [Bool] = []
+    private var startState: Int32 = 0
+    private static let stateLimit = 2_000
+
+    /// Compiles `pattern`; nil when it uses what this automaton does not do.
+    public init?(_ pattern: String, ignoresCase: Bool) {
+        var text = Substring(pattern)
+        var ignoresCase = ignoresCase
+        if text.hasPrefix("(?i)") {
+            ignoresCase = true
+            text = text.dropFirst(4)
+        }
+        anchoredStart = text.hasPrefix("^")
+        if anchoredStart { text = text.dropFirst() }
+        anchoredEnd = text.hasSuffix("$") && !text.hasSuffix("\\$")
+        if anchoredEnd { text = text.dropLast() }
+        var parser = Parser(characters: Array(text), ignoresCase: ignoresCase)
+        guard let tree = parser.parseAlternation(), parser.index == parser.characters.count else { return nil }
+        let match = add(.match)
+        var end = match
+        if anchoredEnd { end = add(.bytes(lo: 10, hi: 10, next: match)) }
+        guard let entry = compile(tree, next: end), states.count < 20_000 else { return nil }
+        start = entry
+        startState = dfaState(closure([Int32(entry)]))
+    }
+
+    /// Whether some line among `text[range]` matches, line by line (each ends with a newline);
+    /// calls `found` with the offset of each matching line's start, in order.
+    public func scan(_ text: UnsafeBufferPointer<UInt8>, from: Int, to: Int, found: (Int) -> Void) {
+        var state = startState
+        var lineStart = from
+        var index = from
+        while index < to {
+            let byte = text[index]
+            var next = rows[Int(state) &* 256 &+ Int(byte)]
+            if next < 0 { next = step(state, byte) }
+            if accepting[Int(next)] {
+                found(lineStart)
+                // The rest of this line cannot matter: go to the next.
+                while index < to, text[index] != 10 { index += 1 }
+                index += 1
+                lineStart = index
+                state = startState
+                continue
+            }
+            index += 1
+            if byte == 10 {
+                lineStart = index
+                state = startState
+            } else {
+                state = next
+            }
+        }
+    }
+
+    /// Whether `line` (without its newline) matches.
+    public func matches(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var state = startState
+        for byte in line {
+            var next = rows[Int(state) &* 256 &+ Int(byte)]
+            if next < 0 { next = step(state, byte) }
+            if accepting[Int(next)] { return true }
+            state = next
+        }
+        var next = rows[Int(state) &* 256 &+ 10]
+        if next < 0 { next = step(state, 10) }
+        return accepting[Int(next)]
+    }
+
+    // MARK: - The DFA
+
+    private func step(_ state: Int32, _ byte: UInt8) -> Int32 {
+        if sets.count >= Self.stateLimit {
+            // Too many states met: start the cache again (the current set is kept).
+            let current = sets[Int(state)]
+            let startSet = sets[Int(startState)]
+            sets = []
+            setNumbers = [:]
+            rows = []
+            accepting = []
+            startState = dfaState(startSet)
+            let again = dfaState(current)
+            return step(again, byte)
+        }
+        var moved: [Int32] = []
+        for number in sets[Int(state)] {
+            if case .bytes(let lo, let hi, let next) = states[Int(number)], byte >= lo, byte <= hi { moved.append(Int32(next)) }
+        }
+        var target = closure(moved)
+        // Unanchored: a match may begin at any byte of the line, so the start joins every state.
+        if !anchoredStart, byte != 10 { target = Array(Set(target).union(sets[Int(startState)])).sorted() }
+        if byte == 10 && !accepting(target) { target = sets[Int(startState)] }
+        let next = dfaState(target)
+        rows[Int(state) * 256 + Int(byte)] = next
+        return next
+    }
+
+    private func accepting(_ set: [Int32]) -> Bool {
+        set.contains { if case .match = states[Int($0)] { true } else { false } }
+    }
+
+    private func dfaState(_ set: [Int32]) -> Int32 {
+        if let number = setNumbers[set] { return number }
+        let number = Int32(sets.count)
+        sets.append(set)
+        setNumbers[set] = number
+        rows += [Int32](repeating: -1, count: 256)
+        accepting.append(accepting(set))
+        return number
+    }
+
+    /// The states reachable from `from` without reading a byte, sorted.
+    private func closure(_ from: [Int32]) -> [Int32] {
+        var seen = Set<Int32>()
+        var stack = from
+        var result: [Int32] = []
+        while let number = stack.popLast() {
+            guard seen.insert(number).inserted else { continue }
+            switch states[Int(number)] {
+            case .split(let a, let b):
+                stack.append(Int32(a))
+                stack.append(Int32(b))
+            case .jump(let next):
+                stack.append(Int32(next))
+            case .bytes, .match:
+                result.append(number)
+            }
+        }
+        return result.sorted()
+    }
+
+    // MARK: - Compiling
+
+    private func add(_ state: State) -> Int {
+        states.append(state)
+        return states.count - 1
+    }
+
+    /// States that match `node` and then go on to `next`; returns the entry.
+    private func compile(_ node: Node, next: Int) -> Int? {
+        guard states.count < 20_000 else { return nil }
+        switch node {
+        case .sequence(let ranges):
+            var entry = next
+            for alternative in ranges.reversed() {
+                // One byte position: a choice among ranges.
+                var choice: Int?
+                for range in alternative {
+                    let state = add(.bytes(lo: range.lowerBound, hi: range.upperBound, next: entry))
+                    choice = choice.map { add(.split(state, $0)) } ?? state
+                }
+                guard let choice else { return nil }
+                entry = choice
+            }
+            return entry
+        case .concat(let parts):
+            var entry = next
+            for part in parts.reversed() {
+                guard let compiled = compile(part, next: entry) else { return nil }
+                entry = compiled
+            }
+            return entry
+        case .alternation(let options):
+            var entry: Int?
+            for option in options.reversed() {
+                guard let compiled = compile(option, next: next) else { return nil }
+                entry = entry.map { add(.split(compiled, $0)) } ?? compiled
+            }
+            return entry ?? next
+        case .repeated(let inner, let min, let max):
+            var entry = next
+            if let max {
+                // Optional copies, then the required ones.
+                for _ in 0..<(max - min) {
+                    guard let body = compile(inner, next: entry) else { return nil }
+                    entry = add(.split(body, entry))
+                }
+            } else {
+                // A loop: split into the body (which jumps back) or on.
+                let loop = add(.split(0, next))
+                guard let body = compile(inner, next: loop) else { return nil }
+                states[loop] = .split(body, next)
+                entry = loop
+            }
+            for _ in 0..<min {
+                guard let body = compile(inner, next: entry) else { return nil }
+                entry = body
+            }
+            return entry
+        case .empty:
+            return next
+        }
+    }
+
+    indirect enum Node {
+        /// Consecutive byte positions, each a set of byte ranges (a UTF-8 character is several).
+        case sequence([[ClosedRange<UInt8>]])
+        case concat([Node])
+        case alternation([Node])
+        case repeated(Node, min: Int, max: Int?)
+        case empty
+    }
+
+    struct Parser {
+        let characters: [Character]
+        let ignoresCase: Bool
+        var index = 0
+
+        init(characters: [Character], ignoresCase: Bool) {
+            self.characters = characters
+            self.ignoresCase = ignoresCase
+        }
+
+        var peek: Character? { index < characters.count ? characters[index] : nil }
+
+        mutating func parseAlternation() -> Node? {
+            var options: [Node] = []
+            while true {
+                guard let sequence = parseConcat() else { return nil }
+                options.append(sequence)
+                guard peek == "|" else { break }
+                index += 1
+            }
+            return options.count == 1 ? options[0] : .alternation(options)
+        }
+
+        mutating func parseConcat() -> Node? {
+            var parts: [Node] = []
+            while let character = peek, character != "|", character != ")" {
+                guard var atom = parseAtom() else { return nil }
+                while let quantifier = peek, "*+?{".contains(quantifier) {
+                    guard let (min, max) = parseQuantifier() else { return nil }
+                    atom = .repeated(atom, min: min, max: max)
+                }
+                parts.append(atom)
+            }
+            return parts.isEmpty ? .empty : .concat(parts)
+        }
+
+        mutating func parseQuantifier() -> (Int, Int?)? {
+            let character = characters[index]
+            index += 1
+            var result: (Int, Int?)
+            switch character {
+            case "*": result = (0, nil)
+            case "+": result = (1, nil)
+            case "?": result = (0, 1)
+            default:
+                var numbers: [Int?] = [nil]
+                var digits = ""
+                while let next = peek, next != "}" {
+                    index += 1
+                    if next == "," {
+                        numbers[numbers.count - 1] = Int(digits)
+                        numbers.append(nil)
+                        digits = ""
+                    } else if next.isASCII, next.isNumber {
+                        digits.append(next)
+                    } else {
+                        return nil
+                    }
+                }
+                guard peek == "}" else { return nil }
+                index += 1
+                numbers[numbers.count - 1] = Int(digits)
+                guard let min = numbers[0], numbers.count <= 2, min <= 100 else { return nil }
+                let max: Int? = numbers.count == 1 ? min : numbers[1]
+                if let max, max < min || max > 100 { return nil }
+                result = (min, max)
+            }
+            if peek == "?" || peek == "+" { index += 1 }  // lazy and possessive forms match the same lines
+            return result
+        }
+
+        mutating func parseAtom() -> Node? {
+            let character = characters[index]
+            index += 1
+            switch character {
+            case "(":
+                if peek == "?" {
+                    guard index + 1 < characters.count, characters[index + 1] == ":" else { return nil }
+                    index += 2
+                }
+                guard let inner = parseAlternation(), peek == ")" else { return nil }
+                index += 1
+                return inner
+            case ".":
+                return Self.anyCharacter(except: [10])
+            case "[":
+                return parseClass()
+            case "\\":
+                guard let escaped = peek else { return nil }
+                index += 1
+                if let ranges = Self.classEscape(escaped) { return ranges }
+                guard escaped.isASCII, !escaped.isLetter, !escaped.isNumber else { return nil }
+                return literal(escaped)
+            case "^", "$", "*", "+", "?", "{", ")", "]":
+                return nil
+            default:
+                return literal(character)
+            }
+        }
+
+        func literal(_ character: Character) -> Node {
+            let bytes = Array(String(character).utf8)
+            if bytes.count == 1, ignoresCase, character.isASCII, character.isLetter {
+                let lower = bytes[0] | 0x20, upper = bytes[0] & ~0x20
+                return .sequence([[lower...lower, upper...upper]])
+            }
+            return .sequence(bytes.map { [$0...$0] })
+        }
+
+        /// Any UTF-8 character, as byte sequences, leaving out the ASCII bytes in `except`.
+        static func anyCharacter(except: Set<UInt8>) -> Node {
+            var ascii: [ClosedRange<UInt8>] = []
+            var low: UInt8? = nil
+            for byte in UInt8(0)...0x7F {
+                if except.contains(byte) {
+                    if let start = low { ascii.append(start...(byte - 1)); low = nil }
+                } else if low == nil {
+                    low = byte
+                }
+            }
+            if let start = low { ascii.append(start...0x7F) }
+            let continuation: ClosedRange<UInt8> = 0x80...0xBF
+            return .alternation([
+                .sequence([ascii]),
+                .sequence([[0xC2...0xDF], [continuation]]),
+                .sequence([[0xE0...0xEF], [continuation], [continuation]]),
+                .sequence([[0xF0...0xF4], [continuation], [continuation], [continuation]]),
+            ])
+        }
+
+        static func classRanges(_ escaped: Character) -> [ClosedRange<UInt8>]? {
+            switch escaped {
+            case "d": [48...57]
+            case "w": [48...57, 65...90, 95...95, 97...122]
+            // Never the newline: it ends a line, and only `$` reads it.
+            case "s": [9...9, 11...13, 32...32]
+            default: nil
+            }
+        }
+
+        static func classEscape(_ escaped: Character) -> Node? {
+            if let ranges = classRanges(escaped) { return .sequence([ranges]) }
+            guard let positive = classRanges(Character(escaped.lowercased())), escaped.isUppercase else { return nil }
+            var except = Set<UInt8>()
+            for range in positive { for byte in range { except.insert(byte) } }
+            except.insert(10)
+            return anyCharacter(except: except)
+        }
+
+        /// `[…]` with ASCII members; `[^…]` leaves them out of any character.
+        mutating func parseClass() -> Node? {
+            var negated = false
+            if peek == "^" {
+                negated = true
+                index += 1
+            }
+            var bytes = Set<UInt8>()
+            var first = true
+            while let character = peek, character != "]" || first {
+                first = false
+                index += 1
+                var low: UInt8
+                if character == "\\" {
+                    guard let escaped = peek else { return nil }
+                    index += 1
+                    if let ranges = Self.classRanges(escaped) {
+                        for range in ranges { for byte in range { bytes.insert(byte) } }
+                        continue
+                    }
+                    guard escaped.isASCII, !escaped.isLetter || "nrt".contains(escaped) else { return nil }
+                    low = switch escaped {
+                    case "n": 10
+                    case "r": 13
+                    case "t": 9
+                    default: escaped.asciiValue!
+                    }
+                } else {
+                    guard character.isASCII, let value = character.asciiValue else { return nil }
+                    low = value
+                }
+                var high = low
+                if peek == "-", index + 1 < characters.count, characters[index + 1] != "]" {
+                    let end = characters[index + 1]
+                    guard end.isASCII, end != "\\", let value = end.asciiValue, value >= low else { return nil }
+                    high = value
+                    index += 2
+                }
+                for byte in low...high {
+                    bytes.insert(byte)
+                    if ignoresCase, (byte | 0x20) >= 97, (byte | 0x20) <= 122 {
+                        bytes.insert(byte | 0x20)
+                        bytes.insert(byte & ~0x20)
+                    }
+                }
+            }
+            guard peek == "]" else { return nil }
+            index += 1
+            bytes.remove(10)
+            if negated {
+                bytes.insert(10)
+                return Self.anyCharacter(except: bytes)
+            }
+            var ranges: [ClosedRange<UInt8>] = []
+            for byte in bytes.sorted() {
+                if let last = ranges.last, last.upperBound &+ 1 == byte { ranges[ranges.count - 1] = last.lowerBound...byte } else { ranges.append(byte...byte) }
+            }
+            return ranges.isEmpty ? nil : .sequence([ranges])
+        }
+    }
+}
