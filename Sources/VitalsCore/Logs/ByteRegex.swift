@@ -50,31 +50,46 @@ public final class ByteRegex {
         startState = dfaState(closure([Int32(entry)]))
     }
 
-    /// Whether some line among `text[range]` matches, line by line (each ends with a newline);
-    /// calls `found` with the offset of each matching line's start, in order.
+    /// Marks a transition into an accepting state in `rows`.
+    private static let acceptBit: Int32 = 1 << 30
+
+    /// Finds the lines among `text[from..<to]` (each ending with a newline) that match; calls
+    /// `found` with the offset of each matching line's start, in order.
+    ///
+    /// The inner loop is one table lookup per byte: a transition not built yet (negative) leaves
+    /// it to build one; one into an accepting state carries `acceptBit`.
     public func scan(_ text: UnsafeBufferPointer<UInt8>, from: Int, to: Int, found: (Int) -> Void) {
-        var state = startState
-        var lineStart = from
+        guard let base = text.baseAddress else { return }
+        var state = Int(startState)
         var index = from
         while index < to {
-            let byte = text[index]
-            var next = rows[Int(state) &* 256 &+ Int(byte)]
-            if next < 0 { next = step(state, byte) }
-            if accepting[Int(next)] {
-                found(lineStart)
-                // The rest of this line cannot matter: go to the next.
-                while index < to, text[index] != 10 { index += 1 }
-                index += 1
-                lineStart = index
-                state = startState
-                continue
+            var stop = -1
+            rows.withUnsafeBufferPointer { table in
+                let rows = table.baseAddress!
+                while index < to {
+                    let next = rows[state &* 256 &+ Int(base[index])]
+                    if next < 0 || next & Self.acceptBit != 0 {
+                        stop = Int(next)
+                        return
+                    }
+                    state = Int(next)
+                    index &+= 1
+                }
             }
-            index += 1
-            if byte == 10 {
-                lineStart = index
-                state = startState
+            guard index < to else { break }
+            var next = Int32(stop)
+            if next < 0 { next = step(Int32(state), base[index]) }
+            if next & Self.acceptBit != 0 {
+                // The line this byte is in matches; its start is after the newline before it.
+                var lineStart = index
+                while lineStart > from, base[lineStart - 1] != 10 { lineStart -= 1 }
+                found(lineStart)
+                while index < to, base[index] != 10 { index += 1 }
+                index += 1
+                state = Int(startState)
             } else {
-                state = next
+                state = Int(next)
+                index += 1
             }
         }
     }
@@ -82,19 +97,20 @@ public final class ByteRegex {
     /// Whether `line` (without its newline) matches.
     public func matches(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var state = startState
-        for byte in line {
+        // The newline after the line is read too: `$` needs it.
+        for position in 0...line.count {
+            let byte = position < line.count ? line[position] : 10
             var next = rows[Int(state) &* 256 &+ Int(byte)]
             if next < 0 { next = step(state, byte) }
-            if accepting[Int(next)] { return true }
+            if next & Self.acceptBit != 0 { return true }
             state = next
         }
-        var next = rows[Int(state) &* 256 &+ 10]
-        if next < 0 { next = step(state, 10) }
-        return accepting[Int(next)]
+        return false
     }
 
     // MARK: - The DFA
 
+    /// Builds the transition of `state` on `byte`: the next state, with `acceptBit` when it accepts.
     private func step(_ state: Int32, _ byte: UInt8) -> Int32 {
         if sets.count >= Self.stateLimit {
             // Too many states met: start the cache again (the current set is kept).
@@ -116,7 +132,8 @@ public final class ByteRegex {
         // Unanchored: a match may begin at any byte of the line, so the start joins every state.
         if !anchoredStart, byte != 10 { target = Array(Set(target).union(sets[Int(startState)])).sorted() }
         if byte == 10 && !accepting(target) { target = sets[Int(startState)] }
-        let next = dfaState(target)
+        let number = dfaState(target)
+        let next = accepting[Int(number)] ? number | Self.acceptBit : number
         rows[Int(state) * 256 + Int(byte)] = next
         return next
     }

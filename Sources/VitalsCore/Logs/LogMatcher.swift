@@ -22,7 +22,7 @@ public struct LogMatcher: @unchecked Sendable {
     /// The regex as a byte automaton, when it is within what one can do (nearly always).
     public let automaton: ByteRegex?
     /// Offsets in `literal` of its two rarest bytes (the same offset twice for one byte).
-    private let rarePair: (Int, Int)
+    private var rarePair: (Int, Int)
 
     public init(_ pattern: LogPattern) throws(Problem) {
         self.pattern = pattern
@@ -63,6 +63,17 @@ public struct LogMatcher: @unchecked Sendable {
         case 0x80...0xFF: 20
         default: 30
         }
+    }
+
+    /// Picks the literal's two rarest bytes by how often each byte occurs in the text to be
+    /// searched (`frequencies`, 256 counts from a sample of it), instead of by the built-in guess.
+    public mutating func tune(_ frequencies: [Int]) {
+        guard literal.count > 1, frequencies.count == 256 else { return }
+        func count(_ byte: UInt8) -> Int {
+            ignoresCase && Self.isASCIILetter(byte) ? frequencies[Int(byte | 0x20)] + frequencies[Int(byte & ~0x20)] : frequencies[Int(byte)]
+        }
+        let ranked = literal.indices.sorted { (count(literal[$0]), $0) < (count(literal[$1]), $1) }
+        rarePair = (min(ranked[0], ranked[1]), max(ranked[0], ranked[1]))
     }
 
     static func rarePair(_ literal: [UInt8]) -> (Int, Int) {

@@ -83,6 +83,7 @@ public final class LogStore: LogSource, Sendable {
     public func lines(_ query: LogQuery, before: Int?, limit: Int) -> [LogRecord] {
         guard limit > 0, let plan = try? Plan(query) else { return [] }
         return storage.withLock { storage in
+            let plan = storage.tuned(plan)
             let bound = before ?? storage.nextSequence
             var result: [LogRecord] = []
             for chunkIndex in storage.chunks.indices.reversed() {
@@ -102,6 +103,7 @@ public final class LogStore: LogSource, Sendable {
     public func lines(_ query: LogQuery, after: Int, limit: Int) -> [LogRecord] {
         guard limit > 0, let plan = try? Plan(query) else { return [] }
         return storage.withLock { storage in
+            let plan = storage.tuned(plan)
             var result: [LogRecord] = []
             for chunk in storage.chunks where chunk.firstSequence + chunk.count > after + 1 {
                 guard storage.mayMatch(chunk, plan) else { continue }
@@ -118,7 +120,8 @@ public final class LogStore: LogSource, Sendable {
     public func count(_ query: LogQuery) -> Int {
         guard let plan = try? Plan(query) else { return 0 }
         return storage.withLock { storage in
-            storage.chunks.reduce(0) { total, chunk in
+            let plan = storage.tuned(plan)
+            return storage.chunks.reduce(0) { total, chunk in
                 storage.mayMatch(chunk, plan) ? total + storage.matches(in: chunk, plan, range: 0..<chunk.count).count : total
             }
         }
@@ -134,6 +137,7 @@ public final class LogStore: LogSource, Sendable {
         windowed.until = Date(timeIntervalSince1970: Double(start + Int64(count) * width - 1) / 1000)
         guard let plan = try? Plan(windowed) else { return buckets }
         storage.withLock { storage in
+            let plan = storage.tuned(plan)
             for chunk in storage.chunks where storage.mayMatch(chunk, plan) {
                 for index in storage.matches(in: chunk, plan, range: 0..<chunk.count) {
                     let slot = Int((chunk.received[index] - start) / width)
@@ -298,6 +302,9 @@ struct Chunk {
 
 struct Storage {
     var chunks: [Chunk] = []
+    /// How often each byte occurs in a sample of the newest lines, and when it was counted.
+    var frequencies: [Int] = []
+    var frequenciesAt = -1
     var nextSequence = 0
     var lineCount = 0
     var bytes = 0
@@ -355,6 +362,21 @@ struct Storage {
         if counters.count > 4096, let newest {
             counters = counters.filter { $0.value.seconds.max() ?? 0 > newest / 1000 - 60 }
         }
+    }
+
+    /// The plan with its literal search aimed at the bytes rarest in the stored text.
+    mutating func tuned(_ plan: LogStore.Plan) -> LogStore.Plan {
+        guard plan.matcher.map({ $0.literal.count > 2 }) == true, let newest = chunks.last else { return plan }
+        // Counted again after every 64 Ki new lines: what is rare changes slowly.
+        if frequencies.isEmpty || nextSequence - frequenciesAt > 65_536 {
+            var counts = [Int](repeating: 0, count: 256)
+            for byte in newest.text.prefix(64 * 1024) { counts[Int(byte)] += 1 }
+            frequencies = counts
+            frequenciesAt = nextSequence
+        }
+        var tuned = plan
+        tuned.matcher?.tune(frequencies)
+        return tuned
     }
 
     /// Whether anything in `chunk` can match, from what it holds as a whole.
