@@ -63,19 +63,20 @@ public final class ByteRegex {
         var state = Int(startState)
         var index = from
         while index < to {
-            var stop = -1
-            rows.withUnsafeBufferPointer { table in
+            // Locals inside the closure, written back once: captured variables would live in memory.
+            let (stoppedAt, stoppedIn, stop) = rows.withUnsafeBufferPointer { table -> (Int, Int, Int) in
                 let rows = table.baseAddress!
-                while index < to {
-                    let next = rows[state &* 256 &+ Int(base[index])]
-                    if next < 0 || next & Self.acceptBit != 0 {
-                        stop = Int(next)
-                        return
-                    }
-                    state = Int(next)
-                    index &+= 1
+                var position = index, current = state
+                while position < to {
+                    let next = Int(rows[current &* 256 &+ Int(base[position])])
+                    if next < 0 || next & Int(Self.acceptBit) != 0 { return (position, current, next) }
+                    current = next
+                    position &+= 1
                 }
+                return (position, current, -1)
             }
+            index = stoppedAt
+            state = stoppedIn
             guard index < to else { break }
             var next = Int32(stop)
             if next < 0 { next = step(Int32(state), base[index]) }
