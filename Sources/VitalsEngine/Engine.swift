@@ -253,8 +253,13 @@ public final class Engine: Sendable {
     private func publishLoop() async {
         let interval = options.publishInterval.nanoseconds
         var next = clock.now + interval
+        var dropsReadAt = clock.now
         while (try? await clock.sleep(until: next)) != nil {
             let started = clock.now
+            if started - dropsReadAt >= 2_000_000_000, let drops = intake?.kernelDrops() {
+                logs.setUDPDropped(drops)
+                dropsReadAt = started
+            }
             if publish(force: false) {
                 publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
             }

@@ -46,6 +46,7 @@ struct IngestBench: AsyncParsableCommand {
         // A flood: as fast as one sender can go, to see where UDP starts to lose.
         let flood = try await measure("udp", host: Self.vitalsHost, received: counted, rate: 10_000_000)
         print(String(format: "udp flood (one unpaced sender): sent %d in %.0f s, taken in %.0f msg/s, loss %.2f%% (counted, memory bounded by max_bytes)", flood.sent, seconds, flood.rate, flood.loss * 100))
+        print("kernel drops of the UDP listener (/proc/net/udp): \(engine.logs.stats.udpDropped)")
         print("store after the runs: \(engine.logs.stats.lines) lines, \(engine.logs.stats.bytes / 1_048_576) MiB of \(engine.logs.stats.byteLimit / 1_048_576) MiB, \(engine.logs.stats.dropped) dropped oldest first")
         var loggerResult: (Int, Double)?
         if loggerLines > 0 { loggerResult = try await measureLogger(host: Self.vitalsHost, received: counted) }

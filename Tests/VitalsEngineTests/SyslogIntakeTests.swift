@@ -28,6 +28,15 @@ struct SyslogIntakeTests {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        // A client that connects and sends nothing, and one that sends binary garbage, hold
+        // nothing up: the garbage is kept, raw and marked, and logger's lines still arrive.
+        let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: 5514).get()
+        defer { try? idle.close().wait() }
+        let garbage = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: host, port: 5514).get()
+        var noise = ByteBuffer(bytes: [0x00, 0xFF, 0xFE, 0x1B, 0x5B, 0x32, 0x4A, 0x80, 0x0A] + (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) } + [0x0A])
+        try await garbage.writeAndFlush(noise)
+        noise.clear()
+        try? await garbage.close()
         let logger = try #require(ExternalTool.path(of: "logger"))
         let sends: [[String]] = [
             ["-n", host, "-P", "5514", "-d", "--rfc5424", "-t", "orders", "-p", "local0.err", "payment timeout: upstream postgres"],
@@ -49,9 +58,12 @@ struct SyslogIntakeTests {
         #expect(orders.contains { $0.hasSuffix("orders: over tcp") })
         #expect(cart.contains { $0.contains("WARN cart: cache miss storm") })
         #expect(cart.contains { $0.contains("cart: counted␛[2J") }, "an escape sequence never reaches the screen raw: \(cart)")
-        #expect(engine.unclaimedLogMessages == 1)
+        // logger's unclaimed line, and the garbage (kept raw under the address that sent it).
+        #expect(engine.unclaimedLogMessages >= 2)
+        #expect(engine.logs.stats.unparsed >= 1)
+        #expect(engine.logs.lines(LogQuery(), before: nil, limit: 20).contains { $0.flags.contains(.unparsed) && $0.message.contains("\\xff") && $0.message.contains("␛[2J") })
         // Every line is in the store, attributed; the unclaimed one under the host it names.
-        let stored = engine.logs.lines(LogQuery(), before: nil, limit: 10)
+        let stored = engine.logs.lines(LogQuery(), before: nil, limit: 20).filter { !$0.flags.contains(.unparsed) }
         #expect(stored.filter { !$0.flags.contains(.unclaimed) }.map(\.node).sorted() == ["cart-1", "cart-1", "orders-1", "orders-1"])
         let unclaimed = try #require(stored.first { $0.flags.contains(.unclaimed) })
         #expect(unclaimed.message == "unclaimed")
@@ -59,5 +71,17 @@ struct SyslogIntakeTests {
         #expect(engine.logs.count(LogQuery(minimumLevel: .error, pattern: .substring("postgres"))) == 1)
         running.cancel()
         await running.value
+    }
+}
+
+/// The kernel's count of datagrams dropped for the UDP listener is found for its address.
+@Suite struct SyslogKernelDropTests {
+    @Test func theListenersRowIsFoundInProcNetUDP() async throws {
+        let host = TestCluster.uniqueAddress()
+        let intake = SyslogIntake(config: LogIntakeConfig(syslogUDP: (host, 5515)), group: MultiThreadedEventLoopGroup.singleton) { _ in }
+        #expect(intake.kernelDrops() == nil, "not bound yet")
+        try await intake.start()
+        #expect(intake.kernelDrops() == 0)
+        await intake.stop()
     }
 }

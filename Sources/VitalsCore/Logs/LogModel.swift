@@ -129,11 +129,14 @@ public struct LogStats: Sendable, Equatable, Codable {
     public var unclaimed: Int
     /// Lines that did not parse (kept raw).
     public var unparsed: Int
+    /// Syslog datagrams the kernel dropped because they came faster than they were read.
+    public var udpDropped = 0
     /// Why a source of lines is not working (a listener that could not bind, a file that cannot be read).
     public var problems: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case lines, bytes, dropped, unclaimed, unparsed, newest, problems
+        case udpDropped = "udp_dropped"
         case byteLimit = "byte_limit"
         case nextSequence = "next_sequence"
     }

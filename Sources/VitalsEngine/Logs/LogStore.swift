@@ -19,6 +19,10 @@ public final class LogStore: LogSource, Sendable {
     public let byteLimit: Int
     private let storage: Mutex<Storage>
     private let problems = Mutex<[String: String]>([:])
+    private let udpDropped = Atomic<Int>(0)
+
+    /// How many syslog datagrams the kernel has dropped so far.
+    public func setUDPDropped(_ count: Int) { udpDropped.store(count, ordering: .relaxed) }
 
     /// Says why the source `key` is not working, or (nil) that it works again.
     public func setProblem(_ key: String, _ problem: String?) {
@@ -67,12 +71,15 @@ public final class LogStore: LogSource, Sendable {
 
     public var stats: LogStats {
         let problems = self.problems.withLock { $0.sorted { $0.key < $1.key }.map(\.value) }
+        let udpDropped = self.udpDropped.load(ordering: .relaxed)
         return storage.withLock { storage in
-            LogStats(
+            var stats = LogStats(
                 lines: storage.lineCount, bytes: storage.bytes, byteLimit: byteLimit, dropped: storage.dropped,
                 nextSequence: storage.nextSequence, newest: storage.newest.map { Date(timeIntervalSince1970: Double($0) / 1000) },
                 unclaimed: storage.unclaimed, unparsed: storage.unparsed, problems: problems
             )
+            stats.udpDropped = udpDropped
+            return stats
         }
     }
 

@@ -55,6 +55,20 @@ final class SyslogIntake: Sendable {
         }
     }
 
+    /// Datagrams the kernel dropped for the UDP listener because it could not keep up (the
+    /// `drops` column of /proc/net/udp); nil when there is no UDP listener or no such file.
+    func kernelDrops() -> Int? {
+        guard let udp = config.syslogUDP, let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return nil }
+        var address = in_addr()
+        guard inet_pton(AF_INET, udp.host, &address) == 1 else { return nil }
+        let local = String(format: "%08X:%04X", address.s_addr, udp.port)
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            if fields.count > 12, fields[1] == local, let drops = Int(fields[fields.count - 1]) { return drops }
+        }
+        return nil
+    }
+
     func stop() async {
         let open = channels.withLock { channels in defer { channels = [] }; return channels }
         for channel in open { try? await channel.close() }

@@ -114,6 +114,7 @@ public enum LogsPane {
         let view = state.logView
         var parts = ["\(stats.lines) lines", "\(Format.bytes(stats.bytes)) of \(Format.bytes(stats.byteLimit))"]
         if stats.dropped > 0 { parts.append("\(stats.dropped) dropped (oldest)") }
+        if stats.udpDropped > 0 { parts.append("\(stats.udpDropped) lost in the kernel (UDP)") }
         if stats.unparsed > 0 { parts.append("\(stats.unparsed) unparsed") }
         if stats.unclaimed > 0 { parts.append("\(stats.unclaimed) from unknown hosts") }
         parts += view.filterWords
