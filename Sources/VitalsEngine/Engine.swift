@@ -73,6 +73,10 @@ public final class Engine: Sendable {
     private let logProblems = Mutex<[Int: String]>([:])
     /// Nodes whose recent lines must be taken again (a log endpoint failed or recovered).
     private let logRefresh = Mutex<Set<Int>>([])
+    /// Lines read from log endpoints, held until every endpoint has been read past their time,
+    /// then stored in time order: endpoints are read one after another, every few seconds, so
+    /// without this the Logs pane would show each node's lines in a lump as it was read.
+    private let heldFeedLines = Mutex<[(line: LogStore.Line, time: Date)]>([])
     private let wallClock: @Sendable () -> Date
     private let clock: any EngineClock
     private let options: Options
@@ -225,6 +229,7 @@ public final class Engine: Sendable {
         }
         await intake?.stop()
         await pushServer?.stop()
+        releaseFeedLines(force: true)
     }
 
     /// What the scheduler has done so far (nil before `run`).
@@ -256,6 +261,7 @@ public final class Engine: Sendable {
         var dropsReadAt = clock.now
         while (try? await clock.sleep(until: next)) != nil {
             let started = clock.now
+            releaseFeedLines(force: false)
             if started - dropsReadAt >= 2_000_000_000, let drops = intake?.kernelDrops() {
                 logs.setUDPDropped(drops)
                 dropsReadAt = started
@@ -495,6 +501,24 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Stores the held endpoint lines older than one sweep of the endpoints (all with `force`),
+    /// oldest first.
+    private func releaseFeedLines(force: Bool) {
+        // Lines wait one sweep (at most 2 s) and a little more: by then the other endpoints' lines
+        // of that moment are in too.
+        let cutoff = wallClock().addingTimeInterval(-(min(options.logSweep.seconds, 2) + 0.5))
+        let due = heldFeedLines.withLock { held -> [(line: LogStore.Line, time: Date)] in
+            guard !held.isEmpty else { return [] }
+            let (ready, waiting) = force ? (held, []) : (held.filter { $0.time <= cutoff }, held.filter { $0.time > cutoff })
+            held = waiting
+            return ready
+        }
+        guard !due.isEmpty else { return }
+        // Stable: lines of one endpoint with the same time keep their order.
+        let ordered = due.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element.line)
+        logs.append(ordered, received: wallClock())
+    }
+
     private func readLogs(node: Int, feed: Int) async {
         let url = config.nodes[node].logURLs[feed]
         guard let target = HTTPTarget(url) else { return }
@@ -502,7 +526,15 @@ public final class Engine: Sendable {
         switch await tailer.read(target, url: url) {
         case .lines(let lines):
             if logProblems.withLock({ $0.removeValue(forKey: node) }) != nil { logRefresh.withLock { _ = $0.insert(node) } }
-            logs.append(lines.map { router.route(PlainLogLine.parse(Array($0.utf8)[...]), source: nil, fixedNode: name) }, received: wallClock())
+            let now = wallClock()
+            let routed = lines.map { text -> (line: LogStore.Line, time: Date) in
+                let entry = PlainLogLine.parse(Array(text.utf8)[...])
+                // A line's own time orders it, unless it has none or it is far off.
+                let own = entry.time.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                let time = own.flatMap { abs($0.timeIntervalSince(now)) < 3_600 ? $0 : nil } ?? now
+                return (router.route(entry, source: nil, fixedNode: name), time)
+            }
+            heldFeedLines.withLock { $0 += routed }
         case .failed(let reason):
             let changed = logProblems.withLock { problems in
                 defer { problems[node] = reason }
