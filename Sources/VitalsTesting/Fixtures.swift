@@ -13,6 +13,16 @@ public enum Fixtures {
     public static func path(_ relative: String) -> String { repositoryRoot.appendingPathComponent(relative).path }
 
     /// `sample-clusters/NAME.yaml`.
+    /// The files in `folders` (paths relative to the repository, README.md left out), sorted: the
+    /// inputs a replay test runs.
+    public static func files(in folders: [String]) -> [String] {
+        folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: path(folder))) ?? [])
+                .filter { $0 != "README.md" }
+                .map { "\(folder)/\($0)" }
+        }.sorted()
+    }
+
     public static func sampleCluster(_ name: String) -> String { path("sample-clusters/\(name).yaml") }
 
     /// The e-commerce demo, parsed.

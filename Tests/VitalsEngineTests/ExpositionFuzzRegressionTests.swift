@@ -9,11 +9,7 @@ import VitalsTesting
     static let folders = ["Tests/Fixtures/exposition", "Tests/Fixtures/fuzz-crashers-exposition"]
 
     static var inputs: [String] {
-        folders.flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path(folder))) ?? [])
-                .filter { $0 != "README.md" }
-                .map { "\(folder)/\($0)" }
-        }.sorted() + ["Tests/Fixtures/node_exporter_sample.prom"]
+        Fixtures.files(in: folders) + ["Tests/Fixtures/node_exporter_sample.prom"]
     }
 
     @Test(arguments: inputs)

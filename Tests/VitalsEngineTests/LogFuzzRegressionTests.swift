@@ -10,11 +10,7 @@ import VitalsTesting
     static let folders = ["Tests/Fixtures/logs/syslog", "Tests/Fixtures/logs/jsonlines", "Tests/Fixtures/fuzz-crashers-logs"]
 
     static var inputs: [String] {
-        folders.flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path(folder))) ?? [])
-                .filter { $0 != "README.md" }
-                .map { "\(folder)/\($0)" }
-        }.sorted()
+        Fixtures.files(in: folders)
     }
 
     @Test(arguments: inputs)
