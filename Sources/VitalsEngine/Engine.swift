@@ -30,6 +30,9 @@ public final class Engine: Sendable {
         public var publishInterval: Duration = .milliseconds(250)
         /// How often every node's log endpoints are read; the focused node's are read every second.
         public var logSweep: Duration = .seconds(2)
+        /// How long lines read from log endpoints wait before they are stored in time order (nil:
+        /// one sweep, at most 2 s, and half a second more).
+        public var logHoldback: Duration?
         /// How often log files are looked at for new lines.
         public var logFilePoll: Duration = .seconds(1)
         /// The window the first runs are spread over. When nil: each job's own interval for a
@@ -506,7 +509,8 @@ public final class Engine: Sendable {
     private func releaseFeedLines(force: Bool) {
         // Lines wait one sweep (at most 2 s) and a little more: by then the other endpoints' lines
         // of that moment are in too.
-        let cutoff = wallClock().addingTimeInterval(-(min(options.logSweep.seconds, 2) + 0.5))
+        let holdback = options.logHoldback?.seconds ?? (min(options.logSweep.seconds, 2) + 0.5)
+        let cutoff = wallClock().addingTimeInterval(-holdback)
         let due = heldFeedLines.withLock { held -> [(line: LogStore.Line, time: Date)] in
             guard !held.isEmpty else { return [] }
             let (ready, waiting) = force ? (held, []) : (held.filter { $0.time <= cutoff }, held.filter { $0.time > cutoff })

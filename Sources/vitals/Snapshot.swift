@@ -65,6 +65,8 @@ struct HeadlessOptions: ParsableArguments {
         // One-shot: every check's first run within a second, not spread over its interval.
         var options = Engine.Options()
         options.firstRunsWithin = .seconds(1)
+        // Log lines are stored as soon as they are read: there is no later moment to order them for.
+        options.logHoldback = .zero
         let engine = Engine(config: config, options: options, loaded: loaded)
         let running = Task { await engine.run() }
         let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: .milliseconds(Int(wait * 1000)))
