@@ -192,9 +192,9 @@ public enum NodeDetailPane {
         }
         if !node.recentLogs.isEmpty {
             lines.append([])
-            lines.append([("RECENT LOGS", theme[.header])])
+            lines.append([("RECENT LOGS", theme[.header]), ("   L shows all of them in the Logs pane", theme[.muted])])
             for line in node.recentLogs {
-                let style = line.contains(" ERROR ") ? theme[.critical] : line.contains(" WARN ") ? theme[.warning] : theme[.muted]
+                let style = line.contains(" ERROR ") || line.contains(" CRIT ") ? theme[.critical] : line.contains(" WARN ") ? theme[.warning] : theme[.muted]
                 lines.append([(line, style)])
             }
         }
