@@ -28,8 +28,11 @@ public final class Engine: Sendable {
     public struct Options: Sendable {
         /// How long results gather before a new snapshot is published.
         public var publishInterval: Duration = .milliseconds(250)
-        /// How often every node's log endpoints are read; the focused node's are read every second.
+        /// How often every node's log endpoints are read while someone looks at the Logs pane (or
+        /// when nobody says: a headless engine); the focused node's are read every second.
         public var logSweep: Duration = .seconds(2)
+        /// How often they are read while the dashboard shows another pane.
+        public var quietLogSweep: Duration = .seconds(10)
         /// How long lines read from log endpoints wait before they are stored in time order (nil:
         /// one sweep, at most 2 s, and half a second more).
         public var logHoldback: Duration?
@@ -74,6 +77,10 @@ public final class Engine: Sendable {
     private let fileTailer: LogFileTailer?
     /// Why a node's log endpoint could not be read, by node number.
     private let logProblems = Mutex<[Int: String]>([:])
+    /// Whether a dashboard shows the Logs pane (nil: no dashboard has said, read at full speed).
+    private let logsWatched = Mutex<Bool?>(nil)
+    /// When each log endpoint was last read, by "node/feed".
+    private let feedReadAt = Mutex<[Int: Date]>([:])
     /// Nodes whose recent lines must be taken again (a log endpoint failed or recovered).
     private let logRefresh = Mutex<Set<Int>>([])
     /// Lines read from log endpoints, held until every endpoint has been read past their time,
@@ -250,6 +257,12 @@ public final class Engine: Sendable {
     public func focus(_ node: String?) {
         let index = node.flatMap { name in config.nodes.firstIndex { $0.name == name } }
         state.withLock { $0.focusedNode = index }
+    }
+
+    /// Says whether the Logs pane is on screen: while it is not, log endpoints are read every
+    /// `quietLogSweep` instead of every `logSweep` (the node in focus stays at once a second).
+    public func watchLogs(_ watched: Bool) {
+        logsWatched.withLock { $0 = watched }
     }
 
     /// Takes one result of check number `index` (in `layout` order).
@@ -491,6 +504,12 @@ public final class Engine: Sendable {
             }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
         case .logs(let node, let feed):
+            let key = node * 1_000 + feed
+            if logsWatched.withLock({ $0 }) == false {
+                let last = feedReadAt.withLock { $0[key] }
+                if let last, wallClock().timeIntervalSince(last) < options.quietLogSweep.seconds - 0.1 { return }
+            }
+            feedReadAt.withLock { $0[key] = wallClock() }
             await readLogs(node: node, feed: feed)
         case .focusedLogs:
             guard let node = state.withLock({ $0.focusedNode }) else { return }

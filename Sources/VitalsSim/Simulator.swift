@@ -20,6 +20,8 @@ public final class Simulator: Sendable {
         var injected: [String: Fault] = [:]
         var activity: [String: NodeActivity] = [:]
         var channels: [String: [any Channel]] = [:]
+        /// Requests answered, by node and path (without the query).
+        var requests: [String: Int] = [:]
         var etcd: SimulatedEtcd
     }
 
@@ -200,6 +202,11 @@ public final class Simulator: Sendable {
         state.withLock { $0.channels[node] = opened }
     }
 
+    /// How many requests `node` has answered on `path` (the query left out).
+    public func requests(to node: String, path: String) -> Int {
+        state.withLock { $0.requests[node + path] ?? 0 }
+    }
+
     private func unbind(_ node: String) async {
         let channels = state.withLock { $0.channels.removeValue(forKey: node) ?? [] }
         for channel in channels { try? await channel.close() }
@@ -209,13 +216,14 @@ public final class Simulator: Sendable {
     func respond(node: String, path: String) -> SimulatedResponse {
         let condition = self.condition(of: node)
         let now = Date()
+        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         let activity = state.withLock { state -> NodeActivity? in
+            state.requests[node + route, default: 0] += 1
             state.activity[node]?.advance(to: now, condition: condition)
             return state.activity[node]
         }
         let delay = condition.extraLatency
         if condition.health == .silent { return SimulatedResponse(status: .ok, body: "", delay: .zero, silent: true) }
-        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         switch route {
         case "/health", "/healthz", "/v1/health":
             let isEtcd = servicesByNode[node]?.contains("etcd") == true

@@ -61,7 +61,8 @@ struct LogSearchBench: AsyncParsableCommand {
 
         let cases: [(String, LogQuery, [String]?)] = [
             ("substring \"timeout\" (any case)", LogQuery(pattern: .substring("timeout")), ["-c", "-F", "-i", "timeout"]),
-            ("substring \"Timeout\" (exact case, rare)", LogQuery(pattern: .substring("lock wait")), ["-c", "-F", "lock wait"]),
+            ("substring \"lock wait\" (rare)", LogQuery(pattern: .substring("lock wait")), ["-c", "-F", "-i", "lock wait"]),
+            ("substring \"GET /api/cart\" (exact case, common)", LogQuery(pattern: .substring("GET /api/cart")), ["-c", "-F", "GET /api/cart"]),
             ("substring \"trace=abc\" (common prefix)", LogQuery(pattern: .substring("trace=abc")), ["-c", "-F", "-i", "trace=abc"]),
             ("regex /timeout after [0-9]+ms/", LogQuery(pattern: .regex("timeout after [0-9]+ms")), ["-c", "-E", "-i", "timeout after [0-9]+ms"]),
             ("regex /slow request: [0-9]{4}ms/", LogQuery(pattern: .regex("slow request: [0-9]{4}ms")), ["-c", "-E", "-i", "slow request: [0-9]{4}ms"]),

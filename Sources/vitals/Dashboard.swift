@@ -111,6 +111,8 @@ struct LiveHost: DashboardHost {
 
     var logs: (any LogSource)? { engine.logs }
 
+    func watchLogs(_ watched: Bool) { engine.watchLogs(watched) }
+
     func focus(_ node: String?) { engine.focus(node) }
 
     func nodeNotes() -> [String: String] {

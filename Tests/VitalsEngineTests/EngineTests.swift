@@ -122,6 +122,7 @@ import VitalsTesting
         for index in config.nodes.indices { config.nodes[index].logURLs = ["http://\(config.nodes[index].address):8080/logs"] }
         var options = Engine.Options()
         options.logSweep = .seconds(3600)  // after the first read at start, the sweep never comes again
+        options.logHoldback = .zero  // each read's lines are stored at once, not over the next seconds
         try await LiveCluster.with(config, options: options) { live in
             live.engine.focus("looked-at")
             let first = try #require(await live.first(where: { $0.nodes.allSatisfy { !$0.recentLogs.isEmpty } }))

@@ -206,3 +206,30 @@ import VitalsTesting
         await running.value
     }
 }
+
+/// While the dashboard shows another pane, log endpoints are read at the quiet pace.
+@Suite struct QuietLogSweepTests {
+    @Test func endpointsAreReadLessOftenWhileTheLogsPaneIsHidden() async throws {
+        var config = TestCluster.make(nodes: ["a"])
+        config.nodes[0].logURLs = ["http://\(config.nodes[0].address):8080/logs"]
+        var options = Engine.Options()
+        options.logSweep = .milliseconds(100)
+        options.quietLogSweep = .seconds(3600)
+        options.firstRunsWithin = .milliseconds(50)
+        try await LiveCluster.with(config, options: options) { live in
+            live.engine.watchLogs(false)
+            try await Task.sleep(for: .seconds(2))
+            // Hidden: the first read, then nothing for an hour.
+            let quiet = live.simulator.requests(to: "a", path: "/logs")
+            #expect(quiet <= 1, "at most the first read while hidden: \(quiet)")
+            // Shown: read again and again (every 100 ms on an idle machine).
+            live.engine.watchLogs(true)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, live.simulator.requests(to: "a", path: "/logs") < quiet + 5 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let watched = live.simulator.requests(to: "a", path: "/logs") - quiet
+            #expect(watched >= 5, "read again while shown: \(watched)")
+        }
+    }
+}

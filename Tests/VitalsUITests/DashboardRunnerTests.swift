@@ -28,6 +28,8 @@ import VitalsUI
             return "\(node): injected \(item)"
         }
         func focus(_ node: String?) { focused.withLock { $0.append(node) } }
+        let logsWatched = Mutex<[Bool]>([])
+        func watchLogs(_ watched: Bool) { logsWatched.withLock { $0.append(watched) } }
 
         /// Every alert command the loop sent, in order.
         let commands = Mutex<[AlertCommand]>([])
@@ -132,6 +134,13 @@ import VitalsUI
         _ = run(terminal, host: host)
         #expect(host.focused.withLock { $0 } == ["web-1", nil])
         #expect(terminal.screens[1].text.contains("Services › web-1"))
+    }
+
+    @Test func showingTheLogsPaneTellsTheHostToReadLogsMoreOften() {
+        let host = Host(snapshot)
+        let terminal = MemoryTerminal(keys: [.character("5"), .character("1"), .character("q")])
+        _ = run(terminal, host: host)
+        #expect(host.logsWatched.withLock { $0 } == [false, true, false])
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -19,10 +19,13 @@ public protocol DashboardHost: Sendable {
     func perform(_ command: AlertCommand) async -> String
     /// The stored log lines the Logs pane reads; nil when none are kept.
     var logs: (any LogSource)? { get }
+    /// Says whether the Logs pane is on screen, so log sources are read more often while it is.
+    func watchLogs(_ watched: Bool)
 }
 
 extension DashboardHost {
     public var logs: (any LogSource)? { nil }
+    public func watchLogs(_ watched: Bool) {}
 }
 
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
@@ -64,6 +67,7 @@ public final class DashboardRunner {
         var shown = host.latestSnapshot()
         var drawnGeneration: UInt64?
         var focused: String?
+        var logsShown: Bool?
         var dirty = true
         while true {
             if !state.paused {
@@ -78,6 +82,11 @@ public final class DashboardRunner {
             if state.detail != focused {
                 focused = state.detail
                 host.focus(focused)
+            }
+            let showingLogs = state.pane == .logs && state.detail == nil
+            if showingLogs != logsShown {
+                logsShown = showingLogs
+                host.watchLogs(showingLogs)
             }
             if dirty || drawnGeneration != shown.generation {
                 if drawnGeneration != shown.generation { ringForNewCriticalAlerts(shown) }
