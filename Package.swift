@@ -40,6 +40,8 @@ let package = Package(
         // Signal state in one C translation unit: a `static` in a header is one copy per importing
         // module, and in a release build the handler and the run loop saw different copies.
         .target(name: "CVitalsSignals"),
+        // pipe2 and posix_spawn's closefrom for exec checks: GNU extensions, so in a .c file.
+        .target(name: "CVitalsProcess"),
         .target(
             name: "VitalsCore",
             dependencies: ["VitalsLogFormats", .product(name: "Yams", package: "Yams")],
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "VitalsEngine",
             dependencies: [
-                "VitalsCore", "VitalsExposition", "VitalsLogFormats", "CZlib",
+                "VitalsCore", "VitalsExposition", "VitalsLogFormats", "CZlib", "CVitalsProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

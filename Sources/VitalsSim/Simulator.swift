@@ -69,6 +69,8 @@ public final class Simulator: Sendable {
                 if let target = HTTPTarget(url), target.host == node.address { ports.insert(target.port) }
             case .tcp(let host, let port):
                 if host == node.address { ports.insert(port) }
+            case .exec:
+                break
             }
         }
         for url in [node.metricsURL].compactMap({ $0 }) + node.logURLs {

@@ -16,7 +16,7 @@ import VitalsCore
 
     @Test func builtInsAreOnByDefault() throws {
         let config = try #require(check("  []").config)
-        #expect(config.alerting.rules.map(\.name) == ["NodeDown", "ServiceDown", "ServiceDegraded", "ScrapeFailing", "StaleLockHolder"])
+        #expect(config.alerting.rules.map(\.name) == ["NodeDown", "ServiceDown", "ServiceDegraded", "ScrapeFailing", "StaleLockHolder", "CheckFlapping"])
     }
 
     @Test func builtInsCanBeConfiguredAndTurnedOff() throws {

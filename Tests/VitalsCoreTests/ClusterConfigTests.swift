@@ -81,7 +81,7 @@ import VitalsTesting
                - name: web
                  checks:
                    - { name: up, interval: 1s }
-         """, "f.yaml:8:13: check 'up' of service 'web' on node 'a' has no target: give one of 'http' (a URL) or 'tcp' (host:port)"),
+         """, "f.yaml:8:13: check 'up' of service 'web' on node 'a' has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)"),
         ("""
          cluster: x
          nodes:
@@ -163,6 +163,32 @@ import VitalsTesting
         #expect(intake?.files == [LogFileConfig(path: "/var/log/app/*.log"), LogFileConfig(path: "/tmp/b.log", node: "a")])
         #expect(result.config?.nodes[0].logURLs == ["http://127.0.0.1:8080/logs"])
         #expect(result.config?.nodes[0].logFiles == [LogFileConfig(path: "/var/log/a.log", node: "a", service: "web", fromBeginning: true)])
+    }
+
+    @Test func consulThresholdsAndExecChecksAreRead() throws {
+        let yaml = """
+            cluster: x
+            nodes:
+              - name: a
+                address: 127.0.0.1
+                checks:
+                  - { name: disk, exec: [/usr/lib/nagios/plugins/check_disk, -w, "20%"], failures_before_critical: 3, failures_before_warning: 1, initial_status: critical }
+                  - { name: bad1, tcp: "127.0.0.1:1", failures_before_critical: 2, failures_before_warning: 2 }
+                  - { name: bad2, tcp: "127.0.0.1:1", initial_status: maybe }
+                  - { name: bad3, exec: [] }
+            """
+        let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
+        #expect(result.diagnostics.map(\.description) == [
+            "f.yaml:7:97: check 'bad1' of node 'a': failures_before_warning (2) must be below failures_before_critical (2)",
+            "f.yaml:8:59: check 'bad2' of node 'a': initial_status is passing, warning or critical, not 'maybe'",
+            "f.yaml:9:29: check 'bad3' of node 'a': 'exec' needs at least the program to run",
+        ])
+        let good = try #require(ClusterConfigLoader.check(text: yaml.split(separator: "\n").prefix(6).joined(separator: "\n"), file: "f.yaml").config)
+        let check = good.nodes[0].checks[0]
+        #expect(check.target == .exec(argv: ["/usr/lib/nagios/plugins/check_disk", "-w", "20%"]))
+        #expect(check.target.description == "/usr/lib/nagios/plugins/check_disk -w 20%")
+        #expect(check.failuresBeforeWarning == 1)
+        #expect(check.initialStatus == .critical)
     }
 
     @Test func logIntakeMistakesNameTheirPlace() {

@@ -18,6 +18,74 @@ import VitalsEngine
         #expect(state.since == t0)
     }
 
+    @Test func failuresBeforeWarningWarnsOnTheWayToCriticalAndSaysHowFar() {
+        var state = CheckState(successBeforePassing: 2, failuresBeforeCritical: 3, failuresBeforeWarning: 1)
+        state.record(pass, at: t0)
+        #expect(state.progress == nil)
+        state.record(fail, at: t0 + 1)
+        #expect(state.status == .warning)
+        #expect(state.progress == "1/3 failures toward critical")
+        state.record(fail, at: t0 + 2)
+        #expect(state.status == .warning)
+        #expect(state.progress == "2/3 failures toward critical")
+        state.record(fail, at: t0 + 3)
+        #expect(state.status == .critical)
+        #expect(state.progress == nil)
+        state.record(pass, at: t0 + 4)
+        #expect(state.progress == "1/2 successes toward passing")
+        #expect(state.snapshot(name: "c", config: CheckConfig(name: "c", target: .tcp(host: "h", port: 1))).progress == "1/2 successes toward passing")
+        state.record(pass, at: t0 + 5)
+        #expect(state.status == .passing)
+        #expect(state.history.map(\.to) == [.passing, .warning, .critical, .passing])
+    }
+
+    @Test func anInitialStatusMakesTheFirstResultsCountLikeAnyOther() {
+        var state = CheckState(successBeforePassing: 2, failuresBeforeCritical: 3, initial: .critical)
+        #expect(state.status == .critical)
+        #expect(state.output == "no result yet (starts critical)")
+        state.record(pass, at: t0)
+        #expect(state.status == .critical, "one success of the two needed")
+        #expect(state.progress == "1/2 successes toward passing")
+        state.record(pass, at: t0 + 1)
+        #expect(state.status == .passing)
+        var passing = CheckState(failuresBeforeCritical: 2, initial: .passing)
+        passing.record(fail, at: t0)
+        #expect(passing.status == .passing)
+        #expect(passing.progress == "1/2 failures toward critical")
+    }
+
+    @Test func flappingStartsAtHalfTheResultsChangingAndStopsBelowAQuarter() {
+        var state = CheckState()
+        for index in 0..<9 { state.record(index.isMultiple(of: 2) ? pass : fail, at: t0 + Double(index)) }
+        #expect(!state.isFlapping, "nine results are too few to say")
+        state.record(fail, at: t0 + 9)
+        #expect(state.isFlapping)
+        #expect(state.stateChangePercent > 90)
+        #expect(state.snapshot(name: "c", config: CheckConfig(name: "c", target: .tcp(host: "h", port: 1))).flapping != nil)
+        // Steady passes: the share of changes falls, and flapping ends only below 25 %.
+        var stoppedAfter = 0
+        for index in 0..<21 where state.isFlapping {
+            state.record(pass, at: t0 + 10 + Double(index))
+            stoppedAfter = index + 1
+        }
+        #expect(!state.isFlapping)
+        #expect(state.stateChangePercent < CheckState.flapStop)
+        #expect(stoppedAfter > 5, "hysteresis: it does not stop at the first pass")
+        // Changing now and then is not flapping.
+        var steady = CheckState()
+        for index in 0..<21 { steady.record(index % 7 == 0 ? fail : pass, at: t0 + Double(index)) }
+        #expect(!steady.isFlapping)
+    }
+
+    @Test func latencyPercentilesByNearestRank() {
+        let check = CheckSnapshot(name: "c", type: "http", target: "t", status: .passing, output: "", latencies: (1...100).map { Double($0) } + [nil])
+        let percentiles = check.latencyPercentiles
+        #expect(percentiles?.p50 == 50)
+        #expect(percentiles?.p95 == 95)
+        #expect(percentiles?.p99 == 99)
+        #expect(CheckSnapshot(name: "c", type: "http", target: "t", status: .passing, output: "", latencies: [nil]).latencyPercentiles == nil)
+    }
+
     @Test func thresholdsNeedConsecutiveResults() {
         var state = CheckState(successBeforePassing: 2, failuresBeforeCritical: 3)
         state.record(pass, at: t0)

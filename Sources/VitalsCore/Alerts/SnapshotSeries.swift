@@ -18,6 +18,7 @@ public struct SnapshotSeries: AlertSeriesSource {
         ("check_status", ["node", "service", "check", "type"], "the check's status as a number"),
         ("check_up", ["node", "service", "check", "type"], "1 unless the check is critical"),
         ("check_latency_ms", ["node", "service", "check", "type"], "the check's latest latency in milliseconds"),
+        ("check_flapping", ["node", "service", "check", "type"], "1 while the check flaps (its state changed in half of its last 21 results), else 0"),
         ("lock_stale", ["lock", "node"], "1 while the lock's holder is on a critical node and its lease lives on"),
         ("lock_waiters", ["lock"], "how many wait for the lock"),
         ("lock_changes_per_hour", ["lock"], "holder changes in the last hour"),
@@ -81,6 +82,7 @@ public struct SnapshotSeries: AlertSeriesSource {
         case "check_status": return checks { Self.number($0.status) }
         case "check_up": return checks { $0.status == .critical ? 0 : 1 }
         case "check_latency_ms": return checks { $0.latencyMs }
+        case "check_flapping": return checks { $0.flapping == nil ? 0 : 1 }
         case "lock_stale":
             return snapshot.locks.compactMap { lock in
                 guard lock.isStale, let node = lock.holderNode else { return nil }

@@ -125,20 +125,24 @@ public struct CheckConfig: Sendable, Equatable {
         case http(url: String)
         /// A TCP connect to host:port.
         case tcp(host: String, port: Int)
+        /// A program run with these arguments (no shell): exit 0 passing, 1 warning, else critical.
+        case exec(argv: [String])
 
         /// The check type as named in the file and the snapshot.
         public var typeName: String {
             switch self {
             case .http: "http"
             case .tcp: "tcp"
+            case .exec: "exec"
             }
         }
 
-        /// The target as written: a URL or host:port.
+        /// The target as written: a URL, host:port, or the command line (arguments with spaces quoted).
         public var description: String {
             switch self {
             case .http(let url): url
             case .tcp(let host, let port): AddressSyntax.join(host, port)
+            case .exec(let argv): argv.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
             }
         }
     }
@@ -159,6 +163,11 @@ public struct CheckConfig: Sendable, Equatable {
     public var responseTimeBelow: Duration?
     /// Extra attempts, within one round, before a round counts as failed.
     public var retries: Int
+    /// Consecutive failures after which a passing check turns warning first (Consul's
+    /// `failures_before_warning`); nil: straight to critical after `failuresBeforeCritical`.
+    public var failuresBeforeWarning: Int?
+    /// The status before the first result (Consul's `status`); nil: the first result is taken as it is.
+    public var initialStatus: Status?
 
     public init(
         name: String, target: Target, interval: Duration = .seconds(5), timeout: Duration = .seconds(2),

@@ -225,10 +225,10 @@ struct ClusterReader {
     }
 
     static let checkKeys = [
-        "name", "http", "tcp", "interval", "timeout", "success_before_passing", "failures_before_critical",
-        "expect_status", "body_contains", "response_time_below", "retries",
+        "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
+        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status",
     ]
-    static let plannedCheckTypes = ["exec", "grpc", "grpc_service", "dns", "record", "server", "expect", "ttl"]
+    static let plannedCheckTypes = ["grpc", "grpc_service", "dns", "record", "server", "expect", "ttl"]
 
     func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
         guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
@@ -236,18 +236,18 @@ struct ClusterReader {
         let name = fields.string("name", required: true)
         let what = "check '\(name ?? "?")' of \(owner)"
         var target: CheckConfig.Target?
-        let kinds = ["http", "tcp"].filter(fields.has)
-        let planned = ["exec", "grpc", "dns", "ttl"].filter(fields.has)
+        let kinds = ["http", "tcp", "exec"].filter(fields.has)
+        let planned = ["grpc", "dns", "ttl"].filter(fields.has)
         if kinds.count > 1 {
             reader.error(at: fields.keyNode(kinds[1]), "\(what) has more than one target (\(kinds.joined(separator: ", "))): give exactly one")
         } else if let kind = kinds.first {
             target = self.target(kind: kind, fields: fields, what: what)
         } else if let kind = planned.first {
-            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp)")
+            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec)")
         } else {
-            reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL) or 'tcp' (host:port)")
+            reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)")
         }
-        for key in Self.plannedCheckTypes where !["exec", "grpc", "dns", "ttl"].contains(key) && fields.has(key) {
+        for key in Self.plannedCheckTypes where !["grpc", "dns", "ttl"].contains(key) && fields.has(key) {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
         }
         let interval = fields.duration("interval") ?? defaults.interval
@@ -256,25 +256,54 @@ struct ClusterReader {
             reader.warning(at: fields.value("timeout") ?? fields.node, "\(what): timeout \(timeout.goString) is longer than its interval \(interval.goString)")
         }
         let expect = fields.intList("expect_status", in: 100...599) ?? []
-        if !expect.isEmpty, target?.typeName == "tcp" {
+        if !expect.isEmpty, target.map({ $0.typeName != "http" }) == true {
             reader.error(at: fields.keyNode("expect_status"), "'expect_status' in \(what) only applies to http checks")
         }
         let body = fields.string("body_contains")
-        if body != nil, target?.typeName == "tcp" {
+        if body != nil, target.map({ $0.typeName != "http" }) == true {
             reader.error(at: fields.keyNode("body_contains"), "'body_contains' in \(what) only applies to http checks")
         }
+        let failuresBeforeCritical = fields.int("failures_before_critical", in: 1...100) ?? defaults.failuresBeforeCritical
+        let failuresBeforeWarning = fields.int("failures_before_warning", in: 1...100)
+        if let warning = failuresBeforeWarning, warning >= failuresBeforeCritical {
+            reader.error(at: fields.value("failures_before_warning"), "\(what): failures_before_warning (\(warning)) must be below failures_before_critical (\(failuresBeforeCritical))")
+        }
+        var initial: Status?
+        if let text = fields.string("initial_status") {
+            if let status = Status(rawValue: text), [.passing, .warning, .critical].contains(status) {
+                initial = status
+            } else {
+                reader.error(at: fields.value("initial_status"), "\(what): initial_status is passing, warning or critical, not '\(text)'")
+            }
+        }
         guard let name, let target else { return nil }
-        return CheckConfig(
+        var result = CheckConfig(
             name: name, target: target, interval: interval, timeout: timeout,
             successBeforePassing: fields.int("success_before_passing", in: 1...100) ?? defaults.successBeforePassing,
-            failuresBeforeCritical: fields.int("failures_before_critical", in: 1...100) ?? defaults.failuresBeforeCritical,
+            failuresBeforeCritical: failuresBeforeCritical,
             expectStatus: expect, bodyContains: body,
             responseTimeBelow: fields.duration("response_time_below"),
             retries: fields.int("retries", in: 0...10) ?? 0
         )
+        result.failuresBeforeWarning = failuresBeforeWarning
+        result.initialStatus = initial
+        return result
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
+        if kind == "exec" {
+            // A list of arguments, never a line for a shell to split.
+            if case .scalar = fields.value("exec") {
+                reader.error(at: fields.value("exec"), "\(what): give 'exec' as a list of arguments, like [/usr/lib/nagios/plugins/check_disk, -w, 20%] (no shell runs it)")
+                return nil
+            }
+            guard let argv = fields.stringList("exec") else { return nil }
+            guard !argv.isEmpty else {
+                reader.error(at: fields.value("exec"), "\(what): 'exec' needs at least the program to run")
+                return nil
+            }
+            return .exec(argv: argv.map(\.0))
+        }
         guard let text = fields.string(kind) else { return nil }
         if kind == "http" {
             if text.lowercased().hasPrefix("https://") {

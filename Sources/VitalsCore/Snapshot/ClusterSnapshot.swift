@@ -309,11 +309,19 @@ public struct CheckSnapshot: Sendable, Equatable, Codable {
     public var history: [StatusChange]
     /// Recent latencies in milliseconds, oldest first (nil for a round that got no answer).
     public var latencies: [Double?]
+    /// How far the check is toward its next status, when thresholds hold it back
+    /// ("2/3 failures toward critical").
+    public var progress: String?
+    /// While the check flaps: the weighted share of its last results that changed state (0–100).
+    public var flapping: Double?
 
     public init(
         name: String, type: String, target: String, status: Status, output: String, latencyMs: Double? = nil,
-        since: Date? = nil, lastRun: Date? = nil, history: [StatusChange] = [], latencies: [Double?] = []
+        since: Date? = nil, lastRun: Date? = nil, history: [StatusChange] = [], latencies: [Double?] = [], progress: String? = nil,
+        flapping: Double? = nil
     ) {
+        self.progress = progress
+        self.flapping = flapping
         self.name = name
         self.type = type
         self.target = target
@@ -328,8 +336,17 @@ public struct CheckSnapshot: Sendable, Equatable, Codable {
 
     public var hasResult: Bool { lastRun != nil }
 
+    /// The p50, p95 and p99 of the recent latencies (those with an answer), nearest rank; nil
+    /// when there are none.
+    public var latencyPercentiles: (p50: Double, p95: Double, p99: Double)? {
+        let values = latencies.compactMap { $0 }.sorted()
+        guard !values.isEmpty else { return nil }
+        func rank(_ p: Double) -> Double { values[max(0, min(values.count - 1, Int((p * Double(values.count)).rounded(.up)) - 1))] }
+        return (rank(0.5), rank(0.95), rank(0.99))
+    }
+
     enum CodingKeys: String, CodingKey {
-        case name, type, target, status, output, since, history, latencies
+        case name, type, target, status, output, since, history, latencies, progress, flapping
         case latencyMs = "latency_ms"
         case lastRun = "last_run"
     }

@@ -10,7 +10,10 @@ public struct EngineFacts: Sendable {
 
     public init(layout: ClusterLayout, nodeCount: Int) {
         checks = layout.checkConfigs.map {
-            CheckState(successBeforePassing: $0.successBeforePassing, failuresBeforeCritical: $0.failuresBeforeCritical)
+            CheckState(
+                successBeforePassing: $0.successBeforePassing, failuresBeforeCritical: $0.failuresBeforeCritical,
+                failuresBeforeWarning: $0.failuresBeforeWarning, initial: $0.initialStatus
+            )
         }
         metrics = Array(repeating: NodeMetrics(), count: nodeCount)
         logs = Array(repeating: [], count: nodeCount)

@@ -153,9 +153,14 @@ public enum NodeDetailPane {
                 ("  \(check.type) \(check.target)", theme[.muted]),
             ])
             lines.append([("    output   ", theme[.label]), (check.output, theme.style(for: check.status) == theme[.passing] ? theme[.text] : theme.style(for: check.status))])
+            if let progress = check.progress {
+                lines.append([("    next     ", theme[.label]), (progress, theme[.warning])])
+            }
+            if let flapping = check.flapping {
+                lines.append([("    flapping ", theme[.label]), ("⇅ its state changed in \(Int(flapping.rounded()))% of its last 21 results", theme[.warning])])
+            }
             if !check.latencies.isEmpty {
-                let values = check.latencies.compactMap { $0 }
-                let range = values.isEmpty ? "no answers" : "min \(Format.latency(values.min())) max \(Format.latency(values.max()))"
+                let range = check.latencyPercentiles.map { "p50 \(Format.latency($0.p50))  p95 \(Format.latency($0.p95))  p99 \(Format.latency($0.p99))" } ?? "no answers"
                 lines.append([("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45)), ascii: !state.unicodeGraphs), theme[.sparkline]), ("  \(range)", theme[.muted])])
             }
             for change in check.history.suffix(3).reversed() {

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "DISK CRITICAL - free space: / 2%"
+exit 2

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "UNKNOWN - cannot stat /"
+exit 3
