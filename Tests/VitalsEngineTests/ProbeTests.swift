@@ -97,3 +97,61 @@ import VitalsTesting
         }
     }
 }
+
+/// TCP checks that send a request and expect text in the answer, against real sockets.
+@Suite struct TCPSendExpectTests {
+    func check(_ host: String, _ port: Int, send: String? = "PING\r\n", expect: String? = "+PONG", timeout: Duration = .seconds(2)) -> CheckConfig {
+        var check = CheckConfig(name: "redis", target: .tcp(host: host, port: port), timeout: timeout)
+        check.send = send
+        check.expect = expect
+        return check
+    }
+
+    @Test func theExpectedAnswerPasses() async throws {
+        let server = try await CannedServer.start(answer: Array("+PONG\r\n".utf8), close: false)
+        let outcome = await TCPProbe().run(check(server.host, server.port))
+        #expect(outcome.status == .passing)
+        #expect(outcome.output == "TCP \(server.host):\(server.port): answered \"+PONG␍␊\"")
+        await server.stop()
+    }
+
+    @Test func aWrongAnswerIsCriticalAndQuoted() async throws {
+        let server = try await CannedServer.start(answer: Array("-ERR unknown command\r\n".utf8), close: true)
+        let outcome = await TCPProbe().run(check(server.host, server.port))
+        #expect(outcome.status == .critical)
+        #expect(outcome.output == "TCP \(server.host):\(server.port): expected \"+PONG\", got \"-ERR unknown command␍␊\" (then closed)")
+        await server.stop()
+    }
+
+    @Test func silenceUntilTheTimeoutIsCritical() async throws {
+        let server = try await RecordingServer.start(.hang)
+        let started = ContinuousClock.now
+        let outcome = await TCPProbe().run(check(server.host, server.port, timeout: .milliseconds(500)))
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(outcome.status == .critical)
+        #expect(outcome.output == "TCP \(server.host):\(server.port): no \"+PONG\" within 500ms")
+        await server.stop()
+    }
+
+    @Test func sendAloneOnlyNeedsTheWrite() async throws {
+        let server = try await RecordingServer.start(.hang)
+        let outcome = await TCPProbe().run(check(server.host, server.port, send: "hello\n", expect: nil))
+        #expect(outcome.status == .passing)
+        #expect(outcome.output == "TCP \(server.host):\(server.port): connected, sent 6 bytes")
+        await server.stop()
+    }
+
+    @Test func sendAndExpectBelongToTCPChecks() {
+        let yaml = """
+            cluster: x
+            nodes:
+              - name: a
+                address: 127.0.0.1
+                checks:
+                  - { name: redis, tcp: "127.0.0.1:6379", send: "PING\\r\\n", expect: "+PONG" }
+                  - { name: web, http: "http://127.0.0.1/", expect: "ok" }
+            """
+        let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
+        #expect(result.diagnostics.map(\.description) == ["f.yaml:7:49: 'expect' in check 'web' of node 'a' only applies to tcp checks"])
+    }
+}

@@ -168,6 +168,9 @@ public struct CheckConfig: Sendable, Equatable {
     public var failuresBeforeWarning: Int?
     /// The status before the first result (Consul's `status`); nil: the first result is taken as it is.
     public var initialStatus: Status?
+    /// TCP checks: bytes written once connected, and text the answer must contain to pass.
+    public var send: String?
+    public var expect: String?
 
     public init(
         name: String, target: Target, interval: Duration = .seconds(5), timeout: Duration = .seconds(2),

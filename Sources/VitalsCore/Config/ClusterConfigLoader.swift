@@ -226,9 +226,9 @@ struct ClusterReader {
 
     static let checkKeys = [
         "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
-        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status",
+        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect",
     ]
-    static let plannedCheckTypes = ["grpc", "grpc_service", "dns", "record", "server", "expect", "ttl"]
+    static let plannedCheckTypes = ["grpc", "grpc_service", "dns", "record", "server", "ttl"]
 
     func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
         guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
@@ -246,6 +246,9 @@ struct ClusterReader {
             reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec)")
         } else {
             reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)")
+        }
+        for key in ["send", "expect"] where fields.has(key) && target.map({ $0.typeName != "tcp" }) == true {
+            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to tcp checks")
         }
         for key in Self.plannedCheckTypes where !["grpc", "dns", "ttl"].contains(key) && fields.has(key) {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
@@ -287,6 +290,8 @@ struct ClusterReader {
         )
         result.failuresBeforeWarning = failuresBeforeWarning
         result.initialStatus = initial
+        result.send = fields.string("send")
+        result.expect = fields.string("expect")
         return result
     }
 
