@@ -126,7 +126,7 @@ public final class Engine: Sendable {
         self.config = config
         self.layout = ClusterLayout(config)
         let fetcher = HTTPFetcher(group: group)
-        self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group), "exec": ExecProbe()]
+        self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group), "exec": ExecProbe(), "dns": DNSProbe(group: group)]
         self.scraper = Scraper(fetcher: fetcher)
         self.tailer = LogTailer(fetcher: fetcher)
         self.logs = LogStore(byteLimit: config.logIntake.maxBytes)

@@ -152,6 +152,6 @@ import VitalsTesting
                   - { name: web, http: "http://127.0.0.1/", expect: "ok" }
             """
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
-        #expect(result.diagnostics.map(\.description) == ["f.yaml:7:49: 'expect' in check 'web' of node 'a' only applies to tcp checks"])
+        #expect(result.diagnostics.map(\.description) == ["f.yaml:7:49: 'expect' in check 'web' of node 'a' only applies to tcp and dns checks"])
     }
 }

@@ -117,6 +117,11 @@ public struct ServiceConfig: Sendable, Equatable {
     }
 }
 
+/// Record types a `dns` check can ask for.
+public enum DNSRecordTypes {
+    public static let names = ["A", "AAAA", "CNAME", "MX", "NS", "SRV", "TXT"]
+}
+
 /// One health check: what to probe, how often, and when a result changes the status.
 public struct CheckConfig: Sendable, Equatable {
     public enum Target: Sendable, Equatable {
@@ -127,6 +132,9 @@ public struct CheckConfig: Sendable, Equatable {
         case tcp(host: String, port: Int)
         /// A program run with these arguments (no shell): exit 0 passing, 1 warning, else critical.
         case exec(argv: [String])
+        /// A DNS question for `name`'s `record` (A, AAAA, CNAME, MX, NS, SRV, TXT) to `server`
+        /// (host or host:port; nil: the system's first nameserver).
+        case dns(name: String, record: String, server: String?)
 
         /// The check type as named in the file and the snapshot.
         public var typeName: String {
@@ -134,6 +142,7 @@ public struct CheckConfig: Sendable, Equatable {
             case .http: "http"
             case .tcp: "tcp"
             case .exec: "exec"
+            case .dns: "dns"
             }
         }
 
@@ -143,6 +152,7 @@ public struct CheckConfig: Sendable, Equatable {
             case .http(let url): url
             case .tcp(let host, let port): AddressSyntax.join(host, port)
             case .exec(let argv): argv.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
+            case .dns(let name, let record, let server): "\(record) \(name)" + (server.map { " @\($0)" } ?? "")
             }
         }
     }

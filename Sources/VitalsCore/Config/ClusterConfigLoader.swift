@@ -226,9 +226,9 @@ struct ClusterReader {
 
     static let checkKeys = [
         "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
-        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect",
+        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server",
     ]
-    static let plannedCheckTypes = ["grpc", "grpc_service", "dns", "record", "server", "ttl"]
+    static let plannedCheckTypes = ["grpc", "grpc_service", "ttl"]
 
     func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
         guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
@@ -236,21 +236,27 @@ struct ClusterReader {
         let name = fields.string("name", required: true)
         let what = "check '\(name ?? "?")' of \(owner)"
         var target: CheckConfig.Target?
-        let kinds = ["http", "tcp", "exec"].filter(fields.has)
-        let planned = ["grpc", "dns", "ttl"].filter(fields.has)
+        let kinds = ["http", "tcp", "exec", "dns"].filter(fields.has)
+        let planned = ["grpc", "ttl"].filter(fields.has)
         if kinds.count > 1 {
             reader.error(at: fields.keyNode(kinds[1]), "\(what) has more than one target (\(kinds.joined(separator: ", "))): give exactly one")
         } else if let kind = kinds.first {
             target = self.target(kind: kind, fields: fields, what: what)
         } else if let kind = planned.first {
-            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec)")
+            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec, dns)")
         } else {
             reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)")
         }
-        for key in ["send", "expect"] where fields.has(key) && target.map({ $0.typeName != "tcp" }) == true {
+        for key in ["send"] where fields.has(key) && target.map({ $0.typeName != "tcp" }) == true {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to tcp checks")
         }
-        for key in Self.plannedCheckTypes where !["grpc", "dns", "ttl"].contains(key) && fields.has(key) {
+        for key in ["expect"] where fields.has(key) && target.map({ !["tcp", "dns"].contains($0.typeName) }) == true {
+            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to tcp and dns checks")
+        }
+        for key in ["record", "server"] where fields.has(key) && target.map({ $0.typeName != "dns" }) == true {
+            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to dns checks")
+        }
+        for key in Self.plannedCheckTypes where !["grpc", "ttl"].contains(key) && fields.has(key) {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
         }
         let interval = fields.duration("interval") ?? defaults.interval
@@ -296,6 +302,20 @@ struct ClusterReader {
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
+        if kind == "dns" {
+            guard let name = fields.string("dns") else { return nil }
+            let record = (fields.string("record") ?? "A").uppercased()
+            if DNSRecordTypes.names.contains(record) == false {
+                reader.error(at: fields.value("record"), "\(what): record is one of \(DNSRecordTypes.names.joined(separator: ", ")), not '\(record)'")
+                return nil
+            }
+            let server = fields.string("server")
+            if let server, AddressSyntax.hostPort(server) == nil, !AddressSyntax.isValidHost(server) {
+                reader.error(at: fields.value("server"), "\(what): server is a host or host:port, like 127.0.0.1:53")
+                return nil
+            }
+            return .dns(name: name, record: record, server: server)
+        }
         if kind == "exec" {
             // A list of arguments, never a line for a shell to split.
             if case .scalar = fields.value("exec") {
