@@ -482,6 +482,9 @@ public final class Engine: Sendable {
         case .check(let check):
             let config = layout.checkConfigs[check]
             guard let probe = probes[config.target.typeName] else { return }
+            // An open breaker lets one probe through per retry interval.
+            let now = wallClock()
+            guard state.withLock({ $0.breakerAllows(check: check, at: now) }) else { return }
             let outcome = await probe.run(config)
             // A probe cut short by the engine stopping says nothing about the target.
             guard !Task.isCancelled else { return }

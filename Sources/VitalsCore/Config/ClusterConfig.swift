@@ -56,6 +56,8 @@ public struct CheckDefaults: Sendable, Equatable {
     public var timeout: Duration
     public var successBeforePassing: Int
     public var failuresBeforeCritical: Int
+    /// Every node's breaker, unless the node gives its own.
+    public var breaker: BreakerConfig?
 
     public init(
         interval: Duration = .seconds(5), timeout: Duration = .seconds(2),
@@ -87,6 +89,9 @@ public struct NodeConfig: Sendable, Equatable {
     public var logURLs: [String]
     /// Local files holding the node's logs (tailed across rotation).
     public var logFiles: [LogFileConfig] = []
+    /// After how many rounds of every check failing the node's probes slow down, and to what pace;
+    /// nil: never (the default, unless `defaults` says otherwise).
+    public var breaker: BreakerConfig?
 
     public init(
         name: String, address: String, services: [ServiceConfig] = [], checks: [CheckConfig] = [],
@@ -114,6 +119,18 @@ public struct ServiceConfig: Sendable, Equatable {
         self.port = port
         self.dependsOn = dependsOn
         self.checks = checks
+    }
+}
+
+/// A node's circuit breaker: open after `rounds` rounds in which every check failed, then one
+/// probe every `retryEvery` until one passes.
+public struct BreakerConfig: Sendable, Equatable {
+    public var rounds: Int
+    public var retryEvery: Duration
+
+    public init(rounds: Int = 3, retryEvery: Duration = .seconds(20)) {
+        self.rounds = rounds
+        self.retryEvery = retryEvery
     }
 }
 

@@ -143,8 +143,9 @@ struct ClusterReader {
     func defaults(_ node: Node) -> CheckDefaults {
         var result = CheckDefaults()
         guard let fields = reader.mapping(
-            node, "defaults", allowed: ["interval", "timeout", "success_before_passing", "failures_before_critical"]
+            node, "defaults", allowed: ["interval", "timeout", "success_before_passing", "failures_before_critical", "breaker"]
         ) else { return result }
+        result.breaker = fields.value("breaker").flatMap { breaker($0, what: "defaults") }
         if let value = fields.duration("interval") { result.interval = value }
         if let value = fields.duration("timeout") { result.timeout = value }
         if let value = fields.int("success_before_passing", in: 1...100) { result.successBeforePassing = value }
@@ -152,9 +153,20 @@ struct ClusterReader {
         return result
     }
 
+    /// `breaker: { after: 3, retry_every: 20s }`, or `breaker: off`.
+    func breaker(_ node: Node, what: String) -> BreakerConfig? {
+        if let text = node.scalar?.string, case .scalar = node {
+            if ["off", "false", "no"].contains(text) { return nil }
+            reader.error(at: node, "breaker in \(what) is a mapping like { after: 3, retry_every: 20s }, or off")
+            return nil
+        }
+        guard let fields = reader.mapping(node, "breaker in \(what)", allowed: ["after", "retry_every"]) else { return nil }
+        return BreakerConfig(rounds: fields.int("after", in: 1...100) ?? 3, retryEvery: fields.duration("retry_every") ?? .seconds(20))
+    }
+
     func node(_ item: Node, defaults: CheckDefaults) -> NodeConfig? {
         guard let fields = reader.mapping(
-            item, "a node", allowed: ["name", "address", "services", "checks", "metrics", "logs"]
+            item, "a node", allowed: ["name", "address", "services", "checks", "metrics", "logs", "breaker"]
         ) else { return nil }
         let name = fields.string("name", required: true)
         let what = "node '\(name ?? "?")'"
@@ -206,6 +218,7 @@ struct ClusterReader {
         result.metricsTimeout = metricsTimeout
         result.metricsRetention = metricsRetention
         result.logFiles = logFiles
+        result.breaker = fields.has("breaker") ? fields.value("breaker").flatMap { breaker($0, what: what) } : defaults.breaker
         return result
     }
 

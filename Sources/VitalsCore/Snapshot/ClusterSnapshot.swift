@@ -93,6 +93,9 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     public var checks: [CheckSnapshot]
     /// The newest lines from the node's log endpoint, oldest first, safe for a terminal.
     public var recentLogs: [String]
+    /// While the node's circuit breaker is open: when it opened and when the next probe goes.
+    public var breakerOpenedAt: Date?
+    public var breakerNextTry: Date?
     /// Its vital signs over the last scrapes, for sparklines and graphs.
     public var history = NodeHistory()
 
@@ -112,6 +115,8 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, address, status, services, metrics, checks, history
         case recentLogs = "recent_logs"
+        case breakerOpenedAt = "breaker_opened_at"
+        case breakerNextTry = "breaker_next_try"
     }
 }
 

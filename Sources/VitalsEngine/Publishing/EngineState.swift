@@ -21,7 +21,19 @@ struct EngineState: Sendable {
     let scrapedNames: Set<String>
 
     init(config: ClusterConfig, layout: ClusterLayout, time: Date) {
-        facts = EngineFacts(layout: layout, nodeCount: config.nodes.count)
+        let breakers = config.nodes.enumerated().map { index, node in
+            node.breaker.map { config in
+                let checks = layout.checksOfNode[index].count + layout.servicesOfNode[index].reduce(0) { $0 + layout.checksOfService[$1].count }
+                return CircuitBreaker(rounds: config.rounds, retryEvery: config.retryEvery, checks: checks)
+            }
+        }
+        facts = EngineFacts(layout: layout, nodeCount: config.nodes.count, breakers: breakers)
+        nodeOfCheck = layout.places.map { place in
+            switch place {
+            case .node(let node, _): node
+            case .service(let service, _): layout.nodeOfService[service]
+            }
+        }
         builder = SnapshotBuilder(config: config, layout: layout, facts: facts, generation: 0, time: time)
         readings = Array(repeating: nil, count: config.nodes.count)
         scraped = Array(repeating: [:], count: config.nodes.count)
@@ -29,9 +41,25 @@ struct EngineState: Sendable {
         scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(known)
     }
 
+    /// The node each check belongs to, by check number.
+    let nodeOfCheck: [Int]
+
     mutating func record(check: Int, outcome: ProbeOutcome, at time: Date) {
         facts.checks[check].record(outcome, at: time)
         dirtyChecks.insert(check)
+        let node = nodeOfCheck[check]
+        if facts.breakers[node]?.record(passed: outcome.status == .passing, at: time) == true { dirtyNodes.insert(node) }
+    }
+
+    /// Whether check `check` may run at `time`: false while its node's breaker is open and its
+    /// next try has not come.
+    mutating func breakerAllows(check: Int, at time: Date) -> Bool {
+        let node = nodeOfCheck[check]
+        guard facts.breakers[node] != nil else { return true }
+        let before = facts.breakers[node]?.nextTry
+        let allowed = facts.breakers[node]?.allows(at: time) ?? true
+        if facts.breakers[node]?.nextTry != before { dirtyNodes.insert(node) }
+        return allowed
     }
 
     /// Takes one scrape's outcome; a failed scrape keeps the last good numbers and says why.

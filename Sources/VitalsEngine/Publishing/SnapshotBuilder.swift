@@ -7,8 +7,11 @@ public struct EngineFacts: Sendable {
     public var metrics: [NodeMetrics]
     public var logs: [[String]]
     public var history: [NodeHistory]
+    /// Each node's circuit breaker, when the file gives it one.
+    public var breakers: [CircuitBreaker?]
 
-    public init(layout: ClusterLayout, nodeCount: Int) {
+    public init(layout: ClusterLayout, nodeCount: Int, breakers: [CircuitBreaker?]? = nil) {
+        self.breakers = breakers ?? Array(repeating: nil, count: nodeCount)
         checks = layout.checkConfigs.map {
             CheckState(
                 successBeforePassing: $0.successBeforePassing, failuresBeforeCritical: $0.failuresBeforeCritical,
@@ -60,6 +63,8 @@ public struct SnapshotBuilder: Sendable {
                 metrics: facts.metrics[nodeIndex], checks: nodeChecks, recentLogs: facts.logs[nodeIndex]
             )
             snapshot.history = facts.history[nodeIndex]
+            snapshot.breakerOpenedAt = facts.breakers[nodeIndex]?.openedAt
+            snapshot.breakerNextTry = facts.breakers[nodeIndex]?.nextTry
             nodes.append(snapshot)
         }
         return ClusterSnapshot(cluster: config.name, generation: generation, time: time, nodes: nodes, services: services)
@@ -93,6 +98,8 @@ public struct SnapshotBuilder: Sendable {
             if current.nodes[node].metrics != facts.metrics[node] { current.nodes[node].metrics = facts.metrics[node] }
             if current.nodes[node].recentLogs != facts.logs[node] { current.nodes[node].recentLogs = facts.logs[node] }
             if current.nodes[node].history != facts.history[node] { current.nodes[node].history = facts.history[node] }
+            current.nodes[node].breakerOpenedAt = facts.breakers[node]?.openedAt
+            current.nodes[node].breakerNextTry = facts.breakers[node]?.nextTry
         }
         current.generation = generation
         current.time = time

@@ -143,6 +143,11 @@ public enum NodeDetailPane {
 
         let checks = node.checks.map { ("node", $0) } + snapshot.services(on: node.name).flatMap { service in service.checks.map { (service.name, $0) } }
         lines.append([("CHECKS", theme[.header])])
+        if let next = node.breakerNextTry {
+            let wait = max(0, Int(next.timeIntervalSince(snapshot.time).rounded(.up)))
+            let since = node.breakerOpenedAt.map { " since \(Format.clock($0, timeZone: timeZone))" } ?? ""
+            lines.append([("⊘ breaker open\(since) · next try in \(wait)s", theme[.warning]), ("  every check failed: probes wait instead of piling up", theme[.muted])])
+        }
         if checks.isEmpty { lines.append([("no checks", theme[.muted])]) }
         for (owner, check) in checks {
             lines.append([
