@@ -92,3 +92,17 @@ import VitalsTesting
         await running.value
     }
 }
+
+/// `response_time_below` turns a slow pass into a warning for every check type, not only http.
+@Suite struct ResponseTimeTests {
+    @Test func aSlowExecPassIsAWarning() async {
+        var check = CheckConfig(name: "slow", target: .exec(argv: ["/bin/sleep", "0.3"]), timeout: .seconds(5))
+        check.responseTimeBelow = .milliseconds(100)
+        let outcome = await ExecProbe().run(check)
+        #expect(outcome.status == .warning)
+        #expect(outcome.output.hasPrefix("exit 0 (took "))
+        #expect(outcome.output.hasSuffix(", limit 100ms)"))
+        check.responseTimeBelow = .seconds(3)
+        #expect(await ExecProbe().run(check).status == .passing)
+    }
+}

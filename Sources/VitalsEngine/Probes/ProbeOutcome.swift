@@ -21,11 +21,16 @@ public protocol Probe: Sendable {
 }
 
 extension Probe {
-    /// Runs `attempt` up to `1 + retries` times, stopping at the first passing outcome.
-    func withRetries(_ retries: Int, _ attempt: () async -> ProbeOutcome) async -> ProbeOutcome {
+    /// Runs `attempt` up to `1 + retries` times, stopping at the first passing outcome; a pass
+    /// slower than `responseTimeBelow` becomes a warning.
+    func withRetries(_ retries: Int, responseTimeBelow limit: Duration? = nil, _ attempt: () async -> ProbeOutcome) async -> ProbeOutcome {
         var outcome = await attempt()
         for _ in 0..<max(0, retries) where outcome.status != .passing {
             outcome = await attempt()
+        }
+        if outcome.status == .passing, let limit, let latency = outcome.latency, latency > limit {
+            outcome.status = .warning
+            outcome.output += " (took \(latency.goString), limit \(limit.goString))"
         }
         return outcome
     }
