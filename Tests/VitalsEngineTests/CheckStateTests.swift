@@ -77,6 +77,19 @@ import VitalsEngine
         #expect(!steady.isFlapping)
     }
 
+    @Test func aCriticalCheckSaysWhenConsulWouldDeregisterItsService() {
+        var config = CheckConfig(name: "c", target: .tcp(host: "h", port: 1))
+        config.deregisterCriticalAfter = .seconds(300)
+        var state = CheckState()
+        state.record(pass, at: t0)
+        #expect(state.snapshot(name: "c", config: config).deregisterAt == nil)
+        state.record(fail, at: t0 + 10)
+        state.record(fail, at: t0 + 20)
+        #expect(state.snapshot(name: "c", config: config).deregisterAt == t0 + 310, "counted from when it turned critical")
+        state.record(pass, at: t0 + 30)
+        #expect(state.snapshot(name: "c", config: config).deregisterAt == nil)
+    }
+
     @Test func latencyPercentilesByNearestRank() {
         let check = CheckSnapshot(name: "c", type: "http", target: "t", status: .passing, output: "", latencies: (1...100).map { Double($0) } + [nil])
         let percentiles = check.latencyPercentiles

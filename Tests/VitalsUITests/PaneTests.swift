@@ -26,6 +26,7 @@ import VitalsUI
         let index = try #require(snapshot.services.firstIndex { $0.node == "orders-1" })
         snapshot.services[index].checks[0].progress = "2/3 failures toward critical"
         snapshot.services[index].checks[0].flapping = 61.7
+        snapshot.services[index].checks[0].deregisterAt = snapshot.time.addingTimeInterval(240)
         snapshot.services[index].checks[0].latencies = (1...20).map { Double($0) }
         let node = try #require(snapshot.nodes.firstIndex { $0.name == "orders-1" })
         snapshot.nodes[node].breakerOpenedAt = snapshot.time.addingTimeInterval(-20)
@@ -35,6 +36,7 @@ import VitalsUI
         let lines = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn, timeZone: TimeZone(identifier: "UTC")!).lines
         #expect(lines.contains { $0.contains("⊘ breaker open since 09:59:40 · next try in 12s") })
         #expect(lines.contains { $0.contains("next     2/3 failures toward critical") })
+        #expect(lines.contains { $0.contains("Consul would deregister this service in 4m") })
         #expect(lines.contains { $0.contains("flapping ⇅ its state changed in 62% of its last 21 results") })
         #expect(lines.contains { $0.contains("p50 10ms  p95 19ms  p99 20ms") })
     }

@@ -195,6 +195,9 @@ public struct CheckConfig: Sendable, Equatable {
     public var failuresBeforeWarning: Int?
     /// The status before the first result (Consul's `status`); nil: the first result is taken as it is.
     public var initialStatus: Status?
+    /// Consul's `deregister_critical_service_after`: Vitals never deregisters, but says when Consul
+    /// would have (a service critical this long).
+    public var deregisterCriticalAfter: Duration?
     /// TCP checks: bytes written once connected, and text the answer must contain to pass.
     public var send: String?
     public var expect: String?

@@ -239,7 +239,7 @@ struct ClusterReader {
 
     static let checkKeys = [
         "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
-        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server",
+        "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
     ]
     static let plannedCheckTypes = ["grpc", "grpc_service", "ttl"]
 
@@ -309,6 +309,7 @@ struct ClusterReader {
         )
         result.failuresBeforeWarning = failuresBeforeWarning
         result.initialStatus = initial
+        result.deregisterCriticalAfter = fields.duration("deregister_critical_service_after")
         result.send = fields.string("send")
         result.expect = fields.string("expect")
         return result

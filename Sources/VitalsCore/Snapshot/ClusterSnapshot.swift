@@ -319,12 +319,15 @@ public struct CheckSnapshot: Sendable, Equatable, Codable {
     public var progress: String?
     /// While the check flaps: the weighted share of its last results that changed state (0–100).
     public var flapping: Double?
+    /// While critical, when Consul would deregister its service (`deregister_critical_service_after`).
+    public var deregisterAt: Date?
 
     public init(
         name: String, type: String, target: String, status: Status, output: String, latencyMs: Double? = nil,
         since: Date? = nil, lastRun: Date? = nil, history: [StatusChange] = [], latencies: [Double?] = [], progress: String? = nil,
-        flapping: Double? = nil
+        flapping: Double? = nil, deregisterAt: Date? = nil
     ) {
+        self.deregisterAt = deregisterAt
         self.progress = progress
         self.flapping = flapping
         self.name = name
@@ -352,6 +355,7 @@ public struct CheckSnapshot: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, type, target, status, output, since, history, latencies, progress, flapping
+        case deregisterAt = "deregister_at"
         case latencyMs = "latency_ms"
         case lastRun = "last_run"
     }

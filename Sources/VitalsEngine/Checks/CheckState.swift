@@ -123,7 +123,8 @@ public struct CheckState: Sendable {
             name: name, type: config.target.typeName, target: config.target.description, status: status,
             output: output, latencyMs: latency.map(\.milliseconds), since: since, lastRun: lastRun,
             history: history, latencies: latencies, progress: progress,
-            flapping: isFlapping ? stateChangePercent : nil
+            flapping: isFlapping ? stateChangePercent : nil,
+            deregisterAt: status == .critical ? config.deregisterCriticalAfter.flatMap { after in since.map { $0.addingTimeInterval(after.seconds) } } : nil
         )
     }
 }

@@ -161,6 +161,13 @@ public enum NodeDetailPane {
             if let progress = check.progress {
                 lines.append([("    next     ", theme[.label]), (progress, theme[.warning])])
             }
+            if let deregister = check.deregisterAt {
+                let left = deregister.timeIntervalSince(snapshot.time)
+                let text = left > 0
+                    ? "Consul would deregister this service in \(Format.ago(snapshot.time.addingTimeInterval(-left), now: snapshot.time))"
+                    : "Consul would have deregistered this service \(Format.ago(deregister, now: snapshot.time)) ago"
+                lines.append([("    ⚠        ", theme[.label]), (text, theme[.critical])])
+            }
             if let flapping = check.flapping {
                 lines.append([("    flapping ", theme[.label]), ("⇅ its state changed in \(Int(flapping.rounded()))% of its last 21 results", theme[.warning])])
             }
