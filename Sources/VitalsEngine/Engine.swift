@@ -182,7 +182,10 @@ public final class Engine: Sendable {
         let tracker = AlertTracker(
             rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
         )
-        let initial = EngineState(config: config, layout: layout, time: now())
+        var initial = EngineState(config: config, layout: layout, time: now())
+        // Maintenance a person set before a restart is in force again (expired ones end at the first publish).
+        for maintenance in loaded.maintenance { initial.setMaintenance(node: maintenance.node, service: maintenance.service, maintenance) }
+        if !loaded.maintenance.isEmpty { _ = initial.publish(time: now(), force: true) }
         state = Mutex(initial)
         alertState = Mutex(AlertState(tracker: tracker, config: config, time: now()))
         store = SnapshotStore(initial: initial.builder.current)
@@ -296,6 +299,10 @@ public final class Engine: Sendable {
         let time = wallClock()
         let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
         refreshRecentLogs()
+        let ended = state.withLock { $0.expireMaintenance(at: time) }
+        for maintenance in ended {
+            persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.save(maintenance, ended: true, by: "vitals (expired)", at: time) }
+        }
         let built = state.withLock { $0.publish(time: time, force: force, locks: locks) }
         // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
         let base = built ?? latestBuilt.withLock { $0 }
@@ -441,6 +448,31 @@ public final class Engine: Sendable {
         publish(force: true)
         notifier.enqueue(.unacknowledged(acked))
         return acked.count
+    }
+
+    /// Puts `node` (or its `service`) in maintenance: written to the state file first, then shown.
+    /// Its status is `maintenance`, masking its checks (which still run) and their alerts.
+    /// - Returns: false when there is no such node or service.
+    @discardableResult
+    public func beginMaintenance(node: String, service: String?, reason: String, for duration: Duration?, by who: String) throws(AlertStateStore.Problem) -> Bool {
+        let time = wallClock()
+        let maintenance = Maintenance(node: node, service: service, reason: reason, by: who, since: time, until: duration.map { time.addingTimeInterval($0.seconds) })
+        guard config.nodes.contains(where: { $0.name == node && (service == nil || $0.services.contains { $0.name == service }) }) else { return false }
+        try stateStore?.save(maintenance, ended: false, by: who, at: time)
+        state.withLock { $0.setMaintenance(node: node, service: service, maintenance) }
+        publish(force: true)
+        return true
+    }
+
+    /// Ends the maintenance of `node` (or its `service`); false when there was none.
+    @discardableResult
+    public func endMaintenance(node: String, service: String?, by who: String) throws(AlertStateStore.Problem) -> Bool {
+        let time = wallClock()
+        guard let current = state.withLock({ $0.maintenances.first { $0.node == node && $0.service == service } }) else { return false }
+        try stateStore?.save(current, ended: true, by: who, at: time)
+        state.withLock { $0.setMaintenance(node: node, service: service, nil) }
+        publish(force: true)
+        return true
     }
 
     /// Silences alerts whose labels match every one of `matchers`, for `duration`.

@@ -99,6 +99,13 @@ struct LiveHost: DashboardHost {
                 return "silenced \(silence.matcherText) for \(duration.goString)"
             case .expireSilence(let id):
                 return try engine.expireSilence(id, by: user) ? "silence expired" : "that silence already ended"
+            case .beginMaintenance(let node, let service, let reason, let duration):
+                let target = service.map { "\(node)/\($0)" } ?? node
+                guard try engine.beginMaintenance(node: node, service: service, reason: reason, for: duration, by: user) else { return "no \(target) here" }
+                return "\(target) in maintenance" + (duration.map { " for \($0.goString)" } ?? "") + " (m ends it)"
+            case .endMaintenance(let node, let service):
+                let target = service.map { "\(node)/\($0)" } ?? node
+                return try engine.endMaintenance(node: node, service: service, by: user) ? "maintenance of \(target) ended" : "\(target) was not in maintenance"
             }
         } catch {
             return "not saved: \(error)"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VitalsCore
 import VitalsTesting
@@ -135,5 +136,47 @@ import VitalsUI
         // Clicks outside any row do nothing.
         _ = press([.mouse(.click, x: 10, y: 23)], &state)
         #expect(state.selection[.services] == "web-2/web")
+    }
+}
+
+/// `m` asks for a reason and an optional duration, and ends a maintenance already in force.
+@Suite struct MaintenanceKeyTests {
+    @Test func mAsksWhyThenSendsTheMaintenance() throws {
+        let snapshot = try FixedSnapshot.ecommerceIncident()
+        var state = AppState(size: Size(width: 120, height: 30))
+        state.pane = .services
+        let row = try #require(state.selectedServiceRow(in: snapshot))
+        #expect(KeyMap.action(for: .character("m"), in: state) == .toggleMaintenance)
+        #expect(state.reduce(.toggleMaintenance, snapshot: snapshot) == nil)
+        #expect(state.prompt?.purpose == .maintenance(node: row.node, service: row.name))
+        for character in "kernel upgrade 30m" { _ = state.reduce(.promptInput(character), snapshot: snapshot) }
+        let effect = state.reduce(.promptCommit, snapshot: snapshot)
+        #expect(effect == .alert(.beginMaintenance(node: row.node, service: row.name, reason: "kernel upgrade", duration: .seconds(1800))))
+        // Without a duration it lasts until ended; an empty reason is asked again.
+        _ = state.reduce(.toggleMaintenance, snapshot: snapshot)
+        #expect(state.reduce(.promptCommit, snapshot: snapshot) == nil)
+        #expect(state.message == "give a reason, like: kernel upgrade 30m")
+        for character in "failover drill" { _ = state.reduce(.promptInput(character), snapshot: snapshot) }
+        #expect(state.reduce(.promptCommit, snapshot: snapshot) == .alert(.beginMaintenance(node: row.node, service: row.name, reason: "failover drill", duration: nil)))
+        // Already in maintenance: m ends it at once.
+        var inMaintenance = snapshot
+        let index = try #require(inMaintenance.services.firstIndex { $0.node == row.node && $0.name == row.name })
+        inMaintenance.services[index].maintenance = Maintenance(node: row.node, service: row.name, reason: "x", by: "a", since: snapshot.time)
+        #expect(state.reduce(.toggleMaintenance, snapshot: inMaintenance) == .alert(.endMaintenance(node: row.node, service: row.name)))
+        // In a node's view, m is about the node.
+        state.detail = "orders-1"
+        _ = state.reduce(.toggleMaintenance, snapshot: snapshot)
+        #expect(state.prompt?.purpose == .maintenance(node: "orders-1", service: nil))
+    }
+
+    @Test func theNodeViewSaysWhatIsInMaintenance() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncident()
+        let node = try #require(snapshot.nodes.firstIndex { $0.name == "orders-1" })
+        snapshot.nodes[node].maintenance = Maintenance(node: "orders-1", reason: "kernel upgrade", by: "alice", since: snapshot.time, until: snapshot.time.addingTimeInterval(1800))
+        snapshot.nodes[node].status = .maintenance
+        var state = AppState(size: Size(width: 150, height: 40))
+        state.detail = "orders-1"
+        let lines = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn, timeZone: TimeZone(identifier: "UTC")!).lines
+        #expect(lines.contains { $0.contains("maintenance orders-1: kernel upgrade · alice since 10:00:00 · until 10:30:00") })
     }
 }

@@ -145,7 +145,9 @@ public struct SnapshotSeries: AlertSeriesSource {
         var servicesByNode: [String: [ServiceSnapshot]] = [:]
         for service in snapshot.services { servicesByNode[service.node, default: []].append(service) }
         return snapshot.nodes.compactMap { node in
-            let checks = node.checks + (servicesByNode[node.name] ?? []).flatMap(\.checks)
+            // A node a person took down for maintenance is not down.
+            guard node.maintenance == nil else { return nil }
+            let checks = node.checks + (servicesByNode[node.name] ?? []).filter { $0.maintenance == nil }.flatMap(\.checks)
             guard !checks.isEmpty, checks.allSatisfy(\.hasResult) else { return nil }
             let down = checks.allSatisfy { $0.status == .critical }
             return AlertSample(labels: AlertLabels(["node": node.name]), value: down ? 0 : 1, detail: Self.worstOutput(checks))

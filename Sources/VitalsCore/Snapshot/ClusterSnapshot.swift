@@ -1,5 +1,29 @@
 import Foundation
 
+/// A person's maintenance of a node or a service instance: its status is `maintenance` and masks
+/// the checks beneath it (they still run and are shown) until it ends or expires.
+public struct Maintenance: Sendable, Equatable, Codable {
+    public var node: String
+    /// nil: the whole node.
+    public var service: String?
+    public var reason: String
+    public var by: String
+    public var since: Date
+    public var until: Date?
+
+    public init(node: String, service: String? = nil, reason: String, by: String, since: Date, until: Date? = nil) {
+        self.node = node
+        self.service = service
+        self.reason = reason
+        self.by = by
+        self.since = since
+        self.until = until
+    }
+
+    /// `orders-1` or `orders-1/orders`.
+    public var target: String { service.map { "\(node)/\($0)" } ?? node }
+}
+
 /// Everything the engine knows about the cluster at one moment: immutable, numbered, and the only
 /// thing the UI reads.
 ///
@@ -93,6 +117,8 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     public var checks: [CheckSnapshot]
     /// The newest lines from the node's log endpoint, oldest first, safe for a terminal.
     public var recentLogs: [String]
+    /// Set while a person has the node in maintenance.
+    public var maintenance: Maintenance?
     /// While the node's circuit breaker is open: when it opened and when the next probe goes.
     public var breakerOpenedAt: Date?
     public var breakerNextTry: Date?
@@ -115,6 +141,7 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, address, status, services, metrics, checks, history
         case recentLogs = "recent_logs"
+        case maintenance
         case breakerOpenedAt = "breaker_opened_at"
         case breakerNextTry = "breaker_next_try"
     }
@@ -271,6 +298,8 @@ public struct ServiceSnapshot: Sendable, Equatable, Codable {
     public var status: Status
     public var dependsOn: [String]
     public var checks: [CheckSnapshot]
+    /// Set while a person has this service instance (or its node) in maintenance.
+    public var maintenance: Maintenance?
 
     public init(name: String, node: String, status: Status, dependsOn: [String] = [], checks: [CheckSnapshot]) {
         self.name = name
@@ -292,7 +321,7 @@ public struct ServiceSnapshot: Sendable, Equatable, Codable {
     public var since: Date? { checks.compactMap(\.since).max() }
 
     enum CodingKeys: String, CodingKey {
-        case name, node, status, checks
+        case name, node, status, checks, maintenance
         case dependsOn = "depends_on"
     }
 }

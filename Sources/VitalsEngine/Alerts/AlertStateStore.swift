@@ -24,6 +24,8 @@ public final class AlertStateStore: Sendable {
         public var acks: [String: AlertTracker.Ack] = [:]
         public var silences: [SilenceSnapshot] = []
         public var firing: [String: AlertTracker.Restored] = [:]
+        /// Maintenance in force when the state was written (expired ones included: the engine ends them).
+        public var maintenance: [Maintenance] = []
         public var history: [AlertSnapshot] = []
     }
 
@@ -117,8 +119,30 @@ public final class AlertStateStore: Sendable {
                                       action TEXT NOT NULL, target TEXT NOT NULL, comment TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-maintenance") { db in
+            try db.execute(sql: """
+                CREATE TABLE maintenance (target TEXT PRIMARY KEY, node TEXT NOT NULL, service TEXT, reason TEXT NOT NULL,
+                                          by TEXT NOT NULL, since REAL NOT NULL, until REAL);
+                """)
+        }
         return migrator
     }()
+
+    /// Records a maintenance begun, or (with `ended`) ended, and journals it.
+    public func save(_ maintenance: Maintenance, ended: Bool, by who: String, at time: Date) throws(Problem) {
+        try write { db in
+            if ended {
+                try db.execute(sql: "DELETE FROM maintenance WHERE target = ?", arguments: [maintenance.target])
+            } else {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO maintenance (target, node, service, reason, by, since, until) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [maintenance.target, maintenance.node, maintenance.service, maintenance.reason, maintenance.by,
+                                maintenance.since.timeIntervalSince1970, maintenance.until?.timeIntervalSince1970]
+                )
+            }
+            try Self.journal(db, at: time, who: who, action: ended ? "end maintenance" : "maintenance", target: maintenance.target, comment: maintenance.reason)
+        }
+    }
 
     /// Reads acks, silences, firing alerts and the newest history back.
     public func load() throws(Problem) -> Loaded {
@@ -141,6 +165,12 @@ public final class AlertStateStore: Sendable {
                         name: row["name"], severity: AlertSeverity(rawValue: row["severity"]) ?? .warning,
                         labels: Self.decode(row["labels"] as String)
                     )
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM maintenance ORDER BY since") {
+                    loaded.maintenance.append(Maintenance(
+                        node: row["node"], service: row["service"], reason: row["reason"], by: row["by"],
+                        since: Date(timeIntervalSince1970: row["since"]), until: (row["until"] as Double?).map(Date.init(timeIntervalSince1970:))
+                    ))
                 }
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM history ORDER BY seq DESC LIMIT ?", arguments: [AlertTracker.historyKept])
                 loaded.history = rows.map(Self.historyEntry)

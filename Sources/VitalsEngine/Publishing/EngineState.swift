@@ -44,6 +44,33 @@ struct EngineState: Sendable {
     /// The node each check belongs to, by check number.
     let nodeOfCheck: [Int]
 
+    /// Puts a node (or one of its service instances) in maintenance, or (nil) takes it out.
+    /// - Returns: false when there is no such node or service.
+    @discardableResult
+    mutating func setMaintenance(node: String, service: String?, _ maintenance: Maintenance?) -> Bool {
+        let nodes = builder.config.nodes
+        guard let nodeIndex = nodes.firstIndex(where: { $0.name == node }) else { return false }
+        if let service {
+            guard let offset = nodes[nodeIndex].services.firstIndex(where: { $0.name == service }) else { return false }
+            let serviceIndex = builder.layout.servicesOfNode[nodeIndex][offset]
+            facts.serviceMaintenance[serviceIndex] = maintenance
+        } else {
+            facts.nodeMaintenance[nodeIndex] = maintenance
+        }
+        dirtyNodes.insert(nodeIndex)
+        return true
+    }
+
+    /// Every maintenance in force.
+    var maintenances: [Maintenance] { Array(facts.nodeMaintenance.values) + Array(facts.serviceMaintenance.values) }
+
+    /// Ends the maintenances whose time is up; returns them.
+    mutating func expireMaintenance(at time: Date) -> [Maintenance] {
+        let ended = maintenances.filter { $0.until.map { $0 <= time } ?? false }
+        for maintenance in ended { setMaintenance(node: maintenance.node, service: maintenance.service, nil) }
+        return ended
+    }
+
     mutating func record(check: Int, outcome: ProbeOutcome, at time: Date) {
         facts.checks[check].record(outcome, at: time)
         dirtyChecks.insert(check)

@@ -9,6 +9,9 @@ public struct EngineFacts: Sendable {
     public var history: [NodeHistory]
     /// Each node's circuit breaker, when the file gives it one.
     public var breakers: [CircuitBreaker?]
+    /// Maintenance by node number, and by service number.
+    public var nodeMaintenance: [Int: Maintenance] = [:]
+    public var serviceMaintenance: [Int: Maintenance] = [:]
 
     public init(layout: ClusterLayout, nodeCount: Int, breakers: [CircuitBreaker?]? = nil) {
         self.breakers = breakers ?? Array(repeating: nil, count: nodeCount)
@@ -54,15 +57,19 @@ public struct SnapshotBuilder: Sendable {
             for (offset, serviceIndex) in layout.servicesOfNode[nodeIndex].enumerated() {
                 let service = node.services[offset]
                 let checks = layout.checksOfService[serviceIndex].map { checkSnapshot($0, layout: layout, facts: facts) }
-                let status = Status.worst(checks.map(\.status))
-                statuses.append(status)
-                services.append(ServiceSnapshot(name: service.name, node: node.name, status: status, dependsOn: service.dependsOn, checks: checks))
+                var serviceSnapshot = ServiceSnapshot(name: service.name, node: node.name, status: .unknown, dependsOn: service.dependsOn, checks: checks)
+                serviceSnapshot.maintenance = facts.serviceMaintenance[serviceIndex] ?? facts.nodeMaintenance[nodeIndex]
+                serviceSnapshot.status = Self.status(of: serviceSnapshot)
+                statuses.append(serviceSnapshot.status)
+                services.append(serviceSnapshot)
             }
+            let maintenance = facts.nodeMaintenance[nodeIndex]
             var snapshot = NodeSnapshot(
-                name: node.name, address: node.address, status: Status.worst(statuses), services: node.services.map(\.name),
+                name: node.name, address: node.address, status: maintenance != nil ? .maintenance : Self.nodeStatus(statuses), services: node.services.map(\.name),
                 metrics: facts.metrics[nodeIndex], checks: nodeChecks, recentLogs: facts.logs[nodeIndex]
             )
             snapshot.history = facts.history[nodeIndex]
+            snapshot.maintenance = maintenance
             snapshot.breakerOpenedAt = facts.breakers[nodeIndex]?.openedAt
             snapshot.breakerNextTry = facts.breakers[nodeIndex]?.nextTry
             nodes.append(snapshot)
@@ -89,12 +96,17 @@ public struct SnapshotBuilder: Sendable {
                 touchedNodes.insert(layout.nodeOfService[service])
             }
         }
+        // A node in maintenance touches its services; its status masks theirs.
+        for node in touchedNodes { touchedServices.formUnion(layout.servicesOfNode[node]) }
         for service in touchedServices {
-            current.services[service].status = Status.worst(current.services[service].checks.map(\.status))
+            current.services[service].maintenance = facts.serviceMaintenance[service] ?? facts.nodeMaintenance[layout.nodeOfService[service]]
+            current.services[service].status = Self.status(of: current.services[service])
+            touchedNodes.insert(layout.nodeOfService[service])
         }
         for node in touchedNodes {
             let statuses = current.nodes[node].checks.map(\.status) + layout.servicesOfNode[node].map { current.services[$0].status }
-            current.nodes[node].status = Status.worst(statuses)
+            current.nodes[node].maintenance = facts.nodeMaintenance[node]
+            current.nodes[node].status = facts.nodeMaintenance[node] != nil ? .maintenance : Self.nodeStatus(statuses)
             if current.nodes[node].metrics != facts.metrics[node] { current.nodes[node].metrics = facts.metrics[node] }
             if current.nodes[node].recentLogs != facts.logs[node] { current.nodes[node].recentLogs = facts.logs[node] }
             if current.nodes[node].history != facts.history[node] { current.nodes[node].history = facts.history[node] }
@@ -108,5 +120,18 @@ public struct SnapshotBuilder: Sendable {
 
     static func checkSnapshot(_ check: Int, layout: ClusterLayout, facts: EngineFacts) -> CheckSnapshot {
         facts.checks[check].snapshot(name: layout.checkIDs[check].check, config: layout.checkConfigs[check])
+    }
+
+    /// A service's status: maintenance while in it, else the worst of its checks.
+    static func status(of service: ServiceSnapshot) -> Status {
+        service.maintenance != nil ? .maintenance : Status.worst(service.checks.map(\.status))
+    }
+
+    /// A node's status from its checks' and services' statuses: a service in maintenance counts
+    /// as nothing (it masks what is beneath it); all in maintenance is maintenance.
+    static func nodeStatus(_ statuses: [Status]) -> Status {
+        let counted = statuses.filter { $0 != .maintenance }
+        if counted.isEmpty, !statuses.isEmpty { return .maintenance }
+        return Status.worst(counted)
     }
 }

@@ -42,6 +42,8 @@ public enum Action: Sendable, Equatable {
     case followLogs
     /// Node view: the Logs pane, showing only this node.
     case showNodeLogs
+    /// Services, Nodes, node view: ask for a reason and put the selection in maintenance, or end it.
+    case toggleMaintenance
     case promptInput(Character)
     case promptBackspace
     case promptCommit
@@ -62,8 +64,10 @@ public enum Effect: Sendable, Equatable {
     case alert(AlertCommand)
 }
 
-/// What a person asks the engine to do about alerts.
+/// What a person asks the engine to do about alerts (and maintenance, which masks them).
 public enum AlertCommand: Sendable, Equatable {
+    case beginMaintenance(node: String, service: String?, reason: String, duration: Duration?)
+    case endMaintenance(node: String, service: String?)
     case acknowledge(ids: [String], comment: String)
     case unacknowledge(ids: [String])
     case silence(matchers: [String: String], duration: Duration, comment: String)

@@ -47,6 +47,7 @@ public enum KeyMap {
         case .character("u") where state.pane == .alerts && state.detail == nil: return .unacknowledge
         case .character("x") where state.pane == .alerts && state.detail == nil: return .expireSilence
         case .character("v") where state.pane == .alerts && state.detail == nil: return .cycleAlertView
+        case .character("m") where state.detail != nil || state.pane == .services || state.pane == .nodes: return .toggleMaintenance
         case .character("f"): return .openFaultMenu
         case .character("/"): return .startFilter
         case .character("t"): return .cycleTheme
@@ -117,7 +118,7 @@ public enum KeyMap {
         ("Logs (pane 5; L in a node's view)", [("/  n N", "search (text or /regex/) · next · previous"),
                                               ("e  o  s  c", "level · only this node · only this service · clear"),
                                               ("F  G  w  ← →", "follow · newest · wrap · scroll sideways")]),
-        ("Act", [("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
+        ("Act", [("m", "maintenance of the service or node, on/off"), ("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o  p  t", "worst first · pause updates · next theme"), ("q  Ctrl-C", "quit")]),
     ]
 }

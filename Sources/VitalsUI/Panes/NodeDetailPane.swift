@@ -49,6 +49,16 @@ public enum NodeDetailPane {
         ]
         if let note = state.nodeNotes[node.name] { header.append(("   [\(note)]", theme[.warning])) }
         lines.append(header)
+        let inMaintenance = [node.maintenance].compactMap { $0 } + snapshot.services(on: node.name).compactMap { service in
+            service.maintenance.flatMap { $0.service == nil ? nil : $0 }
+        }
+        for maintenance in inMaintenance {
+            let until = maintenance.until.map { " · until \(Format.clock($0, timeZone: timeZone))" } ?? ""
+            lines.append([
+                ("maintenance ", theme[.label]), (maintenance.target, theme[.maintenance]), (": \(maintenance.reason)", theme[.maintenance]),
+                (" · \(maintenance.by) since \(Format.clock(maintenance.since, timeZone: timeZone))\(until) · checks still run, masked · m ends it", theme[.muted]),
+            ])
+        }
         if let scrapeError = m.scrapeError { lines.append([("scrape   ", theme[.label]), ("down", theme[.critical]), (" · " + scrapeError, theme[.error])]) }
         if let samples = m.scrapeSamples, m.scrapeError == nil {
             var line: Line = [("scrape   ", theme[.label]), ("up", theme[.passing]), (" · \(samples) samples in \(Format.latency(m.scrapeDurationMs))", theme[.muted])]

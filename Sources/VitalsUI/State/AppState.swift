@@ -20,6 +20,8 @@ public struct Prompt: Sendable, Equatable {
         case silence(matchers: [String: String])
         /// What the Logs pane searches for.
         case logSearch
+        /// A reason (and an optional duration) for maintenance of a node or service instance.
+        case maintenance(node: String, service: String?)
     }
 
     public var purpose: Purpose
@@ -115,6 +117,8 @@ public struct AppState: Sendable, Equatable {
         case .startLogSearch, .nextMatch, .previousMatch, .cycleLogLevel, .toggleNodeFilter, .toggleServiceFilter, .clearLogFilters,
              .toggleWrap, .scrollLeft, .scrollRight, .followLogs:
             return logAction(action, logs: logs)
+        case .toggleMaintenance:
+            return maintenanceAction(snapshot: snapshot)
         case .showNodeLogs:
             guard let node = detail else { return nil }
             detail = nil
@@ -211,6 +215,31 @@ public struct AppState: Sendable, Equatable {
         return nil
     }
 
+    /// `m`: asks why and puts the selected node or service instance in maintenance, or ends it.
+    private mutating func maintenanceAction(snapshot: ClusterSnapshot) -> Effect? {
+        var node: String?, service: String?
+        if let detail {
+            node = detail
+        } else if pane == .services, let row = selectedServiceRow(in: snapshot) {
+            node = row.node
+            service = row.name
+        } else if pane == .nodes {
+            node = selectedNodeRow(in: snapshot)?.name
+        }
+        guard let node else {
+            message = "m works on a service, a node, or a node's view"
+            return nil
+        }
+        let current = service.flatMap { name in snapshot.services.first { $0.node == node && $0.name == name }?.maintenance }
+            ?? snapshot.node(named: node)?.maintenance
+        if let current, current.service == service {
+            return .alert(.endMaintenance(node: node, service: service))
+        }
+        let target = service.map { "\(node)/\($0)" } ?? node
+        prompt = Prompt(purpose: .maintenance(node: node, service: service), title: "maintenance of \(target) · reason, then a duration if it ends (30m): ")
+        return nil
+    }
+
     /// The selected row of the Locks pane.
     public func selectedLockRow(in snapshot: ClusterSnapshot) -> LockRow? {
         let rows = Rows.locks(snapshot, filter: filter, expanded: expandedLocks)
@@ -295,6 +324,19 @@ public struct AppState: Sendable, Equatable {
         case .acknowledge(let ids):
             self.prompt = nil
             return .alert(.acknowledge(ids: ids, comment: text))
+        case .maintenance(let node, let service):
+            guard !text.isEmpty else {
+                message = "give a reason, like: kernel upgrade 30m"
+                return nil
+            }
+            var words = text.split(separator: " ")
+            var duration: Duration?
+            if words.count > 1, let last = words.last, let parsed = Duration(goString: String(last)), parsed > .zero {
+                duration = parsed
+                words.removeLast()
+            }
+            self.prompt = nil
+            return .alert(.beginMaintenance(node: node, service: service, reason: words.joined(separator: " "), duration: duration))
         case .logSearch:
             if let pattern = LogPattern(typed: text) {
                 do {
