@@ -33,7 +33,7 @@ public enum NodesPane {
         }
         let table = Table(
             columns: [
-                .init("NODE", width: 18), .init("ADDRESS", width: 15), .init("STATUS", width: 11),
+                .init("NODE", width: 18), .init("ADDRESS", width: 15), .init("STATUS", width: 13),
                 .init("CPU", width: 4, alignRight: true), .init("", width: 8), .init("MEM", width: 4, alignRight: true),
                 .init("DISK", width: 4, alignRight: true), .init("LOAD", width: 5, alignRight: true), .init("NET", width: 8, alignRight: true),
                 .init("REQ", width: 7, alignRight: true), .init("ERR", width: 4, alignRight: true),

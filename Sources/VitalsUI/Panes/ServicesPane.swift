@@ -23,7 +23,7 @@ public enum ServicesPane {
         }
         let table = Table(
             columns: [
-                .init("SERVICE", width: 16), .init("NODE", width: 18), .init("STATUS", width: 11),
+                .init("SERVICE", width: 16), .init("NODE", width: 18), .init("STATUS", width: 13),
                 .init("CHECKS", width: 6, alignRight: true), .init("LATENCY", width: 8, alignRight: true),
                 .init("SINCE", width: 7, alignRight: true), .init("OUTPUT", width: nil),
             ],
