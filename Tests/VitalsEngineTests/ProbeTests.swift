@@ -155,3 +155,72 @@ import VitalsTesting
         #expect(result.diagnostics.map(\.description) == ["f.yaml:7:49: 'expect' in check 'web' of node 'a' only applies to tcp and dns checks"])
     }
 }
+
+/// HTTP checks with a method, headers, a body, status classes and ranges, a body regex and a
+/// JSON condition, against real sockets.
+@Suite struct HTTPOptionTests {
+    @Test func methodHeadersAndBodyAreSent() async throws {
+        let server = try await RecordingServer.start(.answer(status: 204))
+        var check = CheckConfig(name: "write", target: .http(url: server.url + "/v1/ping"), timeout: .seconds(2))
+        check.method = "POST"
+        check.headers = ["X-Token": "s3cret"]
+        check.requestBody = #"{"ping":1}"#
+        let outcome = await HTTPProbe().run(check)
+        #expect(outcome.status == .passing)
+        #expect(outcome.output.hasPrefix("HTTP POST \(server.url)/v1/ping: 204"))
+        let request = await server.waitForRequest { $0.path == "/v1/ping" }
+        #expect(request?.method == "POST")
+        #expect(request?.body == #"{"ping":1}"#)
+        await server.stop()
+    }
+
+    @Test func bodyRegexAndJSONConditionsJudgeTheWholeCappedBody() async throws {
+        let padding = String(repeating: " ", count: 20_000)
+        let json = #"{"status":"UP","checks":[{"name":"db","state":"DOWN"}],"ok":true}"#
+        let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(padding.utf8.count + json.utf8.count)\r\n\r\n" + padding + json
+        let server = try await CannedServer.start(answer: Array(answer.utf8))
+        var check = CheckConfig(name: "json", target: .http(url: server.url), timeout: .seconds(2))
+        check.bodyJSON = JSONCondition(path: "$.status", equals: "UP")
+        #expect(await HTTPProbe().run(check).status == .passing, "the value lies past the first 4 KiB")
+        check.bodyJSON = JSONCondition(path: "$.checks[0].state", equals: "UP")
+        let down = await HTTPProbe().run(check)
+        #expect(down.status == .critical)
+        #expect(down.output.hasSuffix("($.checks[0].state is 'DOWN', expected 'UP')"))
+        check.bodyJSON = JSONCondition(path: "$.ok", equals: "true")
+        #expect(await HTTPProbe().run(check).status == .passing)
+        check.bodyJSON = JSONCondition(path: "$.missing", equals: "x")
+        #expect(await HTTPProbe().run(check).output.hasSuffix("($.missing is missing, expected 'x')"))
+        check.bodyJSON = nil
+        check.bodyRegex = #""status":"(UP|OK)""#
+        #expect(await HTTPProbe().run(check).status == .passing)
+        check.bodyRegex = #""status":"DOWN""#
+        #expect(await HTTPProbe().run(check).output.hasSuffix(#"(body does not match /"status":"DOWN"/)"#))
+        await server.stop()
+    }
+
+    @Test func aRedirectIsNotFollowedAndStatusClassesAndRangesAreRead() async throws {
+        let server = try await CannedServer.start(answer: Array("HTTP/1.1 301 Moved Permanently\r\nLocation: http://elsewhere/\r\nContent-Length: 0\r\n\r\n".utf8))
+        let check = CheckConfig(name: "moved", target: .http(url: server.url), timeout: .seconds(2))
+        let moved = await HTTPProbe().run(check)
+        #expect(moved.status == .critical)
+        #expect(moved.output.contains(": 301 Moved Permanently"))
+        let yaml = """
+            cluster: x
+            nodes:
+              - name: a
+                address: 127.0.0.1
+                checks:
+                  - { name: ok, http: "http://127.0.0.1/", expect_status: [2xx, "300-302"], method: head, headers: { X-A: b } }
+                  - { name: bad, http: "http://127.0.0.1/", expect_status: [7xx], method: FETCH, body_json: { path: "status" , equals: UP } }
+                  - { name: tcp, tcp: "127.0.0.1:1", body: x }
+            """
+        let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")
+        #expect(result.diagnostics.map(\.description) == [
+            "f.yaml:7:65: items of 'expect_status' in check 'bad' of node 'a' are codes (200), classes (2xx) or ranges (200-299)",
+            "f.yaml:7:79: check 'bad' of node 'a': method is one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, not 'FETCH'",
+            "f.yaml:7:105: check 'bad' of node 'a': path is like $.status or $.checks[0].state",
+            "f.yaml:8:42: 'body' in check 'tcp' of node 'a' only applies to http checks",
+        ])
+        await server.stop()
+    }
+}

@@ -134,6 +134,17 @@ public struct BreakerConfig: Sendable, Equatable {
     }
 }
 
+/// A JSON value an HTTP check's body must hold: the value at `path` (`$.a.b[0]`) as text equals `equals`.
+public struct JSONCondition: Sendable, Equatable {
+    public var path: String
+    public var equals: String
+
+    public init(path: String, equals: String) {
+        self.path = path
+        self.equals = equals
+    }
+}
+
 /// Record types a `dns` check can ask for.
 public enum DNSRecordTypes {
     public static let names = ["A", "AAAA", "CNAME", "MX", "NS", "SRV", "TXT"]
@@ -198,6 +209,13 @@ public struct CheckConfig: Sendable, Equatable {
     /// Consul's `deregister_critical_service_after`: Vitals never deregisters, but says when Consul
     /// would have (a service critical this long).
     public var deregisterCriticalAfter: Duration?
+    /// HTTP checks: the method (GET), extra headers, a request body, a regex the body must match,
+    /// and a JSON value the body must hold at a path (`$.status` = `UP`).
+    public var method = "GET"
+    public var headers: [String: String] = [:]
+    public var requestBody: String?
+    public var bodyRegex: String?
+    public var bodyJSON: JSONCondition?
     /// TCP checks: bytes written once connected, and text the answer must contain to pass.
     public var send: String?
     public var expect: String?

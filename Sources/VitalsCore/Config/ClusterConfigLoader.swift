@@ -240,6 +240,7 @@ struct ClusterReader {
     static let checkKeys = [
         "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
+        "method", "headers", "body", "body_regex", "body_json",
     ]
     static let plannedCheckTypes = ["grpc", "grpc_service", "ttl"]
 
@@ -277,7 +278,7 @@ struct ClusterReader {
         if timeout > interval {
             reader.warning(at: fields.value("timeout") ?? fields.node, "\(what): timeout \(timeout.goString) is longer than its interval \(interval.goString)")
         }
-        let expect = fields.intList("expect_status", in: 100...599) ?? []
+        let expect = statusList(fields, what: what)
         if !expect.isEmpty, target.map({ $0.typeName != "http" }) == true {
             reader.error(at: fields.keyNode("expect_status"), "'expect_status' in \(what) only applies to http checks")
         }
@@ -310,9 +311,72 @@ struct ClusterReader {
         result.failuresBeforeWarning = failuresBeforeWarning
         result.initialStatus = initial
         result.deregisterCriticalAfter = fields.duration("deregister_critical_service_after")
+        httpOptions(&result, fields: fields, what: what)
         result.send = fields.string("send")
         result.expect = fields.string("expect")
         return result
+    }
+
+    /// `expect_status: [200, 204]`, `[2xx]`, `["200-299", 301]`: codes, classes and ranges.
+    func statusList(_ fields: YAMLFields.Fields, what: String) -> [Int] {
+        guard let items = fields.sequence("expect_status") else { return [] }
+        var codes: [Int] = []
+        for item in items {
+            let text = item.scalar?.string ?? ""
+            if let code = Int(text), (100...599).contains(code) {
+                codes.append(code)
+            } else if text.count == 3, text.hasSuffix("xx"), let digit = Int(text.prefix(1)), (1...5).contains(digit) {
+                codes += Array(digit * 100...digit * 100 + 99)
+            } else if let dash = text.firstIndex(of: "-"), let low = Int(text[..<dash]), let high = Int(text[text.index(after: dash)...]),
+                      (100...599).contains(low), (low...599).contains(high) {
+                codes += Array(low...high)
+            } else {
+                reader.error(at: item, "items of 'expect_status' in \(what) are codes (200), classes (2xx) or ranges (200-299)")
+            }
+        }
+        return codes
+    }
+
+    /// `method`, `headers`, `body`, `body_regex` and `body_json: { path: $.status, equals: UP }` of http checks.
+    func httpOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
+        let keys = ["method", "headers", "body", "body_regex", "body_json"]
+        if check.target.typeName != "http" {
+            for key in keys where fields.has(key) { reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to http checks") }
+            return
+        }
+        if let method = fields.string("method") {
+            let known = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+            if known.contains(method.uppercased()) { check.method = method.uppercased() } else {
+                reader.error(at: fields.value("method"), "\(what): method is one of \(known.joined(separator: ", ")), not '\(method)'")
+            }
+        }
+        if let headers = fields.value("headers") {
+            for (name, keyNode, valueNode) in reader.pairs(headers, "headers of \(what)") ?? [] {
+                guard let value = reader.scalar(valueNode, "the header '\(name)'") else { continue }
+                if name.contains(where: { $0 == ":" || $0 == " " || $0 == "\r" || $0 == "\n" }) || value.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                    reader.error(at: keyNode, "\(what): the header '\(name)' has characters a header cannot have")
+                    continue
+                }
+                check.headers[name] = value
+            }
+        }
+        check.requestBody = fields.string("body")
+        if let regex = fields.string("body_regex") {
+            if (try? Regex(regex)) == nil {
+                reader.error(at: fields.value("body_regex"), "\(what): body_regex is not a valid regex")
+            } else {
+                check.bodyRegex = regex
+            }
+        }
+        if let node = fields.value("body_json"), let json = reader.mapping(node, "body_json of \(what)", allowed: ["path", "equals"]) {
+            if let path = json.string("path", required: true), let equals = json.string("equals", required: true) {
+                if JSONPath.parse(path) == nil {
+                    reader.error(at: json.value("path"), "\(what): path is like $.status or $.checks[0].state")
+                } else {
+                    check.bodyJSON = JSONCondition(path: path, equals: equals)
+                }
+            }
+        }
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {

@@ -15,24 +15,49 @@ public struct HTTPProbe: Probe {
         return await withRetries(check.retries) { await attempt(check, url: url, target: target) }
     }
 
+    /// The most body read; `body_contains`, `body_regex` and `body_json` look at all of it.
+    public static let bodyLimit = 64 * 1024
+
     func attempt(_ check: CheckConfig, url: String, target: HTTPTarget) async -> ProbeOutcome {
         let response: HTTPResponse
+        let method = check.method
         do {
-            response = try await fetcher.get(target, timeout: check.timeout, maxBody: 4096)
+            // Redirects are not followed: a 3xx is what the endpoint said, judged like any code.
+            if method == "GET", check.headers.isEmpty, check.requestBody == nil {
+                response = try await fetcher.get(target, timeout: check.timeout, maxBody: Self.bodyLimit)
+            } else {
+                let headers = check.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                let contentType = check.headers.first { $0.key.lowercased() == "content-type" }?.value ?? "application/json"
+                response = try await fetcher.send(
+                    method, target, body: Array((check.requestBody ?? "").utf8), contentType: contentType,
+                    headers: headers.filter { $0.0.lowercased() != "content-type" }, timeout: check.timeout, maxBody: Self.bodyLimit
+                )
+            }
         } catch let error as FetchError {
             let latency: Duration? = if case .timedOut = error { check.timeout } else { nil }
-            return ProbeOutcome(status: .critical, output: "HTTP GET \(url): \(error)", latency: latency)
+            return ProbeOutcome(status: .critical, output: "HTTP \(method) \(url): \(error)", latency: latency)
         } catch {
-            return ProbeOutcome(status: .critical, output: "HTTP GET \(url): \(error)", latency: nil)
+            return ProbeOutcome(status: .critical, output: "HTTP \(method) \(url): \(error)", latency: nil)
         }
         let body = response.body.trimmingWhitespace
         let shown = body.utf8.count > 200 && body.count > 200 ? String(body.prefix(200)) + "…" : body
-        var output = "HTTP GET \(url): \(response.status) \(response.reason)"
+        var output = "HTTP \(method) \(url): \(response.status) \(response.reason)"
         if !shown.isEmpty { output += " Output: \(shown)" }
         var status = Self.status(forHTTP: response.status, expected: check.expectStatus)
         if status == .passing, let needle = check.bodyContains, !response.body.contains(needle) {
             status = .critical
             output += " (body does not contain '\(needle)')"
+        }
+        if status == .passing, let pattern = check.bodyRegex, let regex = try? Regex(pattern), (try? regex.firstMatch(in: response.body)) == nil {
+            status = .critical
+            output += " (body does not match /\(pattern)/)"
+        }
+        if status == .passing, let condition = check.bodyJSON {
+            let found = JSONPath.value(at: condition.path, in: response.body)
+            if found != condition.equals {
+                status = .critical
+                output += " (\(condition.path) is \(found.map { "'\($0.prefix(80))'" } ?? "missing"), expected '\(condition.equals)')"
+            }
         }
         if status == .passing, let limit = check.responseTimeBelow, response.latency > limit {
             status = .warning
