@@ -106,3 +106,30 @@ import VitalsTesting
         #expect(await ExecProbe().run(check).status == .passing)
     }
 }
+
+/// Retries within one round: backoff between tries, and never past the interval.
+@Suite struct RetryTests {
+    func counter() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("vitals-retry-\(UUID().uuidString)").path }
+
+    @Test func aCheckThatPassesOnTheThirdTryPassesAndSaysSo() async {
+        let file = counter()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var check = CheckConfig(name: "flaky", target: .exec(argv: [Fixtures.path("Tests/Fixtures/exec/third-time.sh"), file]), interval: .seconds(10), timeout: .seconds(2))
+        check.retries = 3
+        let outcome = await ExecProbe().run(check)
+        #expect(outcome.status == .passing)
+        #expect(outcome.output == "exit 0: up after 3 tries (try 3 of 4)")
+    }
+
+    @Test func retriesStopAtTheIntervalEvenWhenMoreAreAllowed() async {
+        let file = counter()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Backoff 100, 200, 400 ms (±50 %): within a 250 ms interval at most two more tries fit.
+        var check = CheckConfig(name: "down", target: .exec(argv: ["/bin/sh", "-c", "echo x >> \"$0\"; exit 2", file]), interval: .milliseconds(250), timeout: .seconds(2))
+        check.retries = 8
+        let outcome = await ExecProbe().run(check)
+        #expect(outcome.status == .critical)
+        let tries = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").count
+        #expect(tries >= 1 && tries <= 3, "\(tries) tries")
+    }
+}

@@ -15,7 +15,7 @@ public struct DNSProbe: Probe {
         guard case .dns(let name, let record, let server) = check.target else {
             return ProbeOutcome(status: .critical, output: "not a dns check", latency: nil)
         }
-        return await withRetries(check.retries, responseTimeBelow: check.responseTimeBelow) {
+        return await withRetries(check.retries, within: check.interval, responseTimeBelow: check.responseTimeBelow) {
             await attempt(name: name, record: record, server: server ?? Self.systemServer(), timeout: check.timeout, expect: check.expect)
         }
     }

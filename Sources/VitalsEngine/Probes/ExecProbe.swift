@@ -17,7 +17,7 @@ public struct ExecProbe: Probe {
         guard case .exec(let argv) = check.target, !argv.isEmpty else {
             return ProbeOutcome(status: .critical, output: "not an exec check", latency: nil)
         }
-        return await withRetries(check.retries, responseTimeBelow: check.responseTimeBelow) {
+        return await withRetries(check.retries, within: check.interval, responseTimeBelow: check.responseTimeBelow) {
             await withCheckedContinuation { continuation in
                 // Waiting on a child blocks a thread: not one of Swift's few cooperative ones.
                 Self.queue.async { continuation.resume(returning: Self.runOnce(argv, timeout: check.timeout)) }

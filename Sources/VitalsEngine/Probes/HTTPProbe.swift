@@ -12,7 +12,7 @@ public struct HTTPProbe: Probe {
         guard case .http(let url) = check.target, let target = HTTPTarget(url) else {
             return ProbeOutcome(status: .critical, output: "not an http check", latency: nil)
         }
-        return await withRetries(check.retries) { await attempt(check, url: url, target: target) }
+        return await withRetries(check.retries, within: check.interval) { await attempt(check, url: url, target: target) }
     }
 
     /// The most body read; `body_contains`, `body_regex` and `body_json` look at all of it.

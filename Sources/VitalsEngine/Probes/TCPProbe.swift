@@ -14,7 +14,7 @@ public struct TCPProbe: Probe {
         guard case .tcp(let host, let port) = check.target else {
             return ProbeOutcome(status: .critical, output: "not a tcp check", latency: nil)
         }
-        return await withRetries(check.retries, responseTimeBelow: check.responseTimeBelow) {
+        return await withRetries(check.retries, within: check.interval, responseTimeBelow: check.responseTimeBelow) {
             await attempt(host: host, port: port, timeout: check.timeout, send: check.send, expect: check.expect)
         }
     }
