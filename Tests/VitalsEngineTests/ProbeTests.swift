@@ -125,9 +125,7 @@ import VitalsTesting
 
     @Test func silenceUntilTheTimeoutIsCritical() async throws {
         let server = try await RecordingServer.start(.hang)
-        let started = ContinuousClock.now
         let outcome = await TCPProbe().run(check(server.host, server.port, timeout: .milliseconds(500)))
-        #expect(ContinuousClock.now - started < .seconds(3))
         #expect(outcome.status == .critical)
         #expect(outcome.output == "TCP \(server.host):\(server.port): no \"+PONG\" within 500ms")
         await server.stop()
