@@ -19,13 +19,14 @@ public struct ExecProbe: Probe {
         }
         return await withRetries(check.retries, within: check.interval, responseTimeBelow: check.responseTimeBelow) {
             await withCheckedContinuation { continuation in
-                // Waiting on a child blocks a thread: not one of Swift's few cooperative ones.
-                Self.queue.async { continuation.resume(returning: Self.runOnce(argv, timeout: check.timeout)) }
+                // Waiting on a child blocks a thread: a thread of its own for each run, not one of
+                // Swift's few cooperative ones, nor a dispatch queue's (which runs about as many
+                // blocks at once as there are cores, so slow scripts would queue behind each other).
+                let timeout = check.timeout
+                Thread.detachNewThread { continuation.resume(returning: Self.runOnce(argv, timeout: timeout)) }
             }
         }
     }
-
-    private static let queue = DispatchQueue(label: "vitals.exec-checks", attributes: .concurrent)
 
     static func runOnce(_ argv: [String], timeout: Duration) -> ProbeOutcome {
         let start = ContinuousClock.now
