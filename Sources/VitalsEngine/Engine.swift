@@ -36,6 +36,8 @@ public final class Engine: Sendable {
         /// How long lines read from log endpoints wait before they are stored in time order (nil:
         /// one sweep, at most 2 s, and half a second more).
         public var logHoldback: Duration?
+        /// Where the engine listens for local commands (`vitals ttl`); nil: nowhere.
+        public var controlSocket: String?
         /// How often log files are looked at for new lines.
         public var logFilePoll: Duration = .seconds(1)
         /// The window the first runs are spread over. When nil: each job's own interval for a
@@ -109,6 +111,10 @@ public final class Engine: Sendable {
     private let intake: SyslogIntake?
     private let intakeBox: StateBox
     private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
+    /// The newest heartbeat of each ttl check, by check number.
+    private let heartbeats = Mutex<[Int: (time: Date, status: Status, note: String)]>([:])
+    private let control: ControlSocket?
+    private let controlBox: ControlBox?
 
     /// - Parameters:
     ///   - config: the cluster to watch.
@@ -177,6 +183,14 @@ public final class Engine: Sendable {
         pushServer = config.logIntake.http.map { address in
             LogPushServer(address: address, group: group) { batch in box.pushed?(batch) }
         }
+        if let path = options.controlSocket {
+            let box = ControlBox()
+            control = ControlSocket(path: path, group: group) { line in box.handle?(line) ?? "error: not running yet" }
+            controlBox = box
+        } else {
+            control = nil
+            controlBox = nil
+        }
         notifier = AlertNotifier(config: config.alerting, fetcher: fetcher, attempts: options.notifyAttempts, timeout: options.notifyTimeout)
         let loaded = persisted?.loaded ?? readOnly ?? AlertStateStore.Loaded()
         let tracker = AlertTracker(
@@ -216,6 +230,12 @@ public final class Engine: Sendable {
         } catch {
             logs.setProblem("http", "POST /v1/logs listener: \(error)".sanitizedForTerminal)
         }
+        controlBox?.handle = { [weak self] line in self?.command(line) ?? "error: stopping" }
+        do {
+            try await control?.start()
+        } catch {
+            stateProblem.withLock { $0 = "control socket: \(error)".sanitizedForTerminal }
+        }
         fileTailer?.poll(first: true) { [self] lines in takeFileLines(lines) }
 
         let openFiles = ResourceLimits.raiseOpenFiles()
@@ -242,6 +262,7 @@ public final class Engine: Sendable {
         }
         await intake?.stop()
         await pushServer?.stop()
+        await control?.stop()
         releaseFeedLines(force: true)
     }
 
@@ -330,6 +351,44 @@ public final class Engine: Sendable {
         snapshot.logStats = logs.stats
         store.publish(snapshot)
         return true
+    }
+
+    /// A ttl check's verdict now: its newest heartbeat's while within the TTL, else critical.
+    private func ttlOutcome(_ check: Int, ttl: Duration) -> ProbeOutcome {
+        guard let beat = heartbeats.withLock({ $0[check] }) else {
+            return ProbeOutcome(status: .critical, output: "no heartbeat yet (TTL \(ttl.goString)): vitals ttl pass \(layout.checkIDs[check])", latency: nil)
+        }
+        let age = wallClock().timeIntervalSince(beat.time)
+        guard age <= ttl.seconds else {
+            return ProbeOutcome(status: .critical, output: "TTL expired: last heartbeat \(Int(age))s ago (TTL \(ttl.goString))", latency: nil)
+        }
+        return ProbeOutcome(status: beat.status, output: beat.note.isEmpty ? "heartbeat \(beat.status.rawValue)" : beat.note, latency: nil)
+    }
+
+    /// Runs one control-socket command: `ping`, or `ttl pass|warn|fail CHECK NOTE…`.
+    func command(_ line: String) -> String {
+        let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+        if words == ["ping"] { return "pong" }
+        guard words.count >= 3, words[0] == "ttl" else { return "error: unknown command (ttl pass|warn|fail CHECK [NOTE])" }
+        let status: Status
+        switch words[1] {
+        case "pass": status = .passing
+        case "warn": status = .warning
+        case "fail": status = .critical
+        default: return "error: ttl takes pass, warn or fail, not '\(words[1])'"
+        }
+        let name = words[2]
+        let ttlChecks = layout.checkConfigs.indices.filter { if case .ttl = layout.checkConfigs[$0].target { true } else { false } }
+        let matches = ttlChecks.filter { layout.checkIDs[$0].description == name || layout.checkIDs[$0].check == name }
+        guard matches.count == 1, let check = matches.first else {
+            let known = ttlChecks.map { layout.checkIDs[$0].description }.joined(separator: ", ")
+            return matches.isEmpty ? "error: no ttl check '\(name)' (ttl checks: \(known.isEmpty ? "none" : known))" : "error: '\(name)' names several checks; give node/service/check"
+        }
+        let note = words.count > 3 ? String(words[3].prefix(2_000)) : ""
+        heartbeats.withLock { $0[check] = (wallClock(), status, note.sanitizedForTerminal) }
+        guard case .ttl(let ttl) = layout.checkConfigs[check].target else { return "error: not a ttl check" }
+        record(check: check, outcome: ttlOutcome(check, ttl: ttl))
+        return "ok \(layout.checkIDs[check]) \(status.rawValue)"
     }
 
     /// Lines per minute from the log store, as series alert rules read: `log_lines_per_min`,
@@ -513,6 +572,10 @@ public final class Engine: Sendable {
         switch jobs[index] {
         case .check(let check):
             let config = layout.checkConfigs[check]
+            if case .ttl(let ttl) = config.target {
+                record(check: check, outcome: ttlOutcome(check, ttl: ttl))
+                return
+            }
             guard let probe = probes[config.target.typeName] else { return }
             // An open breaker lets one probe through per retry interval.
             let now = wallClock()
@@ -601,6 +664,12 @@ public final class Engine: Sendable {
             if changed { logRefresh.withLock { _ = $0.insert(node) } }
         }
     }
+}
+
+/// Lets the control socket reach the engine once it runs.
+private final class ControlBox: @unchecked Sendable {
+    // Set once, before the socket is bound; read from its event loop afterwards.
+    var handle: (@Sendable (String) -> String)?
 }
 
 /// Lets the listeners reach the engine once it runs (they are made in `init`).

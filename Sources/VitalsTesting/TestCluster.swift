@@ -72,7 +72,7 @@ extension TestCluster {
             switch check.target {
             case .http(let url): check.target = .http(url: move(url))
             case .tcp(let host, let port): check.target = .tcp(host: moved[host] ?? host, port: port)
-            case .exec, .dns: break
+            case .exec, .dns, .ttl: break
             }
             return check
         }

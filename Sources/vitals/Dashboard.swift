@@ -43,7 +43,10 @@ struct Dashboard: AsyncParsableCommand {
         let themes = try loadThemes(selected: theme)
         let persisted = try state.open()
         let simulator = try await simulation.start(for: config)
-        let engine = Engine(config: config, state: persisted)
+        var options = Engine.Options()
+        // `vitals ttl` finds this instance through a socket beside its state file.
+        options.controlSocket = state.controlSocketPath
+        let engine = Engine(config: config, options: options, state: persisted)
         let engineTask = Task.detached { await engine.run() }
         let host = LiveHost(engine: engine, simulator: simulator, user: state.who)
         let bell = !noBell

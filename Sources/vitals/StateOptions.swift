@@ -22,6 +22,11 @@ struct StateOptions: ParsableArguments {
         return base + "/vitals/state.sqlite"
     }
 
+    /// The control socket of the instance using this state file (`vitals ttl` talks to it).
+    var controlSocketPath: String {
+        (path as NSString).deletingLastPathComponent + "/control.sock"
+    }
+
     var who: String {
         let name = user ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         return name.isEmpty ? "unknown" : name

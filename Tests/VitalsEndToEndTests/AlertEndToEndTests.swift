@@ -126,4 +126,27 @@ struct AlertEndToEndTests {
         try session.press("q")
         try session.waitFor("EXITED:0")
     }
+
+    @Test func aHeartbeatFromVitalsTTLReachesTheRunningDashboard() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        let session = try TmuxSession(width: 140, height: 20)
+        defer { session.close() }
+        let file = Fixtures.path("Tests/Fixtures/ttl-cluster.yaml")
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) \(file) --state \(state) --no-bell; echo EXITED:$?")
+        try session.waitFor("db-1", "critical")
+        let sent = try Run.process(vitals, ["ttl", "pass", "db-1/db/beat", "--note", "backup verified", "--state", state])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout == "ok db-1/db/beat passing\n")
+        try session.waitFor("passing", timeout: 10) { screen in screen.split(separator: "\n").contains { $0.contains("db-1") && $0.contains("passing") } }
+        try session.press("Enter")
+        try session.waitFor("backup verified")
+        let wrong = try Run.process(vitals, ["ttl", "pass", "nope", "--state", state])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("vitals ttl: no ttl check 'nope' (ttl checks: db-1/db/beat)"))
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+        let gone = try Run.process(vitals, ["ttl", "pass", "beat", "--state", state])
+        #expect(gone.status == 1)
+        #expect(gone.stderr.contains("no running vitals listens on"))
+    }
 }

@@ -163,6 +163,8 @@ public struct CheckConfig: Sendable, Equatable {
         /// A DNS question for `name`'s `record` (A, AAAA, CNAME, MX, NS, SRV, TXT) to `server`
         /// (host or host:port; nil: the system's first nameserver).
         case dns(name: String, record: String, server: String?)
+        /// Passing only while heartbeats arrive (`vitals ttl pass|warn|fail CHECK`) at least this often.
+        case ttl(Duration)
 
         /// The check type as named in the file and the snapshot.
         public var typeName: String {
@@ -171,6 +173,7 @@ public struct CheckConfig: Sendable, Equatable {
             case .tcp: "tcp"
             case .exec: "exec"
             case .dns: "dns"
+            case .ttl: "ttl"
             }
         }
 
@@ -181,6 +184,7 @@ public struct CheckConfig: Sendable, Equatable {
             case .tcp(let host, let port): AddressSyntax.join(host, port)
             case .exec(let argv): argv.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
             case .dns(let name, let record, let server): "\(record) \(name)" + (server.map { " @\($0)" } ?? "")
+            case .ttl(let ttl): "heartbeat every \(ttl.goString) or less"
             }
         }
     }

@@ -238,11 +238,11 @@ struct ClusterReader {
     }
 
     static let checkKeys = [
-        "name", "http", "tcp", "exec", "interval", "timeout", "success_before_passing", "failures_before_critical",
+        "name", "http", "tcp", "exec", "ttl", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
         "method", "headers", "body", "body_regex", "body_json",
     ]
-    static let plannedCheckTypes = ["grpc", "grpc_service", "ttl"]
+    static let plannedCheckTypes = ["grpc", "grpc_service"]
 
     func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
         guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
@@ -250,14 +250,14 @@ struct ClusterReader {
         let name = fields.string("name", required: true)
         let what = "check '\(name ?? "?")' of \(owner)"
         var target: CheckConfig.Target?
-        let kinds = ["http", "tcp", "exec", "dns"].filter(fields.has)
-        let planned = ["grpc", "ttl"].filter(fields.has)
+        let kinds = ["http", "tcp", "exec", "dns", "ttl"].filter(fields.has)
+        let planned = ["grpc"].filter(fields.has)
         if kinds.count > 1 {
             reader.error(at: fields.keyNode(kinds[1]), "\(what) has more than one target (\(kinds.joined(separator: ", "))): give exactly one")
         } else if let kind = kinds.first {
             target = self.target(kind: kind, fields: fields, what: what)
         } else if let kind = planned.first {
-            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec, dns)")
+            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec, dns, ttl)")
         } else {
             reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)")
         }
@@ -270,7 +270,7 @@ struct ClusterReader {
         for key in ["record", "server"] where fields.has(key) && target.map({ $0.typeName != "dns" }) == true {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to dns checks")
         }
-        for key in Self.plannedCheckTypes where !["grpc", "ttl"].contains(key) && fields.has(key) {
+        for key in Self.plannedCheckTypes where !["grpc"].contains(key) && fields.has(key) {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
         }
         let interval = fields.duration("interval") ?? defaults.interval
@@ -380,6 +380,10 @@ struct ClusterReader {
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
+        if kind == "ttl" {
+            guard let ttl = fields.duration("ttl") else { return nil }
+            return .ttl(ttl)
+        }
         if kind == "dns" {
             guard let name = fields.string("dns") else { return nil }
             let record = (fields.string("record") ?? "A").uppercased()

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import VitalsCore
+import VitalsEngine
+import VitalsTesting
+
+/// ttl checks: passing only while heartbeats arrive, sent over the engine's control socket.
+@Suite(.serialized) struct TTLCheckTests {
+    @Test func heartbeatsKeepTheCheckUpAndItExpiresWithoutThem() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-ttl-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let socket = folder + "/control.sock"
+        let config = ClusterConfig(name: "t", nodes: [
+            NodeConfig(name: "db-1", address: "127.0.0.1", services: [ServiceConfig(name: "db", checks: [
+                CheckConfig(name: "beat", target: .ttl(.seconds(1)), interval: .milliseconds(200)),
+            ])]),
+        ])
+        var options = Engine.Options()
+        options.controlSocket = socket
+        options.firstRunsWithin = .milliseconds(50)
+        // A socket left behind by a crash is replaced.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: socket, contents: Data())
+        let engine = Engine(config: config, options: options)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        let waiting = try #require(await engine.store.first(where: { $0.services[0].checks[0].hasResult }, timeout: .seconds(10)))
+        #expect(waiting.services[0].checks[0].status == .critical)
+        #expect(waiting.services[0].checks[0].output == "no heartbeat yet (TTL 1s): vitals ttl pass db-1/db/beat")
+        #expect(try ControlClient.send("ping", to: socket) == "pong")
+        #expect(try ControlClient.send("ttl pass db-1/db/beat migrations done", to: socket) == "ok db-1/db/beat passing")
+        let up = await engine.store.first(where: { $0.services[0].checks[0].status == .passing }, timeout: .seconds(5))
+        #expect(up?.services[0].checks[0].output == "migrations done")
+        // No more heartbeats: critical once the TTL passes.
+        let expired = await engine.store.first(where: { $0.services[0].checks[0].status == .critical }, timeout: .seconds(10))
+        #expect(expired?.services[0].checks[0].output.hasPrefix("TTL expired: last heartbeat") == true)
+        #expect(try ControlClient.send("ttl warn beat disk 91%", to: socket) == "ok db-1/db/beat warning")
+        #expect(try ControlClient.send("ttl pass nope", to: socket) == "error: no ttl check 'nope' (ttl checks: db-1/db/beat)")
+        #expect(try ControlClient.send("ttl maybe beat", to: socket) == "error: ttl takes pass, warn or fail, not 'maybe'")
+        // A second instance on the same socket is refused, and says why.
+        let second = Engine(config: config, options: options)
+        let other = Task { await second.run() }
+        let refused = await second.store.first(where: { $0.stateProblem != nil }, timeout: .seconds(5))
+        #expect(refused?.stateProblem?.contains("another vitals listens on") == true)
+        other.cancel()
+        await other.value
+        running.cancel()
+        await running.value
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket goes when the engine stops")
+        #expect(throws: ControlClient.Problem.self) { try ControlClient.send("ping", to: socket) }
+    }
+}
