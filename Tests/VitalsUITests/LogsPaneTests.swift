@@ -166,6 +166,21 @@ import VitalsUI
         #expect(shown.count == 1 && shown[0].contains("upstream orders: Timeout"))
     }
 
+    @Test func aClickSelectsALineAndADoubleClickOpensItsNode() {
+        var state = state()
+        let snapshot = self.snapshot
+        // Rows: tabs at 1, header 2, strip 3–4, lines from 5 (the third line is on row 7).
+        #expect(state.reduce(.click(x: 20, y: 7, open: false), snapshot: snapshot, logs: store) == nil)
+        #expect(!state.logView.follow)
+        #expect(state.selectedLogLine(store)?.message == "request failed: db timeout after 2000ms")
+        _ = state.reduce(.click(x: 20, y: 8, open: true), snapshot: snapshot, logs: store)
+        #expect(state.detail == "payments-1")
+        // Below the last line, nothing happens.
+        var fresh = self.state()
+        _ = fresh.reduce(.click(x: 20, y: 13, open: false), snapshot: snapshot, logs: store)
+        #expect(fresh.logView.follow)
+    }
+
     @Test func wrapShowsTheWholeLineAndSidewaysScrollShowsItsTail() {
         var state = state()
         let snapshot = self.snapshot

@@ -194,7 +194,7 @@ public struct AppState: Sendable, Equatable {
         case .togglePause:
             paused.toggle()
         case .click(let x, let y, let open):
-            return click(x: x, y: y, open: open, snapshot: snapshot)
+            return click(x: x, y: y, open: open, snapshot: snapshot, logs: logs)
         case .toggleWorstFirst:
             worstFirst.toggle()
             message = worstFirst ? "worst first" : "in file order"
@@ -366,7 +366,7 @@ public struct AppState: Sendable, Equatable {
 
     /// A click: on a tab switches pane, on a row selects it (and opens it on a double click),
     /// on a fault-menu entry chooses it, anywhere else closes the help.
-    private mutating func click(x: Int, y: Int, open: Bool, snapshot: ClusterSnapshot) -> Effect? {
+    private mutating func click(x: Int, y: Int, open: Bool, snapshot: ClusterSnapshot, logs: (any LogSource)? = nil) -> Effect? {
         if overlay == .help {
             overlay = nil
             return nil
@@ -384,6 +384,9 @@ public struct AppState: Sendable, Equatable {
                 self.pane = pane
             }
             return nil
+        }
+        if detail == nil, pane == .logs {
+            return clickLogLine(row: y - layout.content.y - LogsPane.headerRows, open: open, logs: logs, snapshot: snapshot)
         }
         guard detail == nil, y > layout.content.y, y < layout.content.maxY else { return nil }
         let ids = rowIDs(snapshot)

@@ -133,6 +133,16 @@ extension AppState {
         return nil
     }
 
+    /// A click on row `row` of the lines: selects that line (a double click opens its node).
+    /// Wrapped lines take several rows each, so clicks then do nothing (the keys still work).
+    mutating func clickLogLine(row: Int, open: Bool, logs: (any LogSource)?, snapshot: ClusterSnapshot) -> Effect? {
+        guard let logs, !logView.wrap, row >= 0 else { return nil }
+        let lines = visibleLogLines(logs)
+        guard lines.indices.contains(row) else { return nil }
+        select(lines[row].sequence, logs: logs)
+        return open ? reduce(.open, snapshot: snapshot, logs: logs) : nil
+    }
+
     /// The line the cursor is on: the selected one, or the newest when following.
     public func selectedLogLine(_ logs: any LogSource) -> LogRecord? {
         if !logView.follow, let selected = logView.selected {
