@@ -30,7 +30,7 @@ import VitalsEngine
         #expect(store.count(LogQuery(pattern: .regex("(upstream|db) timeout"))) == 2)
         #expect(store.count(LogQuery(nodes: ["web-1"], pattern: .substring("timeout"))) == 1)
         #expect(store.count(LogQuery(pattern: .regex("(unclosed"))) == 0)
-        #expect(LogStore.validate(.regex("(unclosed")) != nil)
+        #expect(throws: LogMatcher.Problem.self) { try LogMatcher(.regex("(unclosed")) }
         #expect(store.names.nodes == ["orders-1", "web-1", "orders-2"])
     }
 

@@ -140,8 +140,16 @@ struct Storage {
     }
 
     /// The plan with its literal search aimed at the bytes rarest in the stored text.
+    /// The plan made ready for this store: its name filters resolved to numbers, and its literal
+    /// search aimed at the bytes rarest in the stored text.
     mutating func tuned(_ plan: LogStore.Plan) -> LogStore.Plan {
-        guard plan.matcher.map({ $0.literal.count > 2 }) == true, let newest = chunks.last else { return plan }
+        var tuned = plan
+        if let wanted = plan.query.nodes {
+            tuned.nodeAllowed = nodes.names.map { wanted.contains($0) }
+            for name in wanted { if let number = nodes.numbers[name] { tuned.nodeBits |= 1 << UInt64(number % 64) } }
+        }
+        tuned.serviceAllowed = plan.query.services.map { wanted in services.names.map { wanted.contains($0) } }
+        guard plan.matcher.map({ $0.literal.count > 2 }) == true, let newest = chunks.last else { return tuned }
         // Counted again after every 64 Ki new lines: what is rare changes slowly.
         if frequencies.isEmpty || nextSequence - frequenciesAt > 65_536 {
             var counts = [Int](repeating: 0, count: 256)
@@ -149,7 +157,6 @@ struct Storage {
             frequencies = counts
             frequenciesAt = nextSequence
         }
-        var tuned = plan
         tuned.matcher?.tune(frequencies)
         return tuned
     }
@@ -162,25 +169,15 @@ struct Storage {
             if chunk.received[0] <= chunk.received[chunk.count - 1] { return false }
         }
         if chunk.levelBits >> plan.query.minimumLevel.rawValue == 0 { return false }
-        if let wanted = plan.query.nodes {
-            var bits: UInt64 = 0
-            for name in wanted { if let number = nodes.numbers[name] { bits |= 1 << UInt64(number % 64) } }
-            if bits & chunk.nodeBits == 0 { return false }
-        }
+        if plan.nodeAllowed != nil, plan.nodeBits & chunk.nodeBits == 0 { return false }
         return true
     }
 
     /// Indices of the lines of `chunk` in `range` that match, ascending.
     func matches(in chunk: Chunk, _ plan: LogStore.Plan, range: Range<Int>) -> [Int] {
         guard !range.isEmpty else { return [] }
-        let query = plan.query
-        let nodeAllowed = query.nodes.map { wanted in
-            nodes.names.map { wanted.contains($0) }
-        }
-        let serviceAllowed = query.services.map { wanted in
-            services.names.map { wanted.contains($0) }
-        }
-        let minimum = query.minimumLevel.rawValue
+        let nodeAllowed = plan.nodeAllowed, serviceAllowed = plan.serviceAllowed
+        let minimum = plan.query.minimumLevel.rawValue
         func passes(_ index: Int) -> Bool {
             if chunk.levels[index] < minimum { return false }
             if let nodeAllowed, !nodeAllowed[Int(chunk.nodes[index])] { return false }

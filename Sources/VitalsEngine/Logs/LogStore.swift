@@ -213,6 +213,11 @@ public final class LogStore: LogSource, Sendable {
         var matcher: LogMatcher?
         var since: Int64
         var until: Int64
+        /// The node and service filters as lookups by number, and the nodes as a chunk bitmask:
+        /// filled from the store's names once per query (`Storage.tuned`), not per chunk.
+        var nodeAllowed: [Bool]?
+        var serviceAllowed: [Bool]?
+        var nodeBits: UInt64 = 0
 
         init(_ query: LogQuery) throws(LogMatcher.Problem) {
             self.query = query
@@ -222,13 +227,4 @@ public final class LogStore: LogSource, Sendable {
         }
     }
 
-    /// Checks a pattern, so a view can say why it finds nothing.
-    public static func validate(_ pattern: LogPattern) -> String? {
-        do {
-            _ = try LogMatcher(pattern)
-            return nil
-        } catch {
-            return error.description
-        }
-    }
 }
