@@ -32,6 +32,10 @@ let package = Package(
         // SQLite for acks, silences and alert history: WAL mode, transactions and migrations that
         // survive kill -9 at any moment. It builds on the system libsqlite3 (about a minute on CI).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // TLS for https and gRPC-over-TLS checks: NIO's handler on its vendored BoringSSL. About two
+        // minutes of CI build per configuration; hand-binding the system OpenSSL to NIO would be ours
+        // to keep correct.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -59,6 +63,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -82,6 +87,7 @@ let package = Package(
             dependencies: [
                 "VitalsCore", "VitalsUI", "VitalsEngine", "VitalsSim", "VitalsHarness",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

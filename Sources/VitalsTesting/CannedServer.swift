@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A TCP server on a fresh loopback address that answers every request with the same bytes,
 /// exactly as given: for testing clients against well-formed and broken HTTP alike.
@@ -11,27 +12,40 @@ public final class CannedServer: Sendable {
     /// - Parameters:
     ///   - answer: written once the request arrives, in pieces of `pieceSize` bytes.
     ///   - close: whether to close the connection after the answer.
-    public static func start(answer: [UInt8], pieceSize: Int = 1 << 20, close: Bool = true) async throws -> CannedServer {
-        let host = TestCluster.uniqueAddress()
+    ///   - tls: a certificate and key (PEM files) to speak TLS with (then `url` is https).
+    public static func start(
+        answer: [UInt8], pieceSize: Int = 1 << 20, close: Bool = true, tls: (certificate: String, key: String)? = nil, host: String? = nil
+    ) async throws -> CannedServer {
+        let host = host ?? TestCluster.uniqueAddress()
+        let context = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(NIOSSLPrivateKey(file: tls.key, format: .pem))
+            ))
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try channel.pipeline.syncOperations.addHandler(Answerer(answer: answer, pieceSize: pieceSize, close: close))
                 }
             }
             .bind(host: host, port: 8080)
             .get()
-        return CannedServer(host: host, port: 8080, channel: channel)
+        return CannedServer(host: host, port: 8080, channel: channel, tls: tls != nil)
     }
 
-    private init(host: String, port: Int, channel: any Channel) {
+    private let tls: Bool
+
+    private init(host: String, port: Int, channel: any Channel, tls: Bool) {
         self.host = host
         self.port = port
         self.channel = channel
+        self.tls = tls
     }
 
-    public var url: String { "http://\(host):\(port)/health" }
+    public var url: String { "\(tls ? "https" : "http")://\(host):\(port)/health" }
 
     public func stop() async { try? await channel.close() }
 

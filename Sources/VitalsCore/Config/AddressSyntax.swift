@@ -57,10 +57,15 @@ public struct HTTPTarget: Sendable, Equatable {
     public var port: Int
     /// Path and query, starting with `/`.
     public var path: String
+    /// An `https://` URL: the connection speaks TLS.
+    public var tls: Bool
 
     public init?(_ text: String) {
-        guard text.lowercased().hasPrefix("http://") else { return nil }
-        let rest = text.dropFirst("http://".count)
+        let lowered = text.lowercased()
+        let scheme = lowered.hasPrefix("http://") ? "http://" : lowered.hasPrefix("https://") ? "https://" : nil
+        guard let scheme else { return nil }
+        tls = scheme == "https://"
+        let rest = text.dropFirst(scheme.count)
         let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = String(rest[..<slash])
         var pathPart = String(rest[slash...])
@@ -71,10 +76,15 @@ public struct HTTPTarget: Sendable, Equatable {
             self.port = port
         } else if AddressSyntax.isValidHost(authority.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) {
             self.host = authority.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            self.port = 80
+            self.port = tls ? 443 : 80
         } else {
             return nil
         }
         self.path = pathPart
+    }
+
+    /// The `Host` header: the port left out when it is the scheme's own.
+    public var hostHeader: String {
+        port == (tls ? 443 : 80) ? (AddressSyntax.isIPv6(host) ? "[\(host)]" : host) : AddressSyntax.join(host, port)
     }
 }

@@ -145,6 +145,22 @@ public struct JSONCondition: Sendable, Equatable {
     }
 }
 
+/// How a check's TLS connection is trusted: `https://` URLs, and grpc checks with `grpc_use_tls`.
+public struct TLSOptions: Sendable, Hashable {
+    /// Accept any certificate (Consul's `tls_skip_verify`): encrypted, not authenticated.
+    public var skipVerify: Bool
+    /// PEM certificates of the CAs to trust instead of the system's.
+    public var caFile: String?
+    /// The name to send (SNI) and to find in the certificate, when it is not the URL's host.
+    public var serverName: String?
+
+    public init(skipVerify: Bool = false, caFile: String? = nil, serverName: String? = nil) {
+        self.skipVerify = skipVerify
+        self.caFile = caFile
+        self.serverName = serverName
+    }
+}
+
 /// Record types a `dns` check can ask for.
 public enum DNSRecordTypes {
     public static let names = ["A", "AAAA", "CNAME", "MX", "NS", "SRV", "TXT"]
@@ -220,6 +236,8 @@ public struct CheckConfig: Sendable, Equatable {
     public var requestBody: String?
     public var bodyRegex: String?
     public var bodyJSON: JSONCondition?
+    /// How https and gRPC-over-TLS checks trust the server.
+    public var tls = TLSOptions()
     /// TCP checks: bytes written once connected, and text the answer must contain to pass.
     public var send: String?
     public var expect: String?

@@ -240,7 +240,7 @@ struct ClusterReader {
     static let checkKeys = [
         "name", "http", "tcp", "exec", "ttl", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
-        "method", "headers", "body", "body_regex", "body_json",
+        "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name",
     ]
     static let plannedCheckTypes = ["grpc", "grpc_service"]
 
@@ -312,6 +312,7 @@ struct ClusterReader {
         result.initialStatus = initial
         result.deregisterCriticalAfter = fields.duration("deregister_critical_service_after")
         httpOptions(&result, fields: fields, what: what)
+        tlsOptions(&result, fields: fields, what: what)
         result.send = fields.string("send")
         result.expect = fields.string("expect")
         return result
@@ -379,6 +380,38 @@ struct ClusterReader {
         }
     }
 
+    /// `tls_skip_verify`, `tls_ca_file` (PEM; relative to the cluster file) and `tls_server_name`
+    /// of https checks.
+    func tlsOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
+        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name"]
+        let usesTLS = if case .http(let url) = check.target { HTTPTarget(url)?.tls == true } else { false }
+        guard usesTLS else {
+            for key in keys where fields.has(key) {
+                reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to https:// URLs")
+            }
+            return
+        }
+        check.tls.skipVerify = fields.bool("tls_skip_verify") ?? false
+        if let name = fields.string("tls_server_name") {
+            if AddressSyntax.isValidHost(name) { check.tls.serverName = name } else {
+                reader.error(at: fields.value("tls_server_name"), "\(what): tls_server_name '\(name)' is not a host name")
+            }
+        }
+        guard let file = fields.string("tls_ca_file") else { return }
+        let path = file.hasPrefix("/") ? file : (reader.file as NSString).deletingLastPathComponent.appendingPathComponent(file)
+        switch TextFile.read(path) {
+        case .success(let text) where text.contains("-----BEGIN CERTIFICATE-----"):
+            check.tls.caFile = path
+        case .success:
+            reader.error(at: fields.value("tls_ca_file"), "\(what): tls_ca_file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        case .failure(let error):
+            reader.error(at: fields.value("tls_ca_file"), "\(what): tls_ca_file \(path): \(error.diagnostic.message)")
+        }
+        if check.tls.skipVerify, check.tls.caFile != nil {
+            reader.warning(at: fields.keyNode("tls_skip_verify"), "\(what): tls_skip_verify makes tls_ca_file unused")
+        }
+    }
+
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
         if kind == "ttl" {
             guard let ttl = fields.duration("ttl") else { return nil }
@@ -413,12 +446,8 @@ struct ClusterReader {
         }
         guard let text = fields.string(kind) else { return nil }
         if kind == "http" {
-            if text.lowercased().hasPrefix("https://") {
-                reader.error(at: fields.value(kind), "\(what): https is not supported yet; use an http:// URL")
-                return nil
-            }
             guard HTTPTarget(text) != nil else {
-                reader.error(at: fields.value(kind), "\(what): '\(text)' is not an http:// URL with a host")
+                reader.error(at: fields.value(kind), "\(what): '\(text)' is not an http:// or https:// URL with a host")
                 return nil
             }
             return .http(url: text)

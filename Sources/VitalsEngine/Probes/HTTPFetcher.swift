@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 import VitalsCore
 
@@ -26,6 +27,8 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
     case connect(String)
     case closedEarly
     case protocolError(String)
+    /// TLS could not be set up, or its handshake failed: the reason in words.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -33,6 +36,7 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
         case .connect(let why): why
         case .closedEarly: "connection closed before a complete response"
         case .protocolError(let why): "bad HTTP response: \(why)"
+        case .tls(let why): why
         }
     }
 }
@@ -44,9 +48,12 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
 /// checks do. With `keepAlive`, a connection to the same host and port is reused across requests
 /// (scrapes and log reads, which poll the same endpoint forever); at most one idle connection
 /// per endpoint is kept.
+///
+/// `https://` targets speak TLS, trusted as `tls` says (the system's CAs by default).
 public struct HTTPFetcher: Sendable {
     let group: any EventLoopGroup
     private let idle = IdleConnections()
+    let tlsClient = TLSClient()
 
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
@@ -58,7 +65,8 @@ public struct HTTPFetcher: Sendable {
     ///   - accept: the `Accept` header (kept-alive requests only).
     ///   - raw: keep the body as bytes in `bytes` instead of decoding it (kept-alive requests only).
     public func get(
-        _ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false, accept: String = "*/*", raw: Bool = false
+        _ target: HTTPTarget, timeout: Duration, maxBody: Int = 256 * 1024, keepAlive: Bool = false, accept: String = "*/*", raw: Bool = false,
+        tls: TLSOptions = TLSOptions()
     ) async throws -> HTTPResponse {
         let start = NIODeadline.now()
         let reused = keepAlive ? idle.take(target) : nil
@@ -67,9 +75,9 @@ public struct HTTPFetcher: Sendable {
         let timer = loop.scheduleTask(deadline: start + .nanoseconds(timeout.nanoseconds)) { promise.fail(FetchError.timedOut(timeout)) }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         if keepAlive {
-            getKeptAlive(target, reusing: reused, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody, accept: accept, raw: raw)
+            getKeptAlive(target, reusing: reused, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody, accept: accept, raw: raw, tls: tls)
         } else {
-            getOnce(target, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+            getOnce(target, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody, tls: tls)
         }
         return try await promise.valueOrCancellation()
     }
@@ -79,7 +87,7 @@ public struct HTTPFetcher: Sendable {
     /// - Throws: `FetchError` when there is no complete answer in time.
     public func send(
         _ method: String, _ target: HTTPTarget, body: [UInt8] = [], contentType: String = "application/json",
-        headers: [(String, String)] = [], timeout: Duration, maxBody: Int = 64 * 1024
+        headers: [(String, String)] = [], timeout: Duration, maxBody: Int = 64 * 1024, tls: TLSOptions = TLSOptions()
     ) async throws -> HTTPResponse {
         let start = NIODeadline.now()
         let loop = group.next()
@@ -89,22 +97,24 @@ public struct HTTPFetcher: Sendable {
         let request: @Sendable (ByteBufferAllocator) -> ByteBuffer = { allocator in
             OneShotHTTPHandler.request(method: method, for: target, body: body, contentType: contentType, headers: headers, allocator: allocator)
         }
-        getOnce(target, request: request, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody)
+        getOnce(target, request: request, on: loop, promise: promise, start: start, timeout: timeout, maxBody: maxBody, tls: tls)
         return try await promise.valueOrCancellation()
     }
 
     /// One request, one connection: the lean path health probes take, read by `OneShotHTTPHandler`.
     private func getOnce(
         _ target: HTTPTarget, request: (@Sendable (ByteBufferAllocator) -> ByteBuffer)? = nil, on loop: any EventLoop,
-        promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, timeout: Duration, maxBody: Int
+        promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, timeout: Duration, maxBody: Int, tls: TLSOptions
     ) {
+        let tlsClient = self.tlsClient
         ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if target.tls { try channel.pipeline.syncOperations.addHandler(tlsClient.handler(host: target.host, options: tls)) }
                     let request = request?(channel.allocator) ?? OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(
-                        OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody)
+                        OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody, host: target.host)
                     )
                 }
             }
@@ -113,6 +123,8 @@ public struct HTTPFetcher: Sendable {
                 switch result {
                 case .success(let channel):
                     promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                case .failure(let error as FetchError):
+                    promise.fail(error)
                 case .failure(let error):
                     promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
                 }
@@ -123,9 +135,10 @@ public struct HTTPFetcher: Sendable {
     /// the connection goes back to the pool after a whole answer that allows it.
     private func getKeptAlive(
         _ target: HTTPTarget, reusing reused: (any Channel)?, on loop: any EventLoop, promise: EventLoopPromise<HTTPResponse>,
-        start: NIODeadline, timeout: Duration, maxBody: Int, accept: String, raw: Bool
+        start: NIODeadline, timeout: Duration, maxBody: Int, accept: String, raw: Bool, tls: TLSOptions
     ) {
         let idle = self.idle
+        let tlsClient = self.tlsClient
         @Sendable func send(on channel: any Channel) {
             guard let collector = try? channel.pipeline.syncOperations.handler(type: ResponseCollector.self) else {
                 channel.close(promise: nil)
@@ -141,7 +154,7 @@ public struct HTTPFetcher: Sendable {
                 }
             }
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path)
-            head.headers.add(name: "Host", value: target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port))
+            head.headers.add(name: "Host", value: target.hostHeader)
             head.headers.add(name: "User-Agent", value: "vitals/0.1")
             head.headers.add(name: "Accept", value: accept)
             if raw { head.headers.add(name: "Accept-Encoding", value: "gzip") }
@@ -157,14 +170,17 @@ public struct HTTPFetcher: Sendable {
             .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if target.tls { try channel.pipeline.syncOperations.addHandler(tlsClient.handler(host: target.host, options: tls)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(host: target.host))
                 }
             }
             .connect(to: target.host, port: target.port)
             .whenComplete { result in
                 switch result {
                 case .success(let channel): send(on: channel)
+                case .failure(let error as FetchError):
+                    promise.fail(error)
                 case .failure(let error):
                     promise.fail(FetchError.connect(describeConnectError(error, host: target.host, port: target.port, timeout: timeout)))
                 }
@@ -191,7 +207,7 @@ private final class IdleConnections: Sendable {
         if let previous, previous !== channel { previous.close(promise: nil) }
     }
 
-    private static func key(_ target: HTTPTarget) -> String { "\(target.host)|\(target.port)" }
+    private static func key(_ target: HTTPTarget) -> String { "\(target.tls ? "https" : "http")|\(target.host)|\(target.port)" }
 }
 
 /// Collects one response at a time and completes that request's promise with it. Lives as long
@@ -206,6 +222,9 @@ private final class ResponseCollector: ChannelInboundHandler {
     private var body = ByteBuffer()
     private var truncated = false
     private var raw = false
+    private let host: String
+
+    init(host: String) { self.host = host }
 
     func begin(promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int, raw: Bool) {
         self.raw = raw
@@ -253,7 +272,8 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise?.fail(FetchError.protocolError(String(describing: error)))
+        if case NIOSSLError.uncleanShutdown = error { return }  // the close that follows says it
+        promise?.fail(TLSClient.describe(error, host: host).map(FetchError.tls) ?? FetchError.protocolError(String(describing: error)))
         promise = nil
         context.close(promise: nil)
     }

@@ -24,13 +24,13 @@ public struct HTTPProbe: Probe {
         do {
             // Redirects are not followed: a 3xx is what the endpoint said, judged like any code.
             if method == "GET", check.headers.isEmpty, check.requestBody == nil {
-                response = try await fetcher.get(target, timeout: check.timeout, maxBody: Self.bodyLimit)
+                response = try await fetcher.get(target, timeout: check.timeout, maxBody: Self.bodyLimit, tls: check.tls)
             } else {
                 let headers = check.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 let contentType = check.headers.first { $0.key.lowercased() == "content-type" }?.value ?? "application/json"
                 response = try await fetcher.send(
                     method, target, body: Array((check.requestBody ?? "").utf8), contentType: contentType,
-                    headers: headers.filter { $0.0.lowercased() != "content-type" }, timeout: check.timeout, maxBody: Self.bodyLimit
+                    headers: headers.filter { $0.0.lowercased() != "content-type" }, timeout: check.timeout, maxBody: Self.bodyLimit, tls: check.tls
                 )
             }
         } catch let error as FetchError {

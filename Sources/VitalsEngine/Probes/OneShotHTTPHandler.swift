@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import VitalsCore
 
 /// One HTTP/1.1 GET on a connection of its own (`Connection: close`), read straight from the
@@ -32,11 +33,14 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     private let promise: EventLoopPromise<HTTPResponse>
     private let start: NIODeadline
     private let maxBody: Int
+    /// The host asked, to name in TLS errors.
+    private let host: String
     private var state = State.head
     private var buffer = ByteBuffer()
 
-    init(request: ByteBuffer, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int) {
+    init(request: ByteBuffer, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int, host: String = "") {
         self.request = request
+        self.host = host
         self.promise = promise
         self.start = start
         self.maxBody = maxBody
@@ -44,7 +48,7 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
 
     /// The request bytes for `target`.
     static func request(for target: HTTPTarget, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let host = target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port)
+        let host = target.hostHeader
         return allocator.buffer(string: "GET \(target.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vitals/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n")
     }
 
@@ -52,7 +56,7 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     static func request(
         method: String, for target: HTTPTarget, body: [UInt8], contentType: String, headers: [(String, String)] = [], allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        let host = target.port == 80 ? target.host : AddressSyntax.join(target.host, target.port)
+        let host = target.hostHeader
         var head = "\(method) \(target.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: vitals/0.1\r\nAccept: */*\r\nConnection: close\r\n"
         // Header names and values come from the config or etcd: no line breaks may smuggle a header in.
         for (name, value) in headers where !(name + value).contains(where: { $0 == "\r" || $0 == "\n" }) {
@@ -86,7 +90,9 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(context: context, .protocolError(String(describing: error)))
+        // A server that closes without a TLS close_notify: the close that follows ends the body.
+        if case NIOSSLError.uncleanShutdown = error { return }
+        fail(context: context, TLSClient.describe(error, host: host).map(FetchError.tls) ?? .protocolError(String(describing: error)))
     }
 
     /// Parses as far as the bytes go; completes the promise when the response is whole.
@@ -94,6 +100,12 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
         if case .head = state {
             guard let headLength = buffer.withUnsafeReadableBytes({ Self.endOfHead(in: $0) }) else {
                 if buffer.readableBytes > Self.headLimit { fail(context: context, .protocolError("response headers longer than 64 KB")) }
+                // A TLS record (an alert or a handshake: 0x15 or 0x16, then version 3.x) where an
+                // HTTP status line should be: the port speaks TLS.
+                if let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), first == 0x15 || first == 0x16,
+                   buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == 0x03 {
+                    fail(context: context, .protocolError("the server answered in TLS (an https:// URL?)"))
+                }
                 return
             }
             let parsed = buffer.withUnsafeReadableBytes { Self.parseHead(UnsafeRawBufferPointer(rebasing: $0[..<headLength])) }

@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import Synchronization
+import VitalsCore
+
+/// Client TLS for checks, scrapes and log reads: one `NIOSSLContext` per distinct set of options
+/// (building one reads the trust store, milliseconds; a handshake then needs only the context),
+/// and the words an operator expects when a handshake fails.
+public final class TLSClient: Sendable {
+    private struct Key: Hashable {
+        var options: TLSOptions
+        var alpn: [String]
+    }
+
+    private let contexts = Mutex<[Key: NIOSSLContext]>([:])
+
+    public init() {}
+
+    /// The handler that makes a connection to `host` speak TLS with `options`; `alpn` lists the
+    /// application protocols offered (`h2` for gRPC).
+    /// - Throws: `FetchError.tls` when the options cannot be used (a CA file that is not PEM).
+    func handler(host: String, options: TLSOptions, alpn: [String] = []) throws -> NIOSSLClientHandler {
+        let context = try context(Key(options: options, alpn: alpn))
+        // SNI and the certificate's name: the configured name, else the host unless it is an
+        // address (then the certificate must list the address itself).
+        let name = options.serverName ?? (AddressSyntax.isIPv4(host) || AddressSyntax.isIPv6(host) ? nil : host)
+        do {
+            return try NIOSSLClientHandler(context: context, serverHostname: name)
+        } catch {
+            throw FetchError.tls("'\(name ?? host)' cannot be sent as a TLS server name")
+        }
+    }
+
+    private func context(_ key: Key) throws -> NIOSSLContext {
+        if let context = contexts.withLock({ $0[key] }) { return context }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.applicationProtocols = key.alpn
+        if key.options.skipVerify {
+            configuration.certificateVerification = .none
+        } else if let file = key.options.caFile {
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
+            } catch {
+                throw FetchError.tls("CA file \(file): \(Self.describeFileError(error))")
+            }
+        }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw FetchError.tls("cannot set up TLS: \(error)")
+        }
+        contexts.withLock { $0[key] = context }
+        return context
+    }
+
+    private static func describeFileError(_ error: any Error) -> String {
+        if let ssl = error as? NIOSSLError {
+            switch ssl {
+            case .noSuchFilesystemObject: return "no such file"
+            case .failedToLoadCertificate: return "not a PEM certificate"
+            default: break
+            }
+        }
+        return "cannot be read (\(error))"
+    }
+
+    /// What a TLS failure means, in the words an operator expects; nil when `error` is not one.
+    static func describe(_ error: any Error, host: String) -> String? {
+        if let extra = error as? NIOSSLExtraError {
+            if extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
+                return "TLS: the server's certificate is not for \(host) (set tls_server_name to the name it has)"
+            }
+            return "TLS: \(extra)"
+        }
+        guard let ssl = error as? NIOSSLError else { return nil }
+        switch ssl {
+        case .handshakeFailed(let inner):
+            let text = String(describing: inner)
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "TLS handshake failed: certificate not trusted (unknown or self-signed CA, expired, or not yet valid; give tls_ca_file, or tls_skip_verify)"
+            }
+            if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
+                return "TLS handshake failed: the server does not speak TLS on this port (an http:// URL?)"
+            }
+            if text.contains("TLSV1_ALERT") || text.contains("SSLV3_ALERT") {
+                return "TLS handshake failed: the server refused it (\(Self.reason(in: text)))"
+            }
+            if case .syscallError = inner { return "TLS handshake failed: connection closed during the handshake" }
+            return "TLS handshake failed: \(Self.reason(in: text))"
+        case .uncleanShutdown:
+            return "TLS: connection closed without a TLS close"
+        default:
+            return "TLS: \(ssl)"
+        }
+    }
+
+    /// The last BoringSSL reason in an error stack's text (`…:OPENSSL_internal:NO_SHARED_CIPHER`),
+    /// lower-cased with spaces.
+    private static func reason(in text: String) -> String {
+        guard let range = text.range(of: "OPENSSL_internal:", options: .backwards) else { return text }
+        let word = text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        return word.isEmpty ? text : word.lowercased().replacingOccurrences(of: "_", with: " ")
+    }
+}
