@@ -36,6 +36,9 @@ let package = Package(
         // minutes of CI build per configuration; hand-binding the system OpenSSL to NIO would be ours
         // to keep correct.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        // HTTP/2 framing and HPACK for grpc checks (grpc.health.v1.Health/Check): one unary call
+        // needs no more; grpc-swift and protobuf's code generator would add minutes of build for it.
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -64,6 +67,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

@@ -132,7 +132,9 @@ public final class Engine: Sendable {
         self.config = config
         self.layout = ClusterLayout(config)
         let fetcher = HTTPFetcher(group: group)
-        self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group), "exec": ExecProbe(), "dns": DNSProbe(group: group)]
+        self.probes = ["http": HTTPProbe(fetcher: fetcher), "tcp": TCPProbe(group: group), "exec": ExecProbe(), "dns": DNSProbe(group: group),
+            "grpc": GRPCProbe(group: group, tlsClient: fetcher.tlsClient),
+        ]
         self.scraper = Scraper(fetcher: fetcher)
         self.tailer = LogTailer(fetcher: fetcher)
         self.logs = LogStore(byteLimit: config.logIntake.maxBytes)

@@ -69,7 +69,7 @@ public final class Simulator: Sendable {
                 if let target = HTTPTarget(url), target.host == node.address { ports.insert(target.port) }
             case .tcp(let host, let port):
                 if host == node.address { ports.insert(port) }
-            case .exec, .dns, .ttl:
+            case .exec, .dns, .ttl, .grpc:
                 break
             }
         }

@@ -17,17 +17,19 @@ public final class RealEtcd: Sendable {
         ExternalTool.available("etcd", package: "etcd-server") && ExternalTool.available("etcdctl", package: "etcd-client")
     }
 
-    /// - Parameter host: the loopback address to listen on; a fresh one by default.
-    public init(host: String? = nil) throws {
+    /// - Parameters:
+    ///   - host: the loopback address to listen on; a fresh one by default.
+    ///   - tls: a certificate and key (PEM files) for the client port, which then speaks only TLS.
+    public init(host: String? = nil, tls: (certificate: String, key: String)? = nil) throws {
         self.host = host ?? TestCluster.uniqueAddress()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-etcd-\(UUID().uuidString)").path
         let host = self.host
-        url = "http://\(host):2379"
+        url = "\(tls == nil ? "http" : "https")://\(host):2379"
         process = try BackgroundProcess(Self.binary, [
             "--name", "vitals-test", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
             "--listen-peer-urls", "http://\(host):2380", "--initial-advertise-peer-urls", "http://\(host):2380",
             "--initial-cluster", "vitals-test=http://\(host):2380", "--logger", "zap", "--log-outputs", "stderr",
-        ])
+        ] + (tls.map { ["--cert-file", $0.certificate, "--key-file", $0.key] } ?? []))
         try process.waitForOutput("serving client traffic", timeout: 30)
     }
 

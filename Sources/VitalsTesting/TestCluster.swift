@@ -72,6 +72,7 @@ extension TestCluster {
             switch check.target {
             case .http(let url): check.target = .http(url: move(url))
             case .tcp(let host, let port): check.target = .tcp(host: moved[host] ?? host, port: port)
+            case .grpc(let host, let port, let service, let tls): check.target = .grpc(host: moved[host] ?? host, port: port, service: service, tls: tls)
             case .exec, .dns, .ttl: break
             }
             return check

@@ -76,10 +76,10 @@ import VitalsCore
     }
 
     @Test func notificationTargetsAreChecked() {
-        let result = check("  []", extra: "alertmanager: \"https://am\"\nwebhooks: [ \"http://127.0.0.1:9/hook\", \"nope\" ]\n")
+        let result = check("  []", extra: "alertmanager: \"ftp://am\"\nwebhooks: [ \"http://127.0.0.1:9/hook\", \"nope\" ]\n")
         let messages = result.diagnostics.map(\.description)
-        #expect(messages.contains("f.yaml:3:15: alertmanager 'https://am' is not an http:// URL with a host"))
-        #expect(messages.contains("f.yaml:4:40: webhook 'nope' is not an http:// URL with a host"))
+        #expect(messages.contains("f.yaml:3:15: alertmanager 'ftp://am' is not an http:// or https:// URL with a host"))
+        #expect(messages.contains("f.yaml:4:40: webhook 'nope' is not an http:// or https:// URL with a host"))
     }
 }
 

@@ -81,7 +81,7 @@ import VitalsTesting
                - name: web
                  checks:
                    - { name: up, interval: 1s }
-         """, "f.yaml:8:13: check 'up' of service 'web' on node 'a' has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)"),
+         """, "f.yaml:8:13: check 'up' of service 'web' on node 'a' has no target: give one of 'http' (a URL), 'tcp' (host:port), 'exec' (a program and its arguments), 'grpc' (host:port), 'dns' (a name) or 'ttl' (a duration)"),
         ("""
          cluster: x
          nodes:

@@ -116,7 +116,7 @@ import VitalsTesting
         let file = "\(folder)/c.yaml"
         let result = ClusterConfigLoader.check(text: yaml, file: file)
         #expect(result.diagnostics.map(\.description).map { $0.replacingOccurrences(of: folder + "/", with: "") } == [
-            "c.yaml:7:62: 'tls_skip_verify' in check 'plain' of node 'box' only applies to https:// URLs",
+            "c.yaml:7:62: 'tls_skip_verify' in check 'plain' of node 'box' only applies to https:// URLs and grpc checks with grpc_use_tls",
             "c.yaml:8:73: check 'missing' of node 'box': tls_ca_file nowhere.pem: no such file",
             "c.yaml:9:70: check 'text' of node 'box': tls_ca_file notes.txt holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             "c.yaml:10:28: check 'ftp' of node 'box': 'ftp://127.0.0.1/health' is not an http:// or https:// URL with a host",

@@ -181,6 +181,9 @@ public struct CheckConfig: Sendable, Equatable {
         case dns(name: String, record: String, server: String?)
         /// Passing only while heartbeats arrive (`vitals ttl pass|warn|fail CHECK`) at least this often.
         case ttl(Duration)
+        /// The standard gRPC health call (`grpc.health.v1.Health/Check`) for `service` ("" is the
+        /// server as a whole) at host:port, over TLS when `tls`.
+        case grpc(host: String, port: Int, service: String, tls: Bool)
 
         /// The check type as named in the file and the snapshot.
         public var typeName: String {
@@ -190,6 +193,7 @@ public struct CheckConfig: Sendable, Equatable {
             case .exec: "exec"
             case .dns: "dns"
             case .ttl: "ttl"
+            case .grpc: "grpc"
             }
         }
 
@@ -201,6 +205,8 @@ public struct CheckConfig: Sendable, Equatable {
             case .exec(let argv): argv.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
             case .dns(let name, let record, let server): "\(record) \(name)" + (server.map { " @\($0)" } ?? "")
             case .ttl(let ttl): "heartbeat every \(ttl.goString) or less"
+            case .grpc(let host, let port, let service, let tls):
+                AddressSyntax.join(host, port) + (service.isEmpty ? "" : "/\(service)") + (tls ? " (TLS)" : "")
             }
         }
     }

@@ -60,14 +60,14 @@ extension ClusterReader {
         var config = AlertingConfig(rules: rules)
         if let url = fields.string("alertmanager") {
             if HTTPTarget(url) == nil {
-                reader.error(at: fields.value("alertmanager"), "alertmanager '\(url)' is not an http:// URL with a host")
+                reader.error(at: fields.value("alertmanager"), "alertmanager '\(url)' is not an http:// or https:// URL with a host")
             } else {
                 config.alertmanager = url
             }
         }
         for (url, node) in fields.stringList("webhooks") ?? [] {
             if HTTPTarget(url) == nil {
-                reader.error(at: node, "webhook '\(url)' is not an http:// URL with a host")
+                reader.error(at: node, "webhook '\(url)' is not an http:// or https:// URL with a host")
             } else {
                 config.webhooks.append(url)
             }

@@ -185,7 +185,7 @@ struct ClusterReader {
         if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout", "retention"]) {
             metricsURL = m.string("url", required: true)
             if let url = metricsURL, HTTPTarget(url) == nil {
-                reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// URL with a host")
+                reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// or https:// URL with a host")
             }
             metricsInterval = m.duration("interval")
             metricsTimeout = m.duration("timeout")
@@ -208,7 +208,7 @@ struct ClusterReader {
             guard let l = reader.mapping(entry, "a log source of \(what)", allowed: ["http", "file"]) else { continue }
             guard let url = l.string("http", required: true) else { continue }
             if HTTPTarget(url) == nil {
-                reader.error(at: l.value("http"), "log url '\(url)' of \(what) is not an http:// URL with a host")
+                reader.error(at: l.value("http"), "log url '\(url)' of \(what) is not an http:// or https:// URL with a host")
             }
             logURLs.append(url)
         }
@@ -241,25 +241,24 @@ struct ClusterReader {
         "name", "http", "tcp", "exec", "ttl", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
         "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name",
+        "grpc", "grpc_service", "grpc_use_tls",
     ]
-    static let plannedCheckTypes = ["grpc", "grpc_service"]
 
     func check(_ item: Node, owner: String, defaults: CheckDefaults) -> CheckConfig? {
-        guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys + Self.plannedCheckTypes)
-        else { return nil }
+        guard let fields = reader.mapping(item, "a check of \(owner)", allowed: Self.checkKeys) else { return nil }
         let name = fields.string("name", required: true)
         let what = "check '\(name ?? "?")' of \(owner)"
         var target: CheckConfig.Target?
-        let kinds = ["http", "tcp", "exec", "dns", "ttl"].filter(fields.has)
-        let planned = ["grpc"].filter(fields.has)
+        let kinds = ["http", "tcp", "exec", "dns", "ttl", "grpc"].filter(fields.has)
         if kinds.count > 1 {
             reader.error(at: fields.keyNode(kinds[1]), "\(what) has more than one target (\(kinds.joined(separator: ", "))): give exactly one")
         } else if let kind = kinds.first {
             target = self.target(kind: kind, fields: fields, what: what)
-        } else if let kind = planned.first {
-            reader.error(at: fields.keyNode(kind), "\(what): '\(kind)' checks are not supported yet (supported: http, tcp, exec, dns, ttl)")
         } else {
-            reader.error(at: fields.node, "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port) or 'exec' (a program and its arguments)")
+            reader.error(
+                at: fields.node,
+                "\(what) has no target: give one of 'http' (a URL), 'tcp' (host:port), 'exec' (a program and its arguments), 'grpc' (host:port), 'dns' (a name) or 'ttl' (a duration)"
+            )
         }
         for key in ["send"] where fields.has(key) && target.map({ $0.typeName != "tcp" }) == true {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to tcp checks")
@@ -270,8 +269,8 @@ struct ClusterReader {
         for key in ["record", "server"] where fields.has(key) && target.map({ $0.typeName != "dns" }) == true {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to dns checks")
         }
-        for key in Self.plannedCheckTypes where !["grpc"].contains(key) && fields.has(key) {
-            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) belongs to a check type that is not supported yet")
+        for key in ["grpc_service", "grpc_use_tls"] where fields.has(key) && target.map({ $0.typeName != "grpc" }) == true {
+            reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to grpc checks")
         }
         let interval = fields.duration("interval") ?? defaults.interval
         let timeout = fields.duration("timeout") ?? defaults.timeout
@@ -384,10 +383,14 @@ struct ClusterReader {
     /// of https checks.
     func tlsOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
         let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name"]
-        let usesTLS = if case .http(let url) = check.target { HTTPTarget(url)?.tls == true } else { false }
+        let usesTLS = switch check.target {
+        case .http(let url): HTTPTarget(url)?.tls == true
+        case .grpc(_, _, _, let tls): tls
+        default: false
+        }
         guard usesTLS else {
             for key in keys where fields.has(key) {
-                reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to https:// URLs")
+                reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to https:// URLs and grpc checks with grpc_use_tls")
             }
             return
         }
@@ -413,6 +416,23 @@ struct ClusterReader {
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {
+        if kind == "grpc" {
+            // Consul's spelling: host:port, or host:port/service.
+            guard let text = fields.string("grpc") else { return nil }
+            let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let (host, port) = AddressSyntax.hostPort(String(parts[0])) else {
+                reader.error(at: fields.value("grpc"), "\(what): '\(text)' is not host:port or host:port/service (like 127.0.0.1:2379)")
+                return nil
+            }
+            var service = parts.count > 1 ? String(parts[1]) : ""
+            if let named = fields.string("grpc_service") {
+                if parts.count > 1, named != service {
+                    reader.error(at: fields.value("grpc_service"), "\(what): grpc_service '\(named)' differs from the service in '\(text)'")
+                }
+                service = named
+            }
+            return .grpc(host: host, port: port, service: service, tls: fields.bool("grpc_use_tls") ?? false)
+        }
         if kind == "ttl" {
             guard let ttl = fields.duration("ttl") else { return nil }
             return .ttl(ttl)
