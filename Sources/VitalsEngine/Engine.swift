@@ -124,10 +124,14 @@ public final class Engine: Sendable {
     ///   - state: where acks, silences and alert history are kept, and what it held at start;
     ///     `nil` keeps them in memory only.
     ///   - readOnly: alert state to start from without writing anything back (a one-shot snapshot).
+    ///   - old: the engine this one replaces after a reload, stopped (its `run` has returned):
+    ///     what it knew about unchanged checks, nodes, alerts, heartbeats and maintenance, and
+    ///     its log store, carry over (`EngineState.adopt`); `state`'s `loaded` is then not read.
     public init(
         config: ClusterConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         now: @escaping @Sendable () -> Date = Date.init, clock: any EngineClock = SystemClock(), options: Options = Options(),
-        state persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)? = nil, loaded readOnly: AlertStateStore.Loaded? = nil
+        state persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)? = nil, loaded readOnly: AlertStateStore.Loaded? = nil,
+        replacing old: Engine? = nil
     ) {
         self.config = config
         self.layout = ClusterLayout(config)
@@ -137,7 +141,12 @@ public final class Engine: Sendable {
         ]
         self.scraper = Scraper(fetcher: fetcher)
         self.tailer = LogTailer(fetcher: fetcher)
-        self.logs = LogStore(byteLimit: config.logIntake.maxBytes)
+        if let old {
+            logs = old.logs
+            if logs.byteLimit != config.logIntake.maxBytes { logs.setByteLimit(config.logIntake.maxBytes) }
+        } else {
+            logs = LogStore(byteLimit: config.logIntake.maxBytes)
+        }
         self.router = LogRouter(config)
         self.wallClock = now
         self.clock = clock
@@ -171,8 +180,16 @@ public final class Engine: Sendable {
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
         scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(SnapshotSeries.names)
-        nodeSeries = config.nodes.map {
-            NodeSeriesBox(interval: $0.metricsInterval ?? config.defaults.interval, retention: $0.metricsRetention ?? .seconds(3600))
+        nodeSeries = config.nodes.map { node in
+            // A node's stored series carry over a reload while it is scraped the same way.
+            if let old, let was = old.config.nodes.firstIndex(where: { $0.name == node.name }) {
+                let before = old.config.nodes[was]
+                if before.metricsURL == node.metricsURL, before.metricsInterval ?? old.config.defaults.interval == node.metricsInterval ?? config.defaults.interval,
+                   before.metricsRetention == node.metricsRetention {
+                    return old.nodeSeries[was]
+                }
+            }
+            return NodeSeriesBox(interval: node.metricsInterval ?? config.defaults.interval, retention: node.metricsRetention ?? .seconds(3600))
         }
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         let box = StateBox()
@@ -199,13 +216,61 @@ public final class Engine: Sendable {
             rules: config.alerting.rules, acks: loaded.acks, silences: loaded.silences, history: loaded.history, restored: loaded.firing
         )
         var initial = EngineState(config: config, layout: layout, time: now())
-        // Maintenance a person set before a restart is in force again (expired ones end at the first publish).
-        for maintenance in loaded.maintenance { initial.setMaintenance(node: maintenance.node, service: maintenance.service, maintenance) }
-        if !loaded.maintenance.isEmpty { _ = initial.publish(time: now(), force: true) }
+        guard let old else {
+            // Maintenance a person set before a restart is in force again (expired ones end at the first publish).
+            for maintenance in loaded.maintenance { initial.setMaintenance(node: maintenance.node, service: maintenance.service, maintenance) }
+            if !loaded.maintenance.isEmpty { _ = initial.publish(time: now(), force: true) }
+            state = Mutex(initial)
+            alertState = Mutex(AlertState(tracker: tracker, config: config, time: now()))
+            store = SnapshotStore(initial: initial.builder.current)
+            reload = nil
+            return
+        }
+        let counts = initial.adopt(old.state.withLock { $0 }, time: now())
         state = Mutex(initial)
-        alertState = Mutex(AlertState(tracker: tracker, config: config, time: now()))
-        store = SnapshotStore(initial: initial.builder.current)
+        let (alerts, resolved) = AlertState.reloading(old.alertState.withLock { $0 }, config: config, time: now())
+        alertState = Mutex(alerts)
+        if !resolved.isEmpty {
+            try? stateStore?.record(resolved)
+            notifier.enqueue(.changes(resolved))
+        }
+        // ttl checks keep their newest heartbeat (by check number, which a reload may change).
+        var oldNumbers: [CheckID: Int] = [:]
+        for (index, id) in old.layout.checkIDs.enumerated() { oldNumbers[id] = index }
+        let beats = old.heartbeats.withLock { $0 }
+        var carried: [Int: (time: Date, status: Status, note: String)] = [:]
+        for (index, id) in layout.checkIDs.enumerated() {
+            if let was = oldNumbers[id], let beat = beats[was] { carried[index] = beat }
+        }
+        heartbeats.withLock { $0 = carried }
+        stateProblem.withLock { $0 = old.stateProblem.withLock { $0 } }
+        // The first snapshot shows the alerts as they were until the new rules have been evaluated.
+        var first = initial.builder.current
+        let previous = old.store.latest
+        first.alerts = previous.alerts
+        first.locks = previous.locks
+        first.silences = previous.silences
+        first.alertHistory = previous.alertHistory
+        first.stateProblem = previous.stateProblem
+        first.logStats = previous.logStats
+        store = SnapshotStore(initial: first)
+        reload = ReloadSummary(keptChecks: counts.kept, addedChecks: counts.added, removedChecks: counts.removed, resolvedAlerts: resolved.resolved.count)
     }
+
+    /// What a reload carried over, for the engine made by one (`replacing:`).
+    public struct ReloadSummary: Sendable, Equatable {
+        /// Checks whose state carried over (same node, service, name and settings).
+        public var keptChecks: Int
+        /// Checks that are new or changed: they start afresh.
+        public var addedChecks: Int
+        /// Checks of the old file that are gone or changed.
+        public var removedChecks: Int
+        /// Alerts resolved because their rule is gone.
+        public var resolvedAlerts: Int
+    }
+
+    /// Set on an engine made by a reload.
+    public let reload: ReloadSummary?
 
     /// Log lines that no node claimed (no matching node, hostname, address or service).
     public var unclaimedLogMessages: Int { logs.stats.unclaimed }

@@ -34,6 +34,18 @@ struct AlertState: Sendable {
         startedAt = time
     }
 
+    /// The alert state of the engine a reload replaces, with `config`'s rules and dependencies.
+    /// - Returns: it, and the alerts that resolved because their rule is gone.
+    static func reloading(_ old: AlertState, config: ClusterConfig, time: Date) -> (AlertState, AlertTracker.Changes) {
+        var tracker = old.tracker
+        let changes = tracker.replaceRules(config.alerting.rules, at: time)
+        var state = AlertState(tracker: tracker, config: config, time: old.startedAt)
+        state.section = old.section
+        state.settled = old.settled
+        state.changedByPerson = true  // published again at once, under the new dependencies
+        return (state, changes)
+    }
+
     /// Evaluates the rules against `snapshot` when due (every `evaluationInterval`), and rebuilds
     /// the section when anything may have changed. Returns the section, whether it differs from
     /// the one last published, and the alerts that fired or resolved.

@@ -61,7 +61,7 @@ public struct AlertTracker: Sendable {
     /// How long a silence stays listed after it ends.
     public static let expiredSilencesKept: TimeInterval = 3600
 
-    public let rules: [AlertRule]
+    public private(set) var rules: [AlertRule]
     private(set) var active: [String: Active] = [:]
     /// Acknowledgements by fingerprint, including ones for alerts not seen yet since a restart.
     public private(set) var acks: [String: Ack] = [:]
@@ -80,6 +80,30 @@ public struct AlertTracker: Sendable {
         self.silences = silences
         self.history = Array(history.prefix(Self.historyKept))
         self.restored = restored
+    }
+
+    /// Takes a reloaded file's rules. Alerts of a rule that is still there (by name) carry on,
+    /// with their acks and start times; those of a rule that is gone resolve now if they fired,
+    /// and vanish if they were pending. A rule whose condition changed is judged afresh at the
+    /// next evaluation.
+    public mutating func replaceRules(_ newRules: [AlertRule], at now: Date) -> Changes {
+        var changes = Changes()
+        var index: [String: Int] = [:]
+        for (position, rule) in newRules.enumerated() where index[rule.name] == nil { index[rule.name] = position }
+        for (id, alert) in active {
+            if let position = index[rules[alert.rule].name] {
+                active[id]?.rule = position
+            } else if alert.firedAt != nil {
+                var entry = resolve(id, alert, at: now)
+                entry.summary = "rule \(rules[alert.rule].name) removed by a reload"
+                history[0] = entry
+                changes.resolved.append(entry)
+            } else {
+                active[id] = nil
+            }
+        }
+        rules = newRules
+        return changes
     }
 
     /// Evaluates every rule against `source` at `now`.

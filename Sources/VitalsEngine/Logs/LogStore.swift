@@ -16,7 +16,9 @@ public final class LogStore: LogSource, Sendable {
     static let chunkBytes = 256 * 1024
     static let chunkLines = 4096
 
-    public let byteLimit: Int
+    /// The most bytes kept (text and columns); a reload may change it.
+    public var byteLimit: Int { limit.load(ordering: .relaxed) }
+    private let limit: Atomic<Int>
     private let storage: Mutex<Storage>
     private let problems = Mutex<[String: String]>([:])
     private let udpDropped = Atomic<Int>(0)
@@ -30,8 +32,15 @@ public final class LogStore: LogSource, Sendable {
     }
 
     public init(byteLimit: Int = 64 * 1024 * 1024) {
-        self.byteLimit = max(Self.chunkBytes * 2, byteLimit)
+        limit = Atomic(max(Self.chunkBytes * 2, byteLimit))
         storage = Mutex(Storage())
+    }
+
+    /// Keeps at most `bytes` from now on (a smaller limit drops the oldest lines at once).
+    public func setByteLimit(_ bytes: Int) {
+        let bytes = max(Self.chunkBytes * 2, bytes)
+        limit.store(bytes, ordering: .relaxed)
+        storage.withLock { $0.evict(toFit: bytes) }
     }
 
     /// One line to store, attributed.

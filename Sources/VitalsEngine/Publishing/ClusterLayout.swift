@@ -24,6 +24,11 @@ public struct ClusterLayout: Sendable {
     public let checksOfNode: [[Int]]
     public let checksOfService: [[Int]]
 
+    /// The check numbers of node `node`'s own checks, then of its services' checks.
+    public func allChecks(ofNode node: Int) -> [Int] {
+        checksOfNode[node] + servicesOfNode[node].flatMap { checksOfService[$0] }
+    }
+
     public init(_ config: ClusterConfig) {
         var ids: [CheckID] = [], configs: [CheckConfig] = [], places: [Place] = []
         var nodeOfService: [Int] = [], servicesOfNode: [[Int]] = [], checksOfNode: [[Int]] = [], checksOfService: [[Int]] = []

@@ -44,6 +44,52 @@ struct EngineState: Sendable {
     /// The node each check belongs to, by check number.
     let nodeOfCheck: [Int]
 
+    /// What a reload keeps: takes over from `old` (the state of the engine this one replaces)
+    /// every check whose node, service, name and settings are unchanged, each remaining node's
+    /// metrics, history and recent lines (metrics only while its metrics URL is the same), its
+    /// breaker when its settings and checks are, and maintenance by name; the snapshot numbering
+    /// goes on from `old`'s.
+    /// - Returns: how many checks were kept, added and removed.
+    @discardableResult
+    mutating func adopt(_ old: EngineState, time: Date) -> (kept: Int, added: Int, removed: Int) {
+        let config = builder.config, layout = builder.layout
+        let oldConfig = old.builder.config, oldLayout = old.builder.layout
+        var oldChecks: [CheckID: Int] = [:]
+        for (index, id) in oldLayout.checkIDs.enumerated() { oldChecks[id] = index }
+        var kept = 0
+        for (index, id) in layout.checkIDs.enumerated() {
+            guard let was = oldChecks[id], oldLayout.checkConfigs[was] == layout.checkConfigs[index] else { continue }
+            facts.checks[index] = old.facts.checks[was]
+            kept += 1
+        }
+        var oldNodes: [String: Int] = [:]
+        for (index, node) in oldConfig.nodes.enumerated() { oldNodes[node.name] = index }
+        for (index, node) in config.nodes.enumerated() {
+            guard let was = oldNodes[node.name] else { continue }
+            let before = oldConfig.nodes[was]
+            facts.history[index] = old.facts.history[was]
+            facts.logs[index] = old.facts.logs[was]
+            if before.metricsURL == node.metricsURL {
+                facts.metrics[index] = old.facts.metrics[was]
+                readings[index] = old.readings[was]
+                if !scrapedNames.isEmpty { scraped[index] = old.scraped[was] }
+            }
+            if before.breaker == node.breaker, layout.allChecks(ofNode: index).map({ layout.checkIDs[$0] }) == oldLayout.allChecks(ofNode: was).map({ oldLayout.checkIDs[$0] }) {
+                facts.breakers[index] = old.facts.breakers[was]
+            }
+        }
+        for maintenance in old.maintenances { setMaintenance(node: maintenance.node, service: maintenance.service, maintenance) }
+        // The locks as last seen, until the new watchers' first reading replaces them all.
+        lockFacts = old.lockFacts
+        lockSection = old.lockSection
+        focusedNode = old.focusedNode.flatMap { was in config.nodes.firstIndex { $0.name == oldConfig.nodes[was].name } }
+        generation = old.generation + 1
+        builder = SnapshotBuilder(config: config, layout: layout, facts: facts, generation: generation, time: time)
+        dirtyChecks.removeAll()
+        dirtyNodes.removeAll()
+        return (kept, layout.checkIDs.count - kept, oldLayout.checkIDs.count - kept)
+    }
+
     /// Puts a node (or one of its service instances) in maintenance, or (nil) takes it out.
     /// - Returns: false when there is no such node or service.
     @discardableResult
