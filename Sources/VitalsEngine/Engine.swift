@@ -244,6 +244,7 @@ public final class Engine: Sendable {
         }
         heartbeats.withLock { $0 = carried }
         stateProblem.withLock { $0 = old.stateProblem.withLock { $0 } }
+        logsWatched.withLock { $0 = old.logsWatched.withLock { $0 } }
         // The first snapshot shows the alerts as they were until the new rules have been evaluated.
         var first = initial.builder.current
         let previous = old.store.latest

@@ -91,6 +91,13 @@ public final class Simulator: Sendable {
         }
     }
 
+    /// Whether `other` would serve the same nodes on the same ports with the same services and
+    /// simulation block: a reload that changes none of these keeps the running simulator (its
+    /// scenario clock and injected faults).
+    public func servesTheSame(as other: Simulator) -> Bool {
+        endpoints == other.endpoints && servicesByNode == other.servicesByNode && config.simulation == other.config.simulation
+    }
+
     /// Closes every port.
     public func stop() async {
         let all = state.withLock { state in

@@ -46,9 +46,10 @@ struct Dashboard: AsyncParsableCommand {
         var options = Engine.Options()
         // `vitals ttl` finds this instance through a socket beside its state file.
         options.controlSocket = state.controlSocketPath
-        let engine = Engine(config: config, options: options, state: persisted)
-        let engineTask = Task.detached { await engine.run() }
-        let host = LiveHost(engine: engine, simulator: simulator, user: state.who)
+        let slot = EngineSlot(
+            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
+        )
+        let host = LiveHost(slot: slot, user: state.who)
         let bell = !noBell
         let environment = ProcessInfo.processInfo.environment
         let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
@@ -60,7 +61,7 @@ struct Dashboard: AsyncParsableCommand {
         let exit = await MainActor.run {
             DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode).run()
         }
-        engineTask.cancel()
+        slot.stop()
         if exit != .quit { throw ExitCode(exit.status) }
     }
 
@@ -84,9 +85,14 @@ struct Dashboard: AsyncParsableCommand {
 
 /// Connects the dashboard to the engine's snapshots and the simulator's faults.
 struct LiveHost: DashboardHost {
-    let engine: Engine
-    let simulator: Simulator?
+    let slot: EngineSlot
     let user: String
+
+    /// The running engine: a reload replaces it.
+    var engine: Engine { slot.engine }
+    var simulator: Simulator? { slot.simulator }
+
+    func reload() async -> ReloadReport { await slot.reload() }
 
     func perform(_ command: AlertCommand) async -> String {
         do {

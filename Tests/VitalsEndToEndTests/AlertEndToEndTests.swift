@@ -150,3 +150,49 @@ struct AlertEndToEndTests {
         #expect(gone.stderr.contains("no running vitals listens on"))
     }
 }
+
+/// `r` in the release binary: a valid file replaces the running config and keeps the state of
+/// the checks it did not change; a file with errors is refused, the errors shown with their
+/// places, and the running config kept.
+@Suite(.serialized, .enabled(if: ExternalTool.available("tmux", package: "tmux")))
+struct ReloadEndToEndTests {
+    @Test func rReloadsTheFileAndRefusesABrokenOne() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        let folder = (state as NSString).deletingLastPathComponent
+        let file = "\(folder)/reload-cluster.yaml"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let original = try String(contentsOfFile: Fixtures.path("Tests/Fixtures/ttl-cluster.yaml"), encoding: .utf8)
+        try original.write(toFile: file, atomically: true, encoding: .utf8)
+        let session = try TmuxSession(width: 140, height: 30)
+        defer { session.close() }
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(VitalsBinary.path) \(file) --state \(state) --no-bell; echo EXITED:$?")
+        try session.waitFor("db-1", "critical")
+        let sent = try Run.process(VitalsBinary.path, ["ttl", "pass", "db-1/db/beat", "--note", "backup verified", "--state", state])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        try session.waitFor("passing", timeout: 10) { screen in screen.split(separator: "\n").contains { $0.contains("db-1") && $0.contains("passing") } }
+
+        // A second service with an exec check: reloaded; the heartbeat's state is kept.
+        let added = original + """
+                  - name: disk
+                    checks:
+                      - { name: space, exec: ["/bin/echo", "DISK OK 42% free"], interval: 1s }
+
+            """
+        try added.write(toFile: file, atomically: true, encoding: .utf8)
+        try session.press("r")
+        try session.waitFor("reloaded reload-cluster.yaml: 1 check kept, 1 new or changed, 0 gone")
+        try session.press("Enter")
+        try session.waitFor("backup verified", "DISK OK 42% free")
+
+        // A typo: refused, with the place; the running config (and its new check) stays.
+        try added.replacingOccurrences(of: "42% free\"], interval: 1s }", with: "42% free\"], interval: often }").write(toFile: file, atomically: true, encoding: .utf8)
+        try session.press("r")
+        try session.waitFor("Reload refused: the running config is kept", "reload-cluster.yaml:13:79: bad duration 'often'")
+        try session.waitFor("reload refused: 1 error in reload-cluster.yaml; still running the config loaded before")
+        try session.press("x")
+        try session.waitFor("closed", timeout: 5) { !$0.contains("Reload refused") }
+        try session.waitFor("backup verified", "DISK OK 42% free")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+}

@@ -22,6 +22,27 @@ import VitalsUI
         ScreenSnapshot.check(screen, named: "services-\(width)x\(height)")
     }
 
+    @Test func aRefusedReloadShowsItsErrorsWrappedUntilAKey() throws {
+        var state = AppState(size: Size(width: 80, height: 24))
+        #expect(KeyMap.action(for: .character("r"), in: state) == .reload)
+        #expect(state.reduce(.reload, snapshot: snapshot) == .reload)
+        #expect(state.message == "reloading the cluster file…")
+        let long = "shop.yaml:13:79: bad duration 'often' for 'interval' in a check of service 'disk' on node 'db-1': use a number and a unit (ms, s, m, h), like 500ms or 5s"
+        state.overlay = .report(title: "Reload refused: the running config is kept", lines: ["shop.yaml:3:7: unknown key 'nodez'", long])
+        let lines = render(state).text.split(separator: "\n").map(String.init)
+        let inside = lines.compactMap { line -> String? in
+            guard let open = line.firstIndex(of: "│"), let close = line.lastIndex(of: "│"), open < close else { return nil }
+            return line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        // Every character of the long line is on screen, the continuation indented by two.
+        #expect(inside.first == "shop.yaml:3:7: unknown key 'nodez'")
+        #expect(inside.dropFirst().joined(separator: " ").replacingOccurrences(of: "  ", with: " ") == long)
+        #expect(lines.contains { $0.contains("Reload refused: the running config is kept") })
+        #expect(KeyMap.action(for: .character("x"), in: state) == .back)
+        _ = state.reduce(.back, snapshot: snapshot)
+        #expect(state.overlay == nil)
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func nodesPane(width: Int, height: Int) {
         var state = AppState(size: Size(width: width, height: height))

@@ -2,6 +2,8 @@
 public enum Action: Sendable, Equatable {
     case quit
     case toggleHelp
+    /// Read the cluster file again and run what it says (`r`).
+    case reload
     case back
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case open
@@ -60,6 +62,8 @@ public enum Effect: Sendable, Equatable {
     /// Run fault-menu item `item` (a fault name, or "heal") against `node`.
     case injectFault(node: String, item: String)
     case cycleTheme
+    /// Read the cluster file again; keep the running config when it has errors.
+    case reload
     /// Ask the engine to act on alerts.
     case alert(AlertCommand)
 }

@@ -22,6 +22,12 @@ public enum KeyMap {
             default: return .toggleHelp
             }
         }
+        if case .report = state.overlay {
+            switch key {
+            case .character("q"): return .quit
+            default: return .back
+            }
+        }
         if state.pane == .logs, state.detail == nil, let action = logsAction(key) { return action }
         if state.detail != nil, key == .character("L") { return .showNodeLogs }
         switch key {
@@ -49,6 +55,7 @@ public enum KeyMap {
         case .character("v") where state.pane == .alerts && state.detail == nil: return .cycleAlertView
         case .character("m") where state.detail != nil || state.pane == .services || state.pane == .nodes: return .toggleMaintenance
         case .character("f"): return .openFaultMenu
+        case .character("r"): return .reload
         case .character("/"): return .startFilter
         case .character("t"): return .cycleTheme
         case .character("p"): return .togglePause
@@ -118,7 +125,7 @@ public enum KeyMap {
         ("Logs (pane 5; L in a node's view)", [("/  n N", "search (text or /regex/) · next · previous"),
                                               ("e  o  s  c", "level · only this node · only this service · clear"),
                                               ("F  G  w  ← →", "follow · newest · wrap · scroll sideways")]),
-        ("Act", [("m", "maintenance of the service or node, on/off"), ("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
+        ("Act", [("m  r", "maintenance on/off · reload the cluster file"), ("f", "inject a fault (simulated nodes)"), ("/", "filter rows; enter keeps it, esc clears"),
                  ("o  p  t", "worst first · pause updates · next theme"), ("q  Ctrl-C", "quit")]),
     ]
 }

@@ -34,6 +34,7 @@ public enum DashboardView {
         case .help: Overlays.drawHelp(into: &screen, theme: theme)
         case .faultMenu(let node, let selected):
             Overlays.drawFaultMenu(into: &screen, node: node, selected: selected, items: state.faultMenuItems, theme: theme)
+        case .report(let title, let lines): Overlays.drawReport(into: &screen, title: title, lines: lines, theme: theme)
         case nil: break
         }
         return screen

@@ -44,6 +44,42 @@ public enum Overlays {
         screen.put("enter choose · esc cancel", x: rect.x + 2, y: rect.maxY - 1, style: theme[.muted])
     }
 
+    /// A box of lines to read (a reload's errors): each line wrapped to the box, as many as fit,
+    /// then how many more there are.
+    public static func drawReport(into screen: inout Screen, title: String, lines: [String], theme: Theme) {
+        let width = min(screen.width - 4, 100)
+        let inner = max(10, width - 4)
+        var wrapped: [String] = []
+        for line in lines {
+            // Continuations are indented by two, so they take two columns less.
+            var rest = Substring(line)
+            var first = true
+            repeat {
+                let room = first ? inner : inner - 2
+                var piece = rest.prefix(room)
+                // At the last space that fits, unless the line ends here or has no space to break at.
+                if piece.count < rest.count, let space = piece.lastIndex(of: " "), space > piece.startIndex {
+                    piece = rest[..<space]
+                }
+                wrapped.append((first ? "" : "  ") + piece)
+                rest = rest[piece.endIndex...].drop { $0 == " " }
+                first = false
+            } while !rest.isEmpty
+        }
+        let room = max(1, screen.height - 2 - 4)
+        var shown = Array(wrapped.prefix(room))
+        if wrapped.count > room {
+            shown[room - 1] = "… and \(wrapped.count - room + 1) more lines (vitals validate FILE lists them all)"
+        }
+        let rect = centered(width: width, height: shown.count + 4, in: screen)
+        screen.fill(rect, style: theme[.overlay])
+        screen.box(rect, style: theme[.border], title: title, titleStyle: theme[.overlayTitle])
+        for (offset, line) in shown.enumerated() {
+            screen.put(line, x: rect.x + 2, y: rect.y + 2 + offset, style: theme[.overlay], maxWidth: inner)
+        }
+        screen.put("any key closes", x: rect.maxX - 17, y: rect.maxY - 1, style: theme[.muted])
+    }
+
     static func centered(width: Int, height: Int, in screen: Screen) -> Rect {
         Rect(x: (screen.width - width) / 2, y: max(0, (screen.height - height) / 2), width: width, height: height)
     }

@@ -21,11 +21,27 @@ public protocol DashboardHost: Sendable {
     var logs: (any LogSource)? { get }
     /// Says whether the Logs pane is on screen, so log sources are read more often while it is.
     func watchLogs(_ watched: Bool)
+    /// Reads the cluster file again and runs what it says, or keeps the running config and says
+    /// why not.
+    func reload() async -> ReloadReport
 }
 
 extension DashboardHost {
     public var logs: (any LogSource)? { nil }
     public func watchLogs(_ watched: Bool) {}
+    public func reload() async -> ReloadReport { ReloadReport(summary: "nothing to reload here") }
+}
+
+/// What a reload did: a line for the footer, and the file's errors (and warnings) when it was refused.
+public struct ReloadReport: Sendable, Equatable {
+    public var summary: String
+    /// Non-empty when the new file was refused: one `file:line:column: message` each.
+    public var problems: [String]
+
+    public init(summary: String, problems: [String] = []) {
+        self.summary = summary
+        self.problems = problems
+    }
 }
 
 /// The dashboard's run loop: reads keys, turns them into actions, lets the state reduce them,
@@ -36,7 +52,8 @@ public final class DashboardRunner {
     private var themes: [Theme]
     private var themeIndex: Int
     private let refreshMs: Int
-    private let messages = MessageQueue()
+    private let messages = MessageQueue<String>()
+    private let reports = MessageQueue<ReloadReport>()
     private let bell: Bool
     private let unicodeGraphs: Bool
     /// Critical alerts the bell has rung for.
@@ -79,6 +96,11 @@ public final class DashboardRunner {
                 state.message = last
                 dirty = true
             }
+            if let report = reports.drain().last {
+                state.message = report.summary
+                if !report.problems.isEmpty { state.overlay = .report(title: "Reload refused: the running config is kept", lines: report.problems) }
+                dirty = true
+            }
             if state.detail != focused {
                 focused = state.detail
                 host.focus(focused)
@@ -119,6 +141,13 @@ public final class DashboardRunner {
                     let report = await host.runFaultItem(item, node: node)
                     messages.append(report)
                 }
+            case .reload:
+                let host = self.host
+                let reports = self.reports
+                Task.detached {
+                    let report = await host.reload()
+                    reports.append(report)
+                }
             case .alert(let command):
                 state.message = "saving…"
                 let host = self.host
@@ -147,10 +176,10 @@ public final class DashboardRunner {
 }
 
 /// Reports from background work, waiting for the run loop to show them.
-final class MessageQueue: Sendable {
-    private let queue = Mutex<[String]>([])
+final class MessageQueue<Item: Sendable>: Sendable {
+    private let queue = Mutex<[Item]>([])
 
-    func append(_ message: String) { queue.withLock { $0.append(message) } }
+    func append(_ item: Item) { queue.withLock { $0.append(item) } }
 
-    func drain() -> [String] { queue.withLock { queue in defer { queue.removeAll() }; return queue } }
+    func drain() -> [Item] { queue.withLock { queue in defer { queue.removeAll() }; return queue } }
 }

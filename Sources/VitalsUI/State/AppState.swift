@@ -39,6 +39,8 @@ public struct Prompt: Sendable, Equatable {
 public enum Overlay: Sendable, Equatable {
     case help
     case faultMenu(node: String, selected: Int)
+    /// Lines to read (a reload's errors), under a title; any key closes it.
+    case report(title: String, lines: [String])
 }
 
 /// Everything the UI remembers between frames. `reduce` is the only thing that changes it, and
@@ -101,6 +103,9 @@ public struct AppState: Sendable, Equatable {
             return .quit
         case .toggleHelp:
             overlay = overlay == .help ? nil : .help
+        case .reload:
+            message = "reloading the cluster file…"
+            return .reload
         case .back:
             if overlay != nil {
                 overlay = nil
