@@ -255,16 +255,21 @@ public final class Engine: Sendable {
         first.stateProblem = previous.stateProblem
         first.logStats = previous.logStats
         store = SnapshotStore(initial: first)
-        reload = ReloadSummary(keptChecks: counts.kept, addedChecks: counts.added, removedChecks: counts.removed, resolvedAlerts: resolved.resolved.count)
+        reload = ReloadSummary(
+            keptChecks: counts.kept, changedChecks: counts.changed, addedChecks: counts.added, removedChecks: counts.removed,
+            resolvedAlerts: resolved.resolved.count
+        )
     }
 
     /// What a reload carried over, for the engine made by one (`replacing:`).
     public struct ReloadSummary: Sendable, Equatable {
         /// Checks whose state carried over (same node, service, name and settings).
         public var keptChecks: Int
-        /// Checks that are new or changed: they start afresh.
+        /// Checks still there whose settings changed: their status carries over until their next result.
+        public var changedChecks: Int
+        /// Checks that are new: they start afresh.
         public var addedChecks: Int
-        /// Checks of the old file that are gone or changed.
+        /// Checks of the old file that are gone.
         public var removedChecks: Int
         /// Alerts resolved because their rule is gone.
         public var resolvedAlerts: Int

@@ -83,7 +83,7 @@ final class EngineSlot: Sendable {
         var summary = "reloaded \(file)"
         if let carried = engine.reload {
             func checks(_ n: Int) -> String { n == 1 ? "1 check" : "\(n) checks" }
-            summary += ": \(checks(carried.keptChecks)) kept, \(carried.addedChecks) new or changed, \(carried.removedChecks) gone"
+            summary += ": \(checks(carried.keptChecks)) kept, \(carried.changedChecks) changed, \(carried.addedChecks) new, \(carried.removedChecks) gone"
             if carried.resolvedAlerts > 0 { summary += ", \(carried.resolvedAlerts) alerts of removed rules resolved" }
         }
         if restartedSimulation { summary += "; simulation restarted" }

@@ -180,7 +180,7 @@ struct ReloadEndToEndTests {
             """
         try added.write(toFile: file, atomically: true, encoding: .utf8)
         try session.press("r")
-        try session.waitFor("reloaded reload-cluster.yaml: 1 check kept, 1 new or changed, 0 gone")
+        try session.waitFor("reloaded reload-cluster.yaml: 1 check kept, 0 changed, 1 new, 0 gone")
         try session.press("Enter")
         try session.waitFor("backup verified", "DISK OK 42% free")
 

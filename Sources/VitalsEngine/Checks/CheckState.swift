@@ -8,11 +8,11 @@ public struct CheckState: Sendable {
     public static let historyLimit = 20
     public static let latencyLimit = 60
 
-    public let successBeforePassing: Int
-    public let failuresBeforeCritical: Int
+    public private(set) var successBeforePassing: Int
+    public private(set) var failuresBeforeCritical: Int
     /// Consecutive failures after which a passing check turns warning on its way to critical
     /// (Consul's `failures_before_warning`; nil: it goes straight to critical).
-    public let failuresBeforeWarning: Int?
+    public private(set) var failuresBeforeWarning: Int?
     public private(set) var status: Status = .unknown
     public private(set) var output = "no result yet"
     public private(set) var latency: Duration?
@@ -47,6 +47,16 @@ public struct CheckState: Sendable {
     }
 
     private var hasInitial = false
+
+    /// This check's state under a reloaded file's thresholds: its status, output and history
+    /// stay until the next result, which the new thresholds judge.
+    func rethresholded(for check: CheckConfig) -> CheckState {
+        var copy = self
+        copy.successBeforePassing = max(1, check.successBeforePassing)
+        copy.failuresBeforeCritical = max(1, check.failuresBeforeCritical)
+        copy.failuresBeforeWarning = check.failuresBeforeWarning.map { max(1, $0) }
+        return copy
+    }
 
     /// Nagios' flap detection: the share of results that changed state among the last 21, the
     /// newest weighing 1.2 and the oldest 0.8, with hysteresis between start and stop.

@@ -45,22 +45,28 @@ struct EngineState: Sendable {
     let nodeOfCheck: [Int]
 
     /// What a reload keeps: takes over from `old` (the state of the engine this one replaces)
-    /// every check whose node, service, name and settings are unchanged, each remaining node's
+    /// every check that is still there by node, service and name (one whose settings changed
+    /// keeps its status and history until its next result, judged by its new thresholds), each remaining node's
     /// metrics, history and recent lines (metrics only while its metrics URL is the same), its
     /// breaker when its settings and checks are, and maintenance by name; the snapshot numbering
     /// goes on from `old`'s.
-    /// - Returns: how many checks were kept, added and removed.
+    /// - Returns: how many checks were kept as they were, kept with new settings, added and removed.
     @discardableResult
-    mutating func adopt(_ old: EngineState, time: Date) -> (kept: Int, added: Int, removed: Int) {
+    mutating func adopt(_ old: EngineState, time: Date) -> (kept: Int, changed: Int, added: Int, removed: Int) {
         let config = builder.config, layout = builder.layout
         let oldConfig = old.builder.config, oldLayout = old.builder.layout
         var oldChecks: [CheckID: Int] = [:]
         for (index, id) in oldLayout.checkIDs.enumerated() { oldChecks[id] = index }
-        var kept = 0
+        var kept = 0, changed = 0
         for (index, id) in layout.checkIDs.enumerated() {
-            guard let was = oldChecks[id], oldLayout.checkConfigs[was] == layout.checkConfigs[index] else { continue }
-            facts.checks[index] = old.facts.checks[was]
-            kept += 1
+            guard let was = oldChecks[id] else { continue }
+            if oldLayout.checkConfigs[was] == layout.checkConfigs[index] {
+                facts.checks[index] = old.facts.checks[was]
+                kept += 1
+            } else {
+                facts.checks[index] = old.facts.checks[was].rethresholded(for: layout.checkConfigs[index])
+                changed += 1
+            }
         }
         var oldNodes: [String: Int] = [:]
         for (index, node) in oldConfig.nodes.enumerated() { oldNodes[node.name] = index }
@@ -87,7 +93,7 @@ struct EngineState: Sendable {
         builder = SnapshotBuilder(config: config, layout: layout, facts: facts, generation: generation, time: time)
         dirtyChecks.removeAll()
         dirtyNodes.removeAll()
-        return (kept, layout.checkIDs.count - kept, oldLayout.checkIDs.count - kept)
+        return (kept, changed, layout.checkIDs.count - kept - changed, oldLayout.checkIDs.count - kept - changed)
     }
 
     /// Puts a node (or one of its service instances) in maintenance, or (nil) takes it out.
