@@ -47,6 +47,29 @@ struct HandSeries: AlertSeriesSource {
         #expect(tracker.history.first?.state == .resolved)
     }
 
+    @Test func alertsAboveAFlappingCheckNeitherFireNorResolveWhileItFlaps() throws {
+        var tracker = AlertTracker(rules: [try rule(for: 0)])
+        let flapping: (AlertLabels) -> Bool = { $0["node"] == "web-1" }
+        // Damped: a true condition starts nothing.
+        var changes = tracker.evaluate(HandSeries.cpu(["web-1": 0.95, "web-2": 0.95]), at: at(0), damped: flapping)
+        #expect(changes.fired.map { $0.labels["node"] } == ["web-2"])
+        // Not damped any more: it fires; then flapping again, the clear does not resolve it.
+        changes = tracker.evaluate(HandSeries.cpu(["web-1": 0.95, "web-2": 0.95]), at: at(10))
+        #expect(changes.fired.map { $0.labels["node"] } == ["web-1"])
+        changes = tracker.evaluate(HandSeries.cpu([:]), at: at(20), damped: flapping)
+        #expect(changes.resolved.map { $0.labels["node"] } == ["web-2"])
+        changes = tracker.evaluate(HandSeries.cpu([:]), at: at(30))
+        #expect(changes.resolved.map { $0.labels["node"] } == ["web-1"], "resolved once the flapping stops")
+        // Which alerts sit above which flapping check.
+        let places: [(node: String, service: String?)] = [("db-1", "postgres"), ("web-1", nil)]
+        #expect(AlertState.isDamped(AlertLabels(["node": "db-1"]), flapping: places))
+        #expect(AlertState.isDamped(AlertLabels(["node": "db-1", "service": "postgres"]), flapping: places))
+        #expect(AlertState.isDamped(AlertLabels(["service": "postgres"]), flapping: places))
+        #expect(!AlertState.isDamped(AlertLabels(["node": "db-1", "service": "pgbouncer"]), flapping: places))
+        #expect(!AlertState.isDamped(AlertLabels(["node": "web-1", "service": "nginx"]), flapping: places))
+        #expect(!AlertState.isDamped(AlertLabels(["alertname": "x"]), flapping: places))
+    }
+
     @Test func aPendingAlertWhoseConditionClearsSimplyDisappears() throws {
         var tracker = AlertTracker(rules: [try rule()])
         _ = tracker.evaluate(HandSeries.cpu(["web-1": 0.95]), at: at(0))

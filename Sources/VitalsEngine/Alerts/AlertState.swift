@@ -46,6 +46,24 @@ struct AlertState: Sendable {
         return (state, changes)
     }
 
+    /// Where checks flap now: (node, service) for service checks, (node, nil) for a node's own.
+    static func flapping(in snapshot: ClusterSnapshot) -> [(node: String, service: String?)] {
+        var result: [(node: String, service: String?)] = []
+        for node in snapshot.nodes where node.checks.contains(where: { $0.flapping != nil }) { result.append((node.name, nil)) }
+        for service in snapshot.services where service.checks.contains(where: { $0.flapping != nil }) { result.append((service.node, service.name)) }
+        return result
+    }
+
+    /// Whether an alert with `labels` sits above a flapping check: same node (when it names one)
+    /// and same service (when it names one).
+    static func isDamped(_ labels: AlertLabels, flapping: [(node: String, service: String?)]) -> Bool {
+        let node = labels["node"], service = labels["service"]
+        guard node != nil || service != nil else { return false }
+        return flapping.contains { place in
+            (node == nil || node == place.node) && (service == nil || service == place.service)
+        }
+    }
+
     /// Evaluates the rules against `snapshot` when due (every `evaluationInterval`), and rebuilds
     /// the section when anything may have changed. Returns the section, whether it differs from
     /// the one last published, and the alerts that fired or resolved.
@@ -58,7 +76,10 @@ struct AlertState: Sendable {
         if evaluate {
             nextEvaluation = time.addingTimeInterval(Self.evaluationInterval)
             let samples = scraped()
-            changes = tracker.evaluate(SnapshotSeries(snapshot, scraped: { samples[$0] ?? [] }, ranges: ranges), at: time)
+            let flapping = Self.flapping(in: snapshot)
+            changes = tracker.evaluate(SnapshotSeries(snapshot, scraped: { samples[$0] ?? [] }, ranges: ranges), at: time) { labels in
+                !flapping.isEmpty && Self.isDamped(labels, flapping: flapping)
+            }
             if !settled, snapshot.everyCheckHasResult || time.timeIntervalSince(startedAt) > Self.settleWithin {
                 settled = true
                 changes.resolved += tracker.settle(at: time).resolved

@@ -107,7 +107,10 @@ public struct AlertTracker: Sendable {
     }
 
     /// Evaluates every rule against `source` at `now`.
-    public mutating func evaluate(_ source: some AlertSeriesSource, at now: Date) -> Changes {
+    /// - Parameter damped: whether an alert with these labels is damped (a check beneath it
+    ///   flaps): it neither starts nor fires nor resolves until the flapping stops, so a flapping
+    ///   check makes one `CheckFlapping` alert instead of a firing and a resolution per change.
+    public mutating func evaluate(_ source: some AlertSeriesSource, at now: Date, damped: (AlertLabels) -> Bool = { _ in false }) -> Changes {
         var changes = Changes()
         var seen = Set<String>()
         for (index, rule) in rules.enumerated() {
@@ -118,16 +121,17 @@ public struct AlertTracker: Sendable {
                 labels["alertname"] = rule.name
                 let id = labels.fingerprint
                 guard seen.insert(id).inserted else { continue }
+                let held = rule.name != "CheckFlapping" && damped(labels)
                 if var alert = active[id] {
                     alert.lastTrue = now
                     alert.value = sample.value
                     alert.detail = sample.detail
-                    if alert.firedAt == nil, now.timeIntervalSince(alert.activeAt) >= rule.forDuration.seconds {
+                    if alert.firedAt == nil, !held, now.timeIntervalSince(alert.activeAt) >= rule.forDuration.seconds {
                         alert.firedAt = now
                         changes.fired.append(snapshot(id, alert))
                     }
                     active[id] = alert
-                } else {
+                } else if !held {
                     var alert = Active(rule: index, labels: labels, activeAt: now, lastTrue: now, value: sample.value, detail: sample.detail)
                     if let earlier = restored.removeValue(forKey: id) {
                         alert.activeAt = earlier.activeAt
@@ -149,6 +153,7 @@ public struct AlertTracker: Sendable {
                 continue
             }
             if now.timeIntervalSince(alert.lastTrue) < rules[alert.rule].keepFiringFor.seconds { continue }
+            if rules[alert.rule].name != "CheckFlapping", damped(alert.labels) { continue }
             changes.resolved.append(resolve(id, alert, at: now))
         }
         silences.removeAll { now.timeIntervalSince($0.endsAt) > Self.expiredSilencesKept }
