@@ -102,6 +102,8 @@ let package = Package(
             dependencies: [
                 "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsUI", "VitalsTerminal", "VitalsHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
