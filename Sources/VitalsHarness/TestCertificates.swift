@@ -31,7 +31,7 @@ public final class TestCertificates: Sendable {
         try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=\(names[0])", "-keyout", key, "-out", request])
         try openssl([
             "x509", "-req", "-in", request, "-CA", caFile, "-CAkey", "\(folder)/ca.key", "-CAcreateserial", "-out", certificate,
-            "-extfile", extensions, "-days", "2",
+            "-extfile", extensions, "-days", "30",
         ])
         return (certificate, key)
     }

@@ -38,6 +38,18 @@ import VitalsTesting
         }
     }
 
+    @Test func aCertificateNearItsEndIsAWarning() async throws {
+        try await withServer { server, certificates in
+            var soon = check(server.url, TLSOptions(caFile: certificates.caFile))
+            soon.tlsExpiryWarning = .seconds(60 * 86_400)
+            let outcome = await HTTPProbe().run(soon)
+            #expect(outcome.status == .warning)
+            #expect(outcome.output.hasSuffix("(certificate expires in 29 days)"), "\(outcome.output)")
+            soon.tlsExpiryWarning = nil
+            #expect(await HTTPProbe().run(soon).status == .passing)
+        }
+    }
+
     @Test func anUnknownCAIsRefusedUnlessVerificationIsSkipped() async throws {
         try await withServer { server, _ in
             let refused = await HTTPProbe().run(check(server.url))
@@ -107,7 +119,7 @@ import VitalsTesting
               - name: box
                 address: 127.0.0.1
                 checks:
-                  - { name: good, http: "https://127.0.0.1:8443/health", tls_ca_file: ca.pem, tls_server_name: box.internal }
+                  - { name: good, http: "https://127.0.0.1:8443/health", tls_ca_file: ca.pem, tls_server_name: box.internal, tls_expiry_warning: 30d }
                   - { name: plain, http: "http://127.0.0.1:8080/health", tls_skip_verify: true }
                   - { name: missing, http: "https://127.0.0.1/health", tls_ca_file: nowhere.pem }
                   - { name: text, http: "https://127.0.0.1/health", tls_ca_file: notes.txt }
@@ -123,5 +135,6 @@ import VitalsTesting
         ])
         let good = try #require(ClusterConfigLoader.check(text: yaml.components(separatedBy: "\n").prefix(6).joined(separator: "\n"), file: file).config)
         #expect(good.nodes[0].checks[0].tls == TLSOptions(caFile: "\(folder)/ca.pem", serverName: "box.internal"))
+        #expect(good.nodes[0].checks[0].tlsExpiryWarning == .seconds(30 * 86_400))
     }
 }

@@ -244,6 +244,8 @@ public struct CheckConfig: Sendable, Equatable {
     public var bodyJSON: JSONCondition?
     /// How https and gRPC-over-TLS checks trust the server.
     public var tls = TLSOptions()
+    /// An https check whose certificate ends sooner than this is a warning (nil: never).
+    public var tlsExpiryWarning: Duration? = .seconds(7 * 86_400)
     /// TCP checks: bytes written once connected, and text the answer must contain to pass.
     public var send: String?
     public var expect: String?

@@ -240,7 +240,7 @@ struct ClusterReader {
     static let checkKeys = [
         "name", "http", "tcp", "exec", "ttl", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
-        "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name",
+        "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning",
         "grpc", "grpc_service", "grpc_use_tls",
     ]
 
@@ -382,7 +382,7 @@ struct ClusterReader {
     /// `tls_skip_verify`, `tls_ca_file` (PEM; relative to the cluster file) and `tls_server_name`
     /// of https checks.
     func tlsOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
-        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name"]
+        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning"]
         let usesTLS = switch check.target {
         case .http(let url): HTTPTarget(url)?.tls == true
         case .grpc(_, _, _, let tls): tls
@@ -395,6 +395,11 @@ struct ClusterReader {
             return
         }
         check.tls.skipVerify = fields.bool("tls_skip_verify") ?? false
+        if fields.string("tls_expiry_warning") == "off" {
+            check.tlsExpiryWarning = nil
+        } else if let warning = fields.duration("tls_expiry_warning") {
+            check.tlsExpiryWarning = warning
+        }
         if let name = fields.string("tls_server_name") {
             if AddressSyntax.isValidHost(name) { check.tls.serverName = name } else {
                 reader.error(at: fields.value("tls_server_name"), "\(what): tls_server_name '\(name)' is not a host name")

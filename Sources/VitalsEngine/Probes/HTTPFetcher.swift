@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -19,6 +20,8 @@ public struct HTTPResponse: Sendable {
     public var bytes: [UInt8] = []
     /// The `Content-Type` header, on kept-alive requests.
     public var contentType: String?
+    /// When the server's certificate stops being valid (https, one-shot requests).
+    public var certificateExpiry: Date?
 }
 
 /// Why an HTTP request got no answer.
@@ -114,7 +117,7 @@ public struct HTTPFetcher: Sendable {
                     if target.tls { try channel.pipeline.syncOperations.addHandler(tlsClient.handler(host: target.host, options: tls)) }
                     let request = request?(channel.allocator) ?? OneShotHTTPHandler.request(for: target, allocator: channel.allocator)
                     try channel.pipeline.syncOperations.addHandler(
-                        OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody, host: target.host)
+                        OneShotHTTPHandler(request: request, promise: promise, start: start, maxBody: maxBody, host: target.host, tls: target.tls)
                     )
                 }
             }

@@ -59,6 +59,14 @@ public struct HTTPProbe: Probe {
                 output += " (\(condition.path) is \(found.map { "'\($0.prefix(80))'" } ?? "missing"), expected '\(condition.equals)')"
             }
         }
+        if let expiry = response.certificateExpiry, let limit = check.tlsExpiryWarning {
+            let left = expiry.timeIntervalSinceNow
+            if left < limit.seconds {
+                if status == .passing { status = .warning }
+                let days = Int((abs(left) / 86_400).rounded(.down))
+                output += left > 0 ? " (certificate expires in \(days == 0 ? "less than a day" : days == 1 ? "1 day" : "\(days) days"))" : " (certificate expired)"
+            }
+        }
         if status == .passing, let limit = check.responseTimeBelow, response.latency > limit {
             status = .warning
             output += " (took \(response.latency.goString), limit \(limit.goString))"

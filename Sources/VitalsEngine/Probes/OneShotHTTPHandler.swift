@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 import VitalsCore
@@ -36,10 +37,16 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     /// The host asked, to name in TLS errors.
     private let host: String
     private var state = State.head
+    /// When the server's certificate stops being valid (TLS connections).
+    private var certificateExpiry: Date?
     private var buffer = ByteBuffer()
 
-    init(request: ByteBuffer, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int, host: String = "") {
+    /// Whether the connection speaks TLS (then the certificate's end is noted).
+    private let tls: Bool
+
+    init(request: ByteBuffer, promise: EventLoopPromise<HTTPResponse>, start: NIODeadline, maxBody: Int, host: String = "", tls: Bool = false) {
         self.request = request
+        self.tls = tls
         self.host = host
         self.promise = promise
         self.start = start
@@ -78,6 +85,11 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .done = state { return }
+        // The handshake is over by the first byte of the answer: note when the certificate ends.
+        if tls, certificateExpiry == nil, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self),
+           let end = tls.peerCertificate?.notValidAfter {
+            certificateExpiry = Date(timeIntervalSince1970: TimeInterval(end))
+        }
         var chunk = unwrapInboundIn(data)
         buffer.writeBuffer(&chunk)
         advance(context: context, closed: false)
@@ -157,7 +169,7 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
         let elapsed = NIODeadline.now() - start
         promise.succeed(HTTPResponse(
             status: status, reason: reason, body: String(buffer: kept), truncated: truncated || body.readableBytes > maxBody,
-            latency: .nanoseconds(elapsed.nanoseconds)
+            latency: .nanoseconds(elapsed.nanoseconds), certificateExpiry: certificateExpiry
         ))
         context.close(promise: nil)
     }
