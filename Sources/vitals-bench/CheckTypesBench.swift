@@ -44,20 +44,10 @@ struct CheckTypesBench: AsyncParsableCommand {
         try target.waitForOutput("ready", timeout: 30)
 
         let etcdHost = "127.0.7.2"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-bench-etcd-\(UUID().uuidString)").path
-        let url = "http://\(etcdHost):2379"
-        let etcd = try BackgroundProcess("/usr/bin/etcd", [
-            "--name", "bench", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
-            "--listen-peer-urls", "http://\(etcdHost):2380", "--initial-advertise-peer-urls", "http://\(etcdHost):2380",
-            "--initial-cluster", "bench=http://\(etcdHost):2380", "--logger", "zap", "--log-outputs", "stderr",
-        ])
-        defer {
-            etcd.stop()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-        try etcd.waitForOutput("serving client traffic", timeout: 30)
+        let etcd = try BenchEtcd(host: etcdHost)
+        defer { etcd.stop() }
 
-        print("vitals-bench checks: \(concurrency) in flight, \(seconds) s per type and side; HTTPS target pid \(target.pid), etcd pid \(etcd.pid)")
+        print("vitals-bench checks: \(concurrency) in flight, \(seconds) s per type and side; HTTPS target pid \(target.pid), etcd pid \(etcd.process.pid)")
         print("")
         print("| check | vitals checks/s | Go checks/s | ratio | vitals p50 / p99 | Go p50 / p99 | vitals CPU per check | Go CPU per check | failed (vitals / Go) |")
         print("|---|---|---|---|---|---|---|---|---|")

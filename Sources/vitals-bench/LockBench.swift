@@ -16,19 +16,9 @@ struct LockBench: AsyncParsableCommand {
     var changes = 200
 
     func run() async throws {
-        let host = "127.0.6.1"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-bench-etcd-\(UUID().uuidString)").path
-        let url = "http://\(host):2379"
-        let etcd = try BackgroundProcess("/usr/bin/etcd", [
-            "--name", "bench", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
-            "--listen-peer-urls", "http://\(host):2380", "--initial-advertise-peer-urls", "http://\(host):2380",
-            "--initial-cluster", "bench=http://\(host):2380", "--logger", "zap", "--log-outputs", "stderr",
-        ])
-        defer {
-            etcd.stop()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-        try etcd.waitForOutput("serving client traffic", timeout: 30)
+        let etcd = try BenchEtcd(host: "127.0.6.1")
+        defer { etcd.stop() }
+        let url = etcd.url
         guard let target = HTTPTarget(url) else { return }
         let client = EtcdClient(endpoints: [target])
         _ = try await client.post("/v3/kv/put", ["key": Data("/bench/leader".utf8).base64EncodedString(), "value": Data("n0".utf8).base64EncodedString()])

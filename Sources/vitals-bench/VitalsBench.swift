@@ -79,3 +79,31 @@ struct SimulatedFleet {
         unlink(file)
     }
 }
+
+/// A real etcd (Debian's) on `host`:2379 with a temporary data folder, ready to serve.
+struct BenchEtcd {
+    let process: BackgroundProcess
+    let folder: String
+    let url: String
+
+    init(host: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-bench-etcd-\(UUID().uuidString)").path
+        url = "http://\(host):2379"
+        process = try BackgroundProcess("/usr/bin/etcd", [
+            "--name", "bench", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", "http://\(host):2380", "--initial-advertise-peer-urls", "http://\(host):2380",
+            "--initial-cluster", "bench=http://\(host):2380", "--logger", "zap", "--log-outputs", "stderr",
+        ])
+        do {
+            try process.waitForOutput("serving client traffic", timeout: 30)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    func stop() {
+        process.stop()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
