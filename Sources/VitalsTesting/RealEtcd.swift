@@ -20,7 +20,8 @@ public final class RealEtcd: Sendable {
     /// - Parameters:
     ///   - host: the loopback address to listen on; a fresh one by default.
     ///   - tls: a certificate and key (PEM files) for the client port, which then speaks only TLS.
-    public init(host: String? = nil, tls: (certificate: String, key: String)? = nil) throws {
+    ///   - clientCA: with `tls`, clients must show a certificate this CA signed (`--client-cert-auth`).
+    public init(host: String? = nil, tls: (certificate: String, key: String)? = nil, clientCA: String? = nil) throws {
         self.host = host ?? TestCluster.uniqueAddress()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-etcd-\(UUID().uuidString)").path
         let host = self.host
@@ -29,7 +30,8 @@ public final class RealEtcd: Sendable {
             "--name", "vitals-test", "--data-dir", folder, "--listen-client-urls", url, "--advertise-client-urls", url,
             "--listen-peer-urls", "http://\(host):2380", "--initial-advertise-peer-urls", "http://\(host):2380",
             "--initial-cluster", "vitals-test=http://\(host):2380", "--logger", "zap", "--log-outputs", "stderr",
-        ] + (tls.map { ["--cert-file", $0.certificate, "--key-file", $0.key] } ?? []))
+        ] + (tls.map { ["--cert-file", $0.certificate, "--key-file", $0.key] } ?? [])
+          + (clientCA.map { ["--client-cert-auth", "--trusted-ca-file", $0] } ?? []))
         try process.waitForOutput("serving client traffic", timeout: 30)
     }
 

@@ -66,6 +66,23 @@ import VitalsTesting
         #expect(plain.status == .critical, "\(plain.output)")
     }
 
+    @Test func etcdAskingForAClientCertificateGetsOne() async throws {
+        guard RealEtcd.isAvailable, TestCertificates.isAvailable else { return }
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let host = TestCluster.uniqueAddress()
+        let etcd = try RealEtcd(host: host, tls: try certificates.server([host], file: "etcd"), clientCA: certificates.caFile)
+        defer { etcd.stop() }
+        let client = try certificates.server(["vitals"], file: "client")
+        let shown = await GRPCProbe().run(check(host, tls: true, options: TLSOptions(caFile: certificates.caFile, certFile: client.certificate, keyFile: client.key)))
+        #expect(shown.status == .passing, "\(shown.output)")
+        let none = await GRPCProbe().run(check(host, tls: true, options: TLSOptions(caFile: certificates.caFile)))
+        #expect(none.status == .critical)
+        #expect(none.output.hasSuffix("TLS: the server refused the client certificate, or wants one (tls_cert_file, tls_key_file) (sslv3 alert bad certificate)"), "\(none.output)")
+        let wrongKey = await GRPCProbe().run(check(host, tls: true, options: TLSOptions(caFile: certificates.caFile, certFile: client.certificate, keyFile: certificates.caFile)))
+        #expect(wrongKey.output.hasSuffix("client key \(certificates.caFile): not a PEM private key"), "\(wrongKey.output)")
+    }
+
     @Test func serversThatAreNotGRPCAreCriticalWithAReason() async throws {
         let http1 = try await CannedServer.start(answer: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
         let wrong = await GRPCProbe().run(check(http1.host, http1.port))

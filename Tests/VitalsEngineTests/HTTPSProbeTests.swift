@@ -124,6 +124,7 @@ import VitalsTesting
                   - { name: missing, http: "https://127.0.0.1/health", tls_ca_file: nowhere.pem }
                   - { name: text, http: "https://127.0.0.1/health", tls_ca_file: notes.txt }
                   - { name: ftp, http: "ftp://127.0.0.1/health" }
+                  - { name: half, http: "https://127.0.0.1/health", tls_cert_file: ca.pem }
             """
         let file = "\(folder)/c.yaml"
         let result = ClusterConfigLoader.check(text: yaml, file: file)
@@ -132,6 +133,7 @@ import VitalsTesting
             "c.yaml:8:73: check 'missing' of node 'box': tls_ca_file nowhere.pem: no such file",
             "c.yaml:9:70: check 'text' of node 'box': tls_ca_file notes.txt holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             "c.yaml:10:28: check 'ftp' of node 'box': 'ftp://127.0.0.1/health' is not an http:// or https:// URL with a host",
+            "c.yaml:11:57: check 'half' of node 'box': give tls_cert_file and tls_key_file together (a client certificate and its key)",
         ])
         let good = try #require(ClusterConfigLoader.check(text: yaml.components(separatedBy: "\n").prefix(6).joined(separator: "\n"), file: file).config)
         #expect(good.nodes[0].checks[0].tls == TLSOptions(caFile: "\(folder)/ca.pem", serverName: "box.internal"))

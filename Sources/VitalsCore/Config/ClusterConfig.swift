@@ -153,11 +153,17 @@ public struct TLSOptions: Sendable, Hashable {
     public var caFile: String?
     /// The name to send (SNI) and to find in the certificate, when it is not the URL's host.
     public var serverName: String?
+    /// A client certificate (PEM, its chain after it) and its key, for servers that ask for one
+    /// (etcd with `--client-cert-auth`, mutual TLS).
+    public var certFile: String?
+    public var keyFile: String?
 
-    public init(skipVerify: Bool = false, caFile: String? = nil, serverName: String? = nil) {
+    public init(skipVerify: Bool = false, caFile: String? = nil, serverName: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
         self.skipVerify = skipVerify
         self.caFile = caFile
         self.serverName = serverName
+        self.certFile = certFile
+        self.keyFile = keyFile
     }
 }
 

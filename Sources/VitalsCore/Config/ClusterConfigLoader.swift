@@ -240,7 +240,7 @@ struct ClusterReader {
     static let checkKeys = [
         "name", "http", "tcp", "exec", "ttl", "interval", "timeout", "success_before_passing", "failures_before_critical",
         "expect_status", "body_contains", "response_time_below", "retries", "failures_before_warning", "initial_status", "send", "expect", "dns", "record", "server", "deregister_critical_service_after",
-        "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning",
+        "method", "headers", "body", "body_regex", "body_json", "tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning", "tls_cert_file", "tls_key_file",
         "grpc", "grpc_service", "grpc_use_tls",
     ]
 
@@ -382,7 +382,7 @@ struct ClusterReader {
     /// `tls_skip_verify`, `tls_ca_file` (PEM; relative to the cluster file) and `tls_server_name`
     /// of https checks.
     func tlsOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
-        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning"]
+        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning", "tls_cert_file", "tls_key_file"]
         let usesTLS = switch check.target {
         case .http(let url): HTTPTarget(url)?.tls == true
         case .grpc(_, _, _, let tls): tls
@@ -405,19 +405,33 @@ struct ClusterReader {
                 reader.error(at: fields.value("tls_server_name"), "\(what): tls_server_name '\(name)' is not a host name")
             }
         }
-        guard let file = fields.string("tls_ca_file") else { return }
-        let path = file.hasPrefix("/") ? file : (reader.file as NSString).deletingLastPathComponent.appendingPathComponent(file)
-        switch TextFile.read(path) {
-        case .success(let text) where text.contains("-----BEGIN CERTIFICATE-----"):
-            check.tls.caFile = path
-        case .success:
-            reader.error(at: fields.value("tls_ca_file"), "\(what): tls_ca_file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
-        case .failure(let error):
-            reader.error(at: fields.value("tls_ca_file"), "\(what): tls_ca_file \(path): \(error.diagnostic.message)")
+        if fields.has("tls_cert_file") != fields.has("tls_key_file") {
+            let given = fields.has("tls_cert_file") ? "tls_cert_file" : "tls_key_file"
+            reader.error(at: fields.keyNode(given), "\(what): give tls_cert_file and tls_key_file together (a client certificate and its key)")
+        } else {
+            check.tls.certFile = pemFile(fields, "tls_cert_file", holding: "CERTIFICATE", what: what)
+            check.tls.keyFile = pemFile(fields, "tls_key_file", holding: "PRIVATE KEY", what: what)
         }
+        check.tls.caFile = pemFile(fields, "tls_ca_file", holding: "CERTIFICATE", what: what)
         if check.tls.skipVerify, check.tls.caFile != nil {
             reader.warning(at: fields.keyNode("tls_skip_verify"), "\(what): tls_skip_verify makes tls_ca_file unused")
         }
+    }
+
+    /// The path of the PEM file `key` names (relative to the cluster file), when it exists and
+    /// holds a `-----BEGIN …label…` block; else an error at its value.
+    func pemFile(_ fields: YAMLFields.Fields, _ key: String, holding label: String, what: String) -> String? {
+        guard let file = fields.string(key) else { return nil }
+        let path = file.hasPrefix("/") ? file : (reader.file as NSString).deletingLastPathComponent.appendingPathComponent(file)
+        switch TextFile.read(path) {
+        case .success(let text) where text.contains("-----BEGIN ") && text.contains("\(label)-----"):
+            return path
+        case .success:
+            reader.error(at: fields.value(key), "\(what): \(key) \(file) holds no PEM \(label.lowercased()) (-----BEGIN \(label)-----)")
+        case .failure(let error):
+            reader.error(at: fields.value(key), "\(what): \(key) \(file): \(error.diagnostic.message)")
+        }
+        return nil
     }
 
     func target(kind: String, fields: YAMLFields.Fields, what: String) -> CheckConfig.Target? {

@@ -45,6 +45,18 @@ public final class TLSClient: Sendable {
                 throw FetchError.tls("CA file \(file): \(Self.describeFileError(error))")
             }
         }
+        if let certFile = key.options.certFile, let keyFile = key.options.keyFile {
+            do {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
+            } catch {
+                throw FetchError.tls("client certificate \(certFile): \(Self.describeFileError(error))")
+            }
+            do {
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            } catch {
+                throw FetchError.tls("client key \(keyFile): \(Self.describeFileError(error, what: "a PEM private key"))")
+            }
+        }
         let context: NIOSSLContext
         do {
             context = try NIOSSLContext(configuration: configuration)
@@ -55,11 +67,11 @@ public final class TLSClient: Sendable {
         return context
     }
 
-    private static func describeFileError(_ error: any Error) -> String {
+    private static func describeFileError(_ error: any Error, what: String = "a PEM certificate") -> String {
         if let ssl = error as? NIOSSLError {
             switch ssl {
             case .noSuchFilesystemObject: return "no such file"
-            case .failedToLoadCertificate: return "not a PEM certificate"
+            case .failedToLoadCertificate, .failedToLoadPrivateKey: return "not \(what)"
             default: break
             }
         }
@@ -74,26 +86,34 @@ public final class TLSClient: Sendable {
             }
             return "TLS: \(extra)"
         }
+        if let boring = error as? BoringSSLError { return "TLS: " + describe(stack: String(describing: boring)) }
         guard let ssl = error as? NIOSSLError else { return nil }
         switch ssl {
         case .handshakeFailed(let inner):
-            let text = String(describing: inner)
-            if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                return "TLS handshake failed: certificate not trusted (unknown or self-signed CA, expired, or not yet valid; give tls_ca_file, or tls_skip_verify)"
-            }
-            if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
-                return "TLS handshake failed: the server does not speak TLS on this port (an http:// URL?)"
-            }
-            if text.contains("TLSV1_ALERT") || text.contains("SSLV3_ALERT") {
-                return "TLS handshake failed: the server refused it (\(Self.reason(in: text)))"
-            }
             if case .syscallError = inner { return "TLS handshake failed: connection closed during the handshake" }
-            return "TLS handshake failed: \(Self.reason(in: text))"
+            return "TLS handshake failed: " + describe(stack: String(describing: inner))
         case .uncleanShutdown:
             return "TLS: connection closed without a TLS close"
         default:
             return "TLS: \(ssl)"
         }
+    }
+
+    /// What a BoringSSL error stack says, in words.
+    private static func describe(stack text: String) -> String {
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "certificate not trusted (unknown or self-signed CA, expired, or not yet valid; give tls_ca_file, or tls_skip_verify)"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") || text.contains("HTTP_REQUEST") {
+            return "the server does not speak TLS on this port (an http:// URL?)"
+        }
+        if text.contains("ALERT_CERTIFICATE_REQUIRED") || text.contains("ALERT_BAD_CERTIFICATE") || text.contains("ALERT_UNKNOWN_CA") {
+            return "the server refused the client certificate, or wants one (tls_cert_file, tls_key_file) (\(reason(in: text)))"
+        }
+        if text.contains("TLSV1_ALERT") || text.contains("SSLV3_ALERT") {
+            return "the server refused it (\(reason(in: text)))"
+        }
+        return reason(in: text)
     }
 
     /// The last BoringSSL reason in an error stack's text (`…:OPENSSL_internal:NO_SHARED_CIPHER`),
