@@ -9,6 +9,8 @@ public final class RealEtcd: Sendable {
 
     public let host: String
     public let url: String
+    /// What `etcdctl` needs to reach this etcd besides its URL (TLS files).
+    private let etcdctlFlags: [String]
     private let process: BackgroundProcess
     private let folder: String
 
@@ -21,7 +23,12 @@ public final class RealEtcd: Sendable {
     ///   - host: the loopback address to listen on; a fresh one by default.
     ///   - tls: a certificate and key (PEM files) for the client port, which then speaks only TLS.
     ///   - clientCA: with `tls`, clients must show a certificate this CA signed (`--client-cert-auth`).
-    public init(host: String? = nil, tls: (certificate: String, key: String)? = nil, clientCA: String? = nil) throws {
+    ///   - etcdctlTLS: the CA, certificate and key `etcdctl` uses to reach a TLS etcd.
+    public init(
+        host: String? = nil, tls: (certificate: String, key: String)? = nil, clientCA: String? = nil,
+        etcdctlTLS: (ca: String, certificate: String, key: String)? = nil
+    ) throws {
+        etcdctlFlags = etcdctlTLS.map { ["--cacert=\($0.ca)", "--cert=\($0.certificate)", "--key=\($0.key)"] } ?? []
         self.host = host ?? TestCluster.uniqueAddress()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-etcd-\(UUID().uuidString)").path
         let host = self.host
@@ -38,7 +45,7 @@ public final class RealEtcd: Sendable {
     /// Runs `etcdctl` to completion; its standard output.
     @discardableResult
     public func etcdctl(_ arguments: [String]) throws -> String {
-        let result = try Run.process(Self.etcdctlBinary, ["--endpoints=\(url)"] + arguments, timeout: 30, environment: ["ETCDCTL_API": "3"])
+        let result = try Run.process(Self.etcdctlBinary, ["--endpoints=\(url)"] + etcdctlFlags + arguments, timeout: 30, environment: ["ETCDCTL_API": "3"])
         guard result.status == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "etcdctl \(arguments): \(result.stderr)"])
         }
@@ -47,7 +54,7 @@ public final class RealEtcd: Sendable {
 
     /// Starts a long-running `etcdctl` (a `lock` or an `elect` that holds until killed).
     public func start(_ arguments: [String]) throws -> BackgroundProcess {
-        try BackgroundProcess("/usr/bin/env", ["ETCDCTL_API=3", Self.etcdctlBinary, "--endpoints=\(url)"] + arguments)
+        try BackgroundProcess("/usr/bin/env", ["ETCDCTL_API=3", Self.etcdctlBinary, "--endpoints=\(url)"] + etcdctlFlags + arguments)
     }
 
     /// A lease of `ttl` seconds; its id in hex as etcdctl prints it.

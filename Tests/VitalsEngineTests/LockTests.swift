@@ -98,6 +98,39 @@ struct LockTests {
         }
     }
 
+    @Test func anEtcdThatSpeaksOnlyTLSAndWantsAClientCertificate() async throws {
+        guard TestCertificates.isAvailable else { return }
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let host = TestCluster.uniqueAddress()
+        let client = try certificates.server(["vitals"], file: "client")
+        let etcd = try RealEtcd(
+            host: host, tls: try certificates.server([host], file: "etcd"), clientCA: certificates.caFile,
+            etcdctlTLS: (certificates.caFile, client.certificate, client.key)
+        )
+        defer { etcd.stop() }
+        let holder = try etcd.start(["lock", "/locks/tls", "--ttl", "5"])
+        defer { holder.stop() }
+        try holder.waitForOutput("/locks/tls/", timeout: 15)
+        var trusted = LockConfig(endpoints: [etcd.url], target: .prefix("/locks/"))
+        trusted.tls = TLSOptions(caFile: certificates.caFile, certFile: client.certificate, keyFile: client.key)
+        var anonymous = LockConfig(endpoints: [etcd.url], target: .prefix("/locks/"))
+        anonymous.tls = TLSOptions(caFile: certificates.caFile)
+        try await Self.run(Self.cluster(locks: [trusted])) { engine in
+            // Read whole, then followed by a watch over the same TLS connection setup.
+            let seen = await engine.store.first(where: { snapshot in
+                snapshot.locks.first { $0.name == "/locks/tls" }?.holder != nil
+                    && snapshot.locks.first { $0.name == "/locks/tls" }?.source.hasPrefix("watch") == true
+            }, timeout: .seconds(20))
+            #expect(seen != nil, "\(engine.store.latest.locks)")
+        }
+        try await Self.run(Self.cluster(locks: [anonymous])) { engine in
+            let refused = await engine.store.first(where: { $0.locks.first?.status == .unknown }, timeout: .seconds(20))
+            let problem = refused?.locks.first?.error ?? ""
+            #expect(problem.contains("the server refused the client certificate, or wants one"), "\(problem)")
+        }
+    }
+
     @Test func anUnreachableEtcdIsUnknownWithTheReasonAndTheLastHolderStays() async throws {
         let etcd = try RealEtcd()
         let lease = try etcd.grantLease(ttl: 60)
@@ -175,5 +208,31 @@ struct LockTests {
             return
         }
         #expect(revision == 5)
+    }
+}
+
+/// The TLS keys of a lock source in the cluster file.
+@Suite struct LockTLSConfigTests {
+    @Test func httpsEndpointsTakeTLSKeysAndPlainOnesRefuseThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-locktls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".write(toFile: "\(folder)/ca.pem", atomically: true, encoding: .utf8)
+        try "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n".write(toFile: "\(folder)/key.pem", atomically: true, encoding: .utf8)
+        let yaml = """
+            cluster: l
+            nodes: [ { name: a, address: 127.0.0.1 } ]
+            locks:
+              - { etcd: "https://10.0.0.5:2379", prefix: /locks/, tls_ca_file: ca.pem, tls_cert_file: ca.pem, tls_key_file: key.pem }
+              - { etcd: "http://10.0.0.5:2379", prefix: /locks/, tls_skip_verify: true }
+              - { etcd: "ftp://10.0.0.5", prefix: /other/ }
+            """
+        let result = ClusterConfigLoader.check(text: yaml, file: "\(folder)/l.yaml")
+        #expect(result.diagnostics.map(\.description).map { $0.replacingOccurrences(of: folder + "/", with: "") } == [
+            "l.yaml:5:54: 'tls_skip_verify' in a lock source only applies to lock sources with https:// endpoints",
+            "l.yaml:6:13: etcd endpoint 'ftp://10.0.0.5' is not an http:// or https:// URL with a host",
+        ])
+        let good = try #require(ClusterConfigLoader.check(text: yaml.components(separatedBy: "\n").prefix(4).joined(separator: "\n"), file: "\(folder)/l.yaml").config)
+        #expect(good.locks[0].tls == TLSOptions(caFile: "\(folder)/ca.pem", certFile: "\(folder)/ca.pem", keyFile: "\(folder)/key.pem"))
     }
 }

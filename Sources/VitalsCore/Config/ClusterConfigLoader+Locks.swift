@@ -4,7 +4,7 @@ extension ClusterReader {
     static let lockKeys = [
         "etcd", "prefix", "leader_key", "kind", "holder_pattern", "username", "password",
         "max_waiters", "max_wait", "flap_changes", "flap_window",
-    ]
+    ] + ClusterReader.tlsKeys
 
     /// One `locks:` entry: `{ etcd: URL or [URL…], prefix: /locks/ }` or `{ etcd: …, leader_key: /k }`.
     func lock(_ item: Node) -> LockConfig? {
@@ -59,6 +59,9 @@ extension ClusterReader {
         }
         var config = LockConfig(endpoints: endpoints, target: target ?? .prefix("/"), holderPattern: pattern, username: username, password: password)
         config.kind = fields.string("kind") == "election" ? .election : (leaderKey != nil ? .leaderKey : .mutex)
+        config.tls = tls(
+            fields, what: "a lock source", usesTLS: endpoints.contains { HTTPTarget($0)?.tls == true }, appliesTo: "lock sources with https:// endpoints"
+        )
         if let value = fields.int("max_waiters", in: 0...1_000_000) { config.maxWaiters = value }
         if let value = fields.duration("max_wait") { config.maxWait = value }
         if let value = fields.int("flap_changes", in: 1...1_000_000) { config.flapChanges = value }
@@ -68,10 +71,8 @@ extension ClusterReader {
     }
 
     private func checkEndpoint(_ url: String, at node: Node) {
-        if url.lowercased().hasPrefix("https://") {
-            reader.error(at: node, "etcd endpoint '\(url)': TLS is not supported yet; use the http:// client URL")
-        } else if HTTPTarget(url) == nil {
-            reader.error(at: node, "etcd endpoint '\(url)' is not an http:// URL with a host")
+        if HTTPTarget(url) == nil {
+            reader.error(at: node, "etcd endpoint '\(url)' is not an http:// or https:// URL with a host")
         }
     }
 

@@ -379,29 +379,40 @@ struct ClusterReader {
         }
     }
 
-    /// `tls_skip_verify`, `tls_ca_file` (PEM; relative to the cluster file) and `tls_server_name`
-    /// of https checks.
+    static let tlsKeys = ["tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_cert_file", "tls_key_file"]
+
+    /// `tls_skip_verify`, `tls_ca_file`, `tls_server_name`, `tls_cert_file` and `tls_key_file`
+    /// (PEM files, relative to the cluster file) of https and TLS gRPC checks, and
+    /// `tls_expiry_warning` of https checks.
     func tlsOptions(_ check: inout CheckConfig, fields: YAMLFields.Fields, what: String) {
-        let keys = ["tls_skip_verify", "tls_ca_file", "tls_server_name", "tls_expiry_warning", "tls_cert_file", "tls_key_file"]
         let usesTLS = switch check.target {
         case .http(let url): HTTPTarget(url)?.tls == true
         case .grpc(_, _, _, let tls): tls
         default: false
         }
-        guard usesTLS else {
-            for key in keys where fields.has(key) {
-                reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to https:// URLs and grpc checks with grpc_use_tls")
-            }
-            return
-        }
-        check.tls.skipVerify = fields.bool("tls_skip_verify") ?? false
-        if fields.string("tls_expiry_warning") == "off" {
+        let isHTTPS = if case .http = check.target { usesTLS } else { false }
+        if fields.has("tls_expiry_warning"), !isHTTPS {
+            reader.error(at: fields.keyNode("tls_expiry_warning"), "'tls_expiry_warning' in \(what) only applies to https:// URLs")
+        } else if fields.string("tls_expiry_warning") == "off" {
             check.tlsExpiryWarning = nil
         } else if let warning = fields.duration("tls_expiry_warning") {
             check.tlsExpiryWarning = warning
         }
+        check.tls = tls(fields, what: what, usesTLS: usesTLS, appliesTo: "https:// URLs and grpc checks with grpc_use_tls")
+    }
+
+    /// The TLS keys of a check or a lock source; errors at each one when the target does not speak TLS.
+    func tls(_ fields: YAMLFields.Fields, what: String, usesTLS: Bool, appliesTo: String) -> TLSOptions {
+        var options = TLSOptions()
+        guard usesTLS else {
+            for key in Self.tlsKeys where fields.has(key) {
+                reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to \(appliesTo)")
+            }
+            return options
+        }
+        options.skipVerify = fields.bool("tls_skip_verify") ?? false
         if let name = fields.string("tls_server_name") {
-            if AddressSyntax.isValidHost(name) { check.tls.serverName = name } else {
+            if AddressSyntax.isValidHost(name) { options.serverName = name } else {
                 reader.error(at: fields.value("tls_server_name"), "\(what): tls_server_name '\(name)' is not a host name")
             }
         }
@@ -409,13 +420,14 @@ struct ClusterReader {
             let given = fields.has("tls_cert_file") ? "tls_cert_file" : "tls_key_file"
             reader.error(at: fields.keyNode(given), "\(what): give tls_cert_file and tls_key_file together (a client certificate and its key)")
         } else {
-            check.tls.certFile = pemFile(fields, "tls_cert_file", holding: "CERTIFICATE", what: what)
-            check.tls.keyFile = pemFile(fields, "tls_key_file", holding: "PRIVATE KEY", what: what)
+            options.certFile = pemFile(fields, "tls_cert_file", holding: "CERTIFICATE", what: what)
+            options.keyFile = pemFile(fields, "tls_key_file", holding: "PRIVATE KEY", what: what)
         }
-        check.tls.caFile = pemFile(fields, "tls_ca_file", holding: "CERTIFICATE", what: what)
-        if check.tls.skipVerify, check.tls.caFile != nil {
+        options.caFile = pemFile(fields, "tls_ca_file", holding: "CERTIFICATE", what: what)
+        if options.skipVerify, options.caFile != nil {
             reader.warning(at: fields.keyNode("tls_skip_verify"), "\(what): tls_skip_verify makes tls_ca_file unused")
         }
+        return options
     }
 
     /// The path of the PEM file `key` names (relative to the cluster file), when it exists and

@@ -19,6 +19,8 @@ public struct LockConfig: Sendable, Equatable {
     public var holderPattern: String?
     public var username: String?
     public var password: String?
+    /// How `https://` endpoints are trusted, and the client certificate etcd may ask for.
+    public var tls = TLSOptions()
     /// More waiters than this is a warning.
     public var maxWaiters: Int
     /// A waiter waiting longer than this is a warning.

@@ -59,6 +59,8 @@ public final class EtcdClient: Sendable {
     let fetcher: HTTPFetcher
     let group: any EventLoopGroup
     let timeout: Duration
+    /// How `https://` endpoints are trusted, and the client certificate shown to them.
+    let tls: TLSOptions
     private let credentials: (username: String, password: String)?
     private let state = Mutex(State())
 
@@ -72,9 +74,10 @@ public final class EtcdClient: Sendable {
 
     public init(
         endpoints: [HTTPTarget], username: String? = nil, password: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        timeout: Duration = .seconds(2)
+        timeout: Duration = .seconds(2), tls: TLSOptions = TLSOptions()
     ) {
         self.endpoints = endpoints
+        self.tls = tls
         self.group = group
         fetcher = HTTPFetcher(group: group)
         self.timeout = timeout
@@ -122,7 +125,7 @@ public final class EtcdClient: Sendable {
         let target = currentEndpoint?.appending("/v3/watch")
         let token = state.withLock { $0.token }
         guard let target else { return AsyncThrowingStream { $0.finish(throwing: EtcdError.unreachable(["no endpoints"])) } }
-        return EtcdWatch.open(target, body: body, token: token, group: group, connectTimeout: timeout)
+        return EtcdWatch.open(target, body: body, token: token, group: group, connectTimeout: timeout, tls: (fetcher.tlsClient, tls))
     }
 
     /// POSTs `body` to `path` (any v3 gateway call: `/v3/kv/put`, `/v3/kv/txn`…) on the preferred
@@ -159,13 +162,13 @@ public final class EtcdClient: Sendable {
 
     private func send(_ endpoint: HTTPTarget, _ path: String, _ body: [UInt8]) async throws -> HTTPResponse {
         let headers = state.withLock { $0.token }.map { [("Authorization", $0)] } ?? []
-        return try await fetcher.send("POST", endpoint.appending(path), body: body, headers: headers, timeout: timeout, maxBody: 64 << 20)
+        return try await fetcher.send("POST", endpoint.appending(path), body: body, headers: headers, timeout: timeout, maxBody: 64 << 20, tls: tls)
     }
 
     private func authenticate(_ endpoint: HTTPTarget) async throws {
         guard let credentials else { return }
         let body = Self.json(["name": credentials.username, "password": credentials.password])
-        let answer = try await fetcher.send("POST", endpoint.appending("/v3/auth/authenticate"), body: body, timeout: timeout)
+        let answer = try await fetcher.send("POST", endpoint.appending("/v3/auth/authenticate"), body: body, timeout: timeout, tls: tls)
         guard answer.status == 200,
               let object = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8))) as? [String: Any],
               let token = object["token"] as? String else {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOSSL
 import NIOHTTP1
 import NIOPosix
 import VitalsCore
@@ -27,19 +28,25 @@ public enum EtcdWatch {
     static let lineLimit = 64 << 20
 
     static func open(
-        _ target: HTTPTarget, body: [UInt8], token: String?, group: any EventLoopGroup, connectTimeout: Duration
+        _ target: HTTPTarget, body: [UInt8], token: String?, group: any EventLoopGroup, connectTimeout: Duration,
+        tls: (client: TLSClient, options: TLSOptions)
     ) -> AsyncThrowingStream<Message, any Error> {
         let (stream, continuation) = AsyncThrowingStream<Message, any Error>.makeStream()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if target.tls { try channel.pipeline.syncOperations.addHandler(tls.client.handler(host: target.host, options: tls.options)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(Handler(target: target, body: body, token: token, continuation: continuation))
                 }
             }
         let connecting = bootstrap.connect(host: target.host, port: target.port)
         connecting.whenFailure { error in
+            if let fetch = error as? FetchError {
+                continuation.finish(throwing: EtcdError.unreachable(["\(target.host):\(target.port): \(fetch)"]))
+                return
+            }
             continuation.finish(throwing: EtcdError.unreachable(["\(target.host):\(target.port): \(describeConnectError(error, host: target.host, port: target.port, timeout: connectTimeout))"]))
         }
         continuation.onTermination = { _ in
@@ -135,7 +142,8 @@ public enum EtcdWatch {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            fail(context, EtcdError.unreachable(["\(target.host):\(target.port): \(error)"]))
+            if case NIOSSLError.uncleanShutdown = error { return }  // the close that follows ends the watch
+            fail(context, EtcdError.unreachable(["\(target.host):\(target.port): \(TLSClient.describe(error, host: target.host) ?? "\(error)")"]))
         }
 
         private func fail(_ context: ChannelHandlerContext, _ error: any Error) {

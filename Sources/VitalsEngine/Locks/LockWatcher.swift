@@ -17,7 +17,7 @@ public final class LockWatcher: Sendable {
 
     public init(config: LockConfig, nodes: [NodeConfig], now: @escaping @Sendable () -> Date = Date.init, watchRetry: Duration = .seconds(10)) {
         self.config = config
-        client = EtcdClient(endpoints: config.endpoints.compactMap(HTTPTarget.init), username: config.username, password: config.password)
+        client = EtcdClient(endpoints: config.endpoints.compactMap(HTTPTarget.init), username: config.username, password: config.password, tls: config.tls)
         matcher = HolderMatcher(nodes: nodes, pattern: config.holderPattern)
         book = Mutex(LockBook(config: config))
         self.now = now
