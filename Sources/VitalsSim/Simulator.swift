@@ -69,6 +69,8 @@ public final class Simulator: Sendable {
                 if let target = HTTPTarget(url), target.host == node.address { ports.insert(target.port) }
             case .tcp(let host, let port):
                 if host == node.address { ports.insert(port) }
+            case .grpc(let host, let port, _, false):
+                if host == node.address { ports.insert(port) }
             case .exec, .dns, .ttl, .grpc:
                 break
             }
@@ -89,6 +91,16 @@ public final class Simulator: Sendable {
         for node in endpoints.keys.sorted() where injectedFault(of: node) != .down {
             try await bind(node)
         }
+    }
+
+    /// The ports of `node`'s address that grpc checks (without TLS) ask.
+    static func grpcPorts(of node: NodeConfig?) -> Set<Int> {
+        guard let node else { return [] }
+        var ports = Set<Int>()
+        for check in node.checks + node.services.flatMap(\.checks) {
+            if case .grpc(let host, let port, _, false) = check.target, host == node.address { ports.insert(port) }
+        }
+        return ports
     }
 
     /// Whether `other` would serve the same nodes on the same ports with the same services and
@@ -190,6 +202,7 @@ public final class Simulator: Sendable {
 
     private func bind(_ node: String) async throws {
         var opened: [any Channel] = []
+        let grpcPorts = Self.grpcPorts(of: config.nodes.first { $0.name == node })
         for endpoint in endpoints[node] ?? [] {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -197,6 +210,11 @@ public final class Simulator: Sendable {
                 .childChannelInitializer { [self] channel in
                     accepted.add(1, ordering: .relaxed)
                     return channel.eventLoop.makeCompletedFuture {
+                        // Ports a grpc check asks speak HTTP/2 too, told apart by the first bytes.
+                        if grpcPorts.contains(endpoint.port) {
+                            try channel.pipeline.syncOperations.addHandler(ProtocolSniffer(node: node, simulator: self))
+                            return
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(SimulatedNodeHandler(node: node, simulator: self))
                     }

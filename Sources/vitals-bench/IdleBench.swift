@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitalsCore
 import VitalsHarness
 
 /// Measures start-up time, idle CPU and memory of the `vitals` dashboard against htop, both run
@@ -50,7 +51,10 @@ struct IdleBench: ParsableCommand {
         print("| start to first frame, median of \(runs) | \(Report.ms(vitalsFirst)) | \(Report.ms(htopStart)) | \(Report.ratio(vitalsFirst, htopStart)) |")
         print("| start to first frame with every check answered | \(Report.ms(vitalsLive)) | – | – |")
         print("| idle CPU over \(Int(seconds)) s: whole demo (dashboard + engine + 21 simulated nodes) | \(Report.pct(demoIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(demoIdle.cpu, htopIdle.cpu)) |")
-        print("| idle CPU: dashboard + engine only (`--no-sim`, 44 checks, 21 scrapes) | \(Report.pct(dashboardIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
+        let demo = try? ClusterConfigLoader.load(path: "sample-clusters/ecommerce.yaml")
+        let checks = demo.map { $0.nodes.reduce(0) { $0 + $1.checks.count + $1.services.reduce(0) { $0 + $1.checks.count } } } ?? 0
+        let scrapes = demo?.nodes.filter { $0.metricsURL != nil }.count ?? 0
+        print("| idle CPU: dashboard + engine only (`--no-sim`, \(checks) checks, \(scrapes) scrapes) | \(Report.pct(dashboardIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
         print("| idle CPU: the simulated cluster alone (`vitals simulate`, answering those probes) | \(Report.pct(simulatorIdle.cpu)) | – | – |")
         print("| resident memory after the idle window: whole demo | \(Report.mb(demoIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(demoIdle.rss), Double(htopIdle.rss))) |")
         print("| resident memory: dashboard + engine only | \(Report.mb(dashboardIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(dashboardIdle.rss), Double(htopIdle.rss))) |")

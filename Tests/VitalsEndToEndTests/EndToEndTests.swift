@@ -171,7 +171,7 @@ struct EndToEndTests {
     @Test func validateAcceptsTheSamplesAndRejectsMistakesWithPositions() throws {
         let good = try Run.process(vitals, ["validate", Fixtures.sampleCluster("ecommerce"), Fixtures.sampleCluster("minimal")])
         #expect(good.status == 0)
-        #expect(good.stdout.contains("ecommerce.yaml: ok: cluster 'ecommerce', 21 nodes, 21 services, 44 checks"))
+        #expect(good.stdout.contains("ecommerce.yaml: ok: cluster 'ecommerce', 21 nodes, 21 services, 47 checks"))
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml")
         try "cluster: x\nnodes:\n  - name: a\n    adress: 127.0.0.1\n".write(to: broken, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: broken) }
@@ -191,7 +191,7 @@ struct EndToEndTests {
         #expect(nodes.allSatisfy { vocabulary.contains($0["status"] as? String ?? "") })
         let services = try #require(object["services"] as? [[String: Any]])
         let checks = services.flatMap { $0["checks"] as? [[String: Any]] ?? [] }
-        #expect(checks.count == 44)
+        #expect(checks.count == 47)
         #expect(checks.allSatisfy { $0["last_run"] != nil }, "--wait ends when every check has a result")
     }
 

@@ -59,6 +59,28 @@ import VitalsTesting
         await simulator.stop()
     }
 
+    @Test func simulatedEtcdNodesAnswerGRPCHealthBesideHTTPOnOnePort() async throws {
+        var config = TestCluster.make(nodes: ["etcd-1"])
+        let address = config.nodes[0].address
+        config.nodes[0].services[0].checks.append(CheckConfig(name: "grpc", target: .grpc(host: address, port: 8080, service: "", tls: false)))
+        let simulator = Simulator(config: config)
+        try await simulator.start()
+        let check = CheckConfig(name: "grpc", target: .grpc(host: address, port: 8080, service: "", tls: false), timeout: .seconds(2))
+        let serving = await GRPCProbe().run(check)
+        #expect(serving.status == .passing, "\(serving.output)")
+        #expect(serving.output == "gRPC \(address):8080 (server): SERVING")
+        // The same port still answers HTTP/1.
+        let http = try await HTTPFetcher().get(try #require(HTTPTarget("http://\(address):8080/health")), timeout: .seconds(2))
+        #expect(http.status == 200)
+        try await simulator.inject(.errors, into: "etcd-1")
+        let failing = await GRPCProbe().run(check)
+        #expect(failing.status == .critical)
+        #expect(failing.output.hasSuffix("NOT_SERVING"))
+        try await simulator.inject(.down, into: "etcd-1")
+        #expect(await GRPCProbe().run(check).output.hasSuffix("connection refused"))
+        await simulator.stop()
+    }
+
     @Test func faultsNamedInTheFileAreInjectedAtStart() async throws {
         var config = TestCluster.make(nodes: ["quiet", "gone"])
         config.simulation?.faults = ["quiet": "hang", "gone": "down"]
