@@ -103,21 +103,42 @@ public struct GRPCProbe: Probe {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if useTLS { try channel.pipeline.syncOperations.addHandler(tlsClient.handler(host: host, options: tls, alpn: ["h2"])) }
-                    let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+                    _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                         mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
                     ) { stream in stream.close() }  // the server opens no streams of its own here
                     try channel.pipeline.syncOperations.addHandler(ConnectionWatcher(promise: promise, host: host))
-                    multiplexer.createStreamChannel(promise: nil) { stream in
-                        stream.eventLoop.makeCompletedFuture {
-                            try stream.pipeline.syncOperations.addHandler(HealthCall(request: request, body: body, promise: promise, host: host))
-                        }
-                    }
                 }
             }
             .connect(to: host, port: port)
             .whenComplete { result in
                 switch result {
-                case .success(let channel): promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+                case .success(let channel):
+                    // The call's stream, once connected (a stream made before would outlive a failed
+                    // connect). When the call ends, the stream closes first and then the connection:
+                    // a stream whose connection went first is never torn down and its memory stays.
+                    let streamMade = channel.eventLoop.makePromise(of: (any Channel).self)
+                    promise.futureResult.whenComplete { _ in
+                        streamMade.futureResult.whenComplete { made in
+                            guard case .success(let stream) = made else { return channel.close(promise: nil) }
+                            // (Its close future, not a close promise: closing a stream that is
+                            // already closed never completes the promise, and the connection would stay.)
+                            stream.close(promise: nil)
+                            stream.closeFuture.whenComplete { _ in channel.close(promise: nil) }
+                        }
+                    }
+                    channel.eventLoop.execute {
+                        do {
+                            let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
+                            multiplexer.createStreamChannel(promise: streamMade) { stream in
+                                stream.eventLoop.makeCompletedFuture {
+                                    try stream.pipeline.syncOperations.addHandler(HealthCall(request: request, body: body, promise: promise, host: host))
+                                }
+                            }
+                        } catch {
+                            streamMade.fail(error)
+                            promise.fail(FetchError.protocolError("cannot open an HTTP/2 stream: \(error)"))
+                        }
+                    }
                 case .failure(let error as FetchError): promise.fail(error)
                 case .failure(let error): promise.fail(FetchError.connect(describeConnectError(error, host: host, port: port, timeout: timeout)))
                 }
@@ -294,8 +315,8 @@ private final class HealthCall: ChannelInboundHandler {
 
     private func finish(context: ChannelHandlerContext) {
         answer.servingStatus = GRPCProbe.servingStatus(in: message)
+        // Both sides have ended the stream: it closes by itself, then the connection follows.
         promise.succeed(answer)
-        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
