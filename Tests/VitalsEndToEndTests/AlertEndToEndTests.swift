@@ -170,6 +170,8 @@ struct ReloadEndToEndTests {
         let sent = try Run.process(VitalsBinary.path, ["ttl", "pass", "db-1/db/beat", "--note", "backup verified", "--state", state])
         #expect(sent.status == 0, "\(sent.stderr)")
         try session.waitFor("passing", timeout: 10) { screen in screen.split(separator: "\n").contains { $0.contains("db-1") && $0.contains("passing") } }
+        try session.press("r")
+        try session.waitFor("reload-cluster.yaml is unchanged")
 
         // A second service with an exec check: reloaded; the heartbeat's state is kept.
         let added = original + """

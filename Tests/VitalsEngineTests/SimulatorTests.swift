@@ -59,6 +59,23 @@ import VitalsTesting
         await simulator.stop()
     }
 
+    @Test func aReloadKeepsTheSimulatorUnlessWhatItServesChanged() throws {
+        let config = TestCluster.make(nodes: ["a", "b"])
+        let running = Simulator(config: config)
+        var checkEdited = config
+        checkEdited.nodes[0].services[0].checks[0].timeout = .seconds(9)
+        #expect(running.servesTheSame(as: Simulator(config: checkEdited)), "a check's timeout is not the simulator's business")
+        var portAdded = config
+        portAdded.nodes[0].services[0].port = 7070
+        #expect(!running.servesTheSame(as: Simulator(config: portAdded)))
+        var nodeGone = config
+        nodeGone.nodes.removeLast()
+        #expect(!running.servesTheSame(as: Simulator(config: nodeGone)))
+        var scenario = config
+        scenario.simulation?.scenario = "cascading-failure"
+        #expect(!running.servesTheSame(as: Simulator(config: scenario)))
+    }
+
     @Test func simulatedEtcdNodesAnswerGRPCHealthBesideHTTPOnOnePort() async throws {
         var config = TestCluster.make(nodes: ["etcd-1"])
         let address = config.nodes[0].address
