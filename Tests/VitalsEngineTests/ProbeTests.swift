@@ -102,7 +102,9 @@ import VitalsTesting
 
 /// TCP checks that send a request and expect text in the answer, against real sockets.
 @Suite struct TCPSendExpectTests {
-    func check(_ host: String, _ port: Int, send: String? = "PING\r\n", expect: String? = "+PONG", timeout: Duration = .seconds(2)) -> CheckConfig {
+    // A generous timeout where the answer, not the clock, is under test: a loaded machine may take
+    // a while to run the probe's task, and the deadline counts from its start.
+    func check(_ host: String, _ port: Int, send: String? = "PING\r\n", expect: String? = "+PONG", timeout: Duration = .seconds(10)) -> CheckConfig {
         var check = CheckConfig(name: "redis", target: .tcp(host: host, port: port), timeout: timeout)
         check.send = send
         check.expect = expect

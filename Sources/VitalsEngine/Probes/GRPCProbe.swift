@@ -320,7 +320,8 @@ private final class HealthCall: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(TLSClient.describe(error, host: host).map(FetchError.tls) ?? FetchError.protocolError("\(error)"))
+        guard let failure = TLSClient.fetchError(error, host: host) else { return }
+        promise.fail(failure)
         context.close(promise: nil)
     }
 

@@ -2,7 +2,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 import Synchronization
 import VitalsCore
 
@@ -275,8 +274,8 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if case NIOSSLError.uncleanShutdown = error { return }  // the close that follows says it
-        promise?.fail(TLSClient.describe(error, host: host).map(FetchError.tls) ?? FetchError.protocolError(String(describing: error)))
+        guard let failure = TLSClient.fetchError(error, host: host) else { return }
+        promise?.fail(failure)
         promise = nil
         context.close(promise: nil)
     }

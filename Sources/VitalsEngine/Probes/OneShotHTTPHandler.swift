@@ -102,9 +102,9 @@ final class OneShotHTTPHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A server that closes without a TLS close_notify: the close that follows ends the body.
-        if case NIOSSLError.uncleanShutdown = error { return }
-        fail(context: context, TLSClient.describe(error, host: host).map(FetchError.tls) ?? .protocolError(String(describing: error)))
+        // (Nothing for a server that closes without a TLS close_notify: the close that follows ends the body.)
+        guard let failure = TLSClient.fetchError(error, host: host) else { return }
+        fail(context: context, failure)
     }
 
     /// Parses as far as the bytes go; completes the promise when the response is whole.

@@ -78,6 +78,14 @@ public final class TLSClient: Sendable {
         return "cannot be read (\(error))"
     }
 
+    /// What an error on a connection to `host` means for a request on it: nil for a peer that
+    /// closed without a TLS close (the close that follows ends what was being read), a TLS
+    /// failure in words, or else the error as a protocol error.
+    static func fetchError(_ error: any Error, host: String) -> FetchError? {
+        if case NIOSSLError.uncleanShutdown = error { return nil }
+        return describe(error, host: host).map(FetchError.tls) ?? .protocolError(String(describing: error))
+    }
+
     /// What a TLS failure means, in the words an operator expects; nil when `error` is not one.
     static func describe(_ error: any Error, host: String) -> String? {
         if let extra = error as? NIOSSLExtraError {
