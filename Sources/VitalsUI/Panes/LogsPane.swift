@@ -45,7 +45,7 @@ public enum LogsPane {
         for record in lines.reversed() {
             var pieces: [String]
             if view.wrap {
-                pieces = wrapped(record.message, width: messageWidth)
+                pieces = Format.wrapped(record.message, width: messageWidth)
             } else {
                 pieces = [String(record.message.dropFirst(view.offset))]
             }
@@ -174,24 +174,5 @@ public enum LogsPane {
         let blocks = ascii ? [".", ":", "|", "#"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let index = max(0, min(blocks.count - 1, Int((share * Double(blocks.count)).rounded(.up)) - 1))
         return blocks[index]
-    }
-
-    /// `text` cut into pieces of at most `width` columns.
-    static func wrapped(_ text: String, width: Int) -> [String] {
-        var pieces: [String] = []
-        var current = ""
-        var used = 0
-        for character in text {
-            let w = character.terminalWidth
-            if used + w > width {
-                pieces.append(current)
-                current = ""
-                used = 0
-            }
-            current.append(character)
-            used += w
-        }
-        if !current.isEmpty || pieces.isEmpty { pieces.append(current) }
-        return pieces
     }
 }

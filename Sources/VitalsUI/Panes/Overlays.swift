@@ -51,20 +51,11 @@ public enum Overlays {
         let inner = max(10, width - 4)
         var wrapped: [String] = []
         for line in lines {
-            // Continuations are indented by two, so they take two columns less.
-            var rest = Substring(line)
-            var first = true
-            repeat {
-                let room = first ? inner : inner - 2
-                var piece = rest.prefix(room)
-                // At the last space that fits, unless the line ends here or has no space to break at.
-                if piece.count < rest.count, let space = piece.lastIndex(of: " "), space > piece.startIndex {
-                    piece = rest[..<space]
-                }
-                wrapped.append((first ? "" : "  ") + piece)
-                rest = rest[piece.endIndex...].drop { $0 == " " }
-                first = false
-            } while !rest.isEmpty
+            // Words stay whole; continuations are indented by two, so they get two columns less.
+            let head = Format.wrapped(line, width: inner, atSpaces: true)[0]
+            wrapped.append(head)
+            let rest = line.dropFirst(head.count).drop { $0 == " " }
+            if !rest.isEmpty { wrapped += Format.wrapped(String(rest), width: inner - 2, atSpaces: true).map { "  " + $0 } }
         }
         let room = max(1, screen.height - 2 - 4)
         var shown = Array(wrapped.prefix(room))

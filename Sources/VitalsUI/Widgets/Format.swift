@@ -3,6 +3,35 @@ import VitalsCore
 
 /// Short renderings of numbers, times and statuses for narrow columns.
 public enum Format {
+    /// `text` cut into pieces of at most `width` columns (wide characters count two). With
+    /// `atSpaces`, a piece ends at its last space when there is one (the space dropped), so words
+    /// stay whole; otherwise it is cut where the width ends, as a log line is.
+    static func wrapped(_ text: String, width: Int, atSpaces: Bool = false) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var used = 0
+        for character in text {
+            let w = character.terminalWidth
+            if used + w > width, !current.isEmpty {
+                if atSpaces, let space = current.lastIndex(of: " "), space > current.startIndex {
+                    let rest = String(current[current.index(after: space)...])
+                    pieces.append(String(current[..<space]))
+                    current = rest
+                    used = rest.reduce(0) { $0 + $1.terminalWidth }
+                } else {
+                    pieces.append(current)
+                    current = ""
+                    used = 0
+                }
+            }
+            if atSpaces, current.isEmpty, character == " ", !pieces.isEmpty { continue }
+            current.append(character)
+            used += w
+        }
+        if !current.isEmpty || pieces.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
     /// Time since `since`, as of `now`: `4s`, `2m13s`, `1h02m`, `3d4h`; `-` when unknown.
     public static func ago(_ since: Date?, now: Date) -> String {
         guard let since else { return "-" }
