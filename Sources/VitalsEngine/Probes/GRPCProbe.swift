@@ -126,18 +126,17 @@ public struct GRPCProbe: Probe {
                             stream.closeFuture.whenComplete { _ in channel.close(promise: nil) }
                         }
                     }
-                    channel.eventLoop.execute {
-                        do {
-                            let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
-                            multiplexer.createStreamChannel(promise: streamMade) { stream in
-                                stream.eventLoop.makeCompletedFuture {
-                                    try stream.pipeline.syncOperations.addHandler(HealthCall(request: request, body: body, promise: promise, host: host))
-                                }
+                    // (The connect future completes on the channel's event loop: the pipeline may be used here.)
+                    do {
+                        let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
+                        multiplexer.createStreamChannel(promise: streamMade) { stream in
+                            stream.eventLoop.makeCompletedFuture {
+                                try stream.pipeline.syncOperations.addHandler(HealthCall(request: request, body: body, promise: promise, host: host))
                             }
-                        } catch {
-                            streamMade.fail(error)
-                            promise.fail(FetchError.protocolError("cannot open an HTTP/2 stream: \(error)"))
                         }
+                    } catch {
+                        streamMade.fail(error)
+                        promise.fail(FetchError.protocolError("cannot open an HTTP/2 stream: \(error)"))
                     }
                 case .failure(let error as FetchError): promise.fail(error)
                 case .failure(let error): promise.fail(FetchError.connect(describeConnectError(error, host: host, port: port, timeout: timeout)))
