@@ -73,6 +73,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP API (`vitals serve`, `--listen`) and its client (`vitals attach`), on NIO's HTTP/1
+        // codec like the probes. Hummingbird was measured and not taken: see docs/ARCHITECTURE.md.
+        .target(
+            name: "VitalsServer",
+            dependencies: [
+                "VitalsCore", "VitalsEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "VitalsUI", dependencies: ["VitalsCore"], swiftSettings: strict),
         .target(name: "VitalsTerminal", dependencies: ["VitalsUI", "CNcursesw", "CVitalsSignals"], swiftSettings: strict),
         .target(
@@ -112,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
-                "VitalsCore", "VitalsEngine", "VitalsUI", "VitalsTerminal", "VitalsSim",
+                "VitalsCore", "VitalsEngine", "VitalsServer", "VitalsUI", "VitalsTerminal", "VitalsSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,

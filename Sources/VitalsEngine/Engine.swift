@@ -74,7 +74,7 @@ public final class Engine: Sendable {
     private let tailer: LogTailer
     /// Every log line taken in, from every source, bounded by bytes.
     public let logs: LogStore
-    private let router: LogRouter
+    let router: LogRouter
     private let pushServer: LogPushServer?
     private let fileTailer: LogFileTailer?
     /// Why a node's log endpoint could not be read, by node number.
@@ -89,12 +89,14 @@ public final class Engine: Sendable {
     /// then stored in time order: endpoints are read one after another, every few seconds, so
     /// without this the Logs pane would show each node's lines in a lump as it was read.
     private let heldFeedLines = Mutex<[(line: LogStore.Line, time: Date)]>([])
-    private let wallClock: @Sendable () -> Date
+    let wallClock: @Sendable () -> Date
     private let clock: any EngineClock
     private let options: Options
     private let state: Mutex<EngineState>
     private let alertState: Mutex<AlertState>
     private let publishTimes = Mutex(LatencyHistogram())
+    /// What `GET /metrics` counts: probes by type with their durations, scrapes and their failures.
+    let counters = Mutex(EngineCounters())
     /// Each node's interned series and their stored past, by node number.
     private let nodeSeries: [NodeSeriesBox]
     /// Scraped series names that alert rules read.
@@ -243,6 +245,8 @@ public final class Engine: Sendable {
             if let was = oldNumbers[id], let beat = beats[was] { carried[index] = beat }
         }
         heartbeats.withLock { $0 = carried }
+        // Counters count from the process's start, as Prometheus expects, not from the reload.
+        counters.withLock { $0 = old.counters.withLock { $0 } }
         stateProblem.withLock { $0 = old.stateProblem.withLock { $0 } }
         logsWatched.withLock { $0 = old.logsWatched.withLock { $0 } }
         // The first snapshot shows the alerts as they were until the new rules have been evaluated.
@@ -366,6 +370,7 @@ public final class Engine: Sendable {
     func record(check index: Int, outcome: ProbeOutcome) {
         let time = wallClock()
         state.withLock { $0.record(check: index, outcome: outcome, at: time) }
+        counters.withLock { $0.recordProbe(type: layout.checkConfigs[index].target.typeName, latency: outcome.latency) }
     }
 
     private func publishLoop() async {
@@ -674,6 +679,7 @@ public final class Engine: Sendable {
             case .failure(let error): .failure(error)
             }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
+            counters.withLock { $0.recordScrape(failed: (try? outcome.get()) == nil) }
         case .logs(let node, let feed):
             let key = node * 1_000 + feed
             if logsWatched.withLock({ $0 }) == false {

@@ -3,17 +3,28 @@ import Foundation
 extension ClusterSnapshot {
     /// The snapshot as the JSON of DESIGN.md: snake_case keys, RFC 3339 times, sorted keys.
     public func jsonData(pretty: Bool = true) throws -> Data {
+        try Self.encoder(pretty: pretty).encode(self)
+    }
+
+    /// Decodes the JSON written by `jsonData`.
+    public static func decode(json: Data) throws -> ClusterSnapshot {
+        try decoder().decode(ClusterSnapshot.self, from: json)
+    }
+
+    /// The encoder of the snapshot's JSON (and of everything the API sends with it): snake_case
+    /// keys as declared, RFC 3339 times, sorted keys, one line unless `pretty`.
+    public static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Self.timestamp(date))
         }
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        return encoder
     }
 
-    /// Decodes the JSON written by `jsonData`.
-    public static func decode(json: Data) throws -> ClusterSnapshot {
+    /// The decoder for what `encoder` writes.
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -22,7 +33,7 @@ extension ClusterSnapshot {
             }
             return date
         }
-        return try decoder.decode(ClusterSnapshot.self, from: json)
+        return decoder
     }
 
     /// A plain-text report: one line per node, then one per service instance with its checks.
