@@ -6,7 +6,7 @@ public protocol APIBackend: Sendable {
     /// The engine running now.
     var engine: Engine { get }
     /// Reads the cluster file again and runs it when valid; else keeps the running config.
-    func reload() async -> APIReload
+    func reloadCluster() async -> APIReload
 }
 
 /// What a reload did.

@@ -287,7 +287,7 @@ extension APIRouter {
     }
 
     func reload(_ request: APIRequest) async throws(APIError) -> APIResponse {
-        let report = await backend.reload()
+        let report = await backend.reloadCluster()
         log.info(report.refused ? "reload refused" : "reload", ["summary": report.summary, "remote": request.remote])
         if report.refused { throw APIError(.reloadRefused, report.summary, problems: report.problems) }
         return .done(report.summary)

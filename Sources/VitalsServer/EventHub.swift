@@ -168,7 +168,7 @@ public final class EventHub: Sendable {
 
     /// What happened to each alert between two lists: `new` (pending), `firing`, `resolved`,
     /// `acknowledged`, `unacknowledged`, `silenced`, `unsilenced`.
-    static func alertChanges(from old: [AlertSnapshot], to new: [AlertSnapshot]) -> [(String, AlertSnapshot)] {
+    public static func alertChanges(from old: [AlertSnapshot], to new: [AlertSnapshot]) -> [(String, AlertSnapshot)] {
         var before: [String: AlertSnapshot] = [:]
         for alert in old { before[alert.id] = alert }
         var changes: [(String, AlertSnapshot)] = []

@@ -40,7 +40,7 @@ struct Dashboard: AsyncParsableCommand {
             throw ValidationError("the dashboard needs a terminal; for scripts use `vitals snapshot`")
         }
         let config = try cluster.load()
-        let themes = try loadThemes(selected: theme)
+        let themes = try Self.loadThemes(selected: theme)
         let persisted = try state.open()
         let simulator = try await simulation.start(for: config)
         var options = Engine.Options()
@@ -51,9 +51,7 @@ struct Dashboard: AsyncParsableCommand {
         )
         let host = LiveHost(slot: slot, user: state.who)
         let bell = !noBell
-        let environment = ProcessInfo.processInfo.environment
-        let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
-        let unicode = !ascii && (locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
+        let unicode = !ascii && Self.localeIsUTF8
         let refreshMs = self.refreshMs
         // The run loop blocks in poll(2) between keys, so it runs on the main thread: on a thread
         // of Swift's cooperative pool it would take one of the (on two cores, two) threads the
@@ -65,8 +63,15 @@ struct Dashboard: AsyncParsableCommand {
         if exit != .quit { throw ExitCode(exit.status) }
     }
 
+    /// Whether the locale's character set is UTF-8 (block characters may be drawn).
+    static var localeIsUTF8: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
+        return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
+    }
+
     /// Every theme, the selected one first.
-    private func loadThemes(selected: String?) throws -> [Theme] {
+    static func loadThemes(selected: String?) throws -> [Theme] {
         guard let directory = ResourceLocator.themesDirectory else {
             if let selected { throw ValidationError("cannot find the themes folder to load '\(selected)'") }
             return [.builtIn]

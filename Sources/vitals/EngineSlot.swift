@@ -34,6 +34,13 @@ final class EngineSlot: Sendable {
     /// Stops the engine (the dashboard is closing).
     func stop() { running.withLock { $0.task.cancel() } }
 
+    /// Stops the engine and waits until everything it had in flight has ended.
+    func stopAndWait() async {
+        let task = running.withLock { $0.task }
+        task.cancel()
+        await task.value
+    }
+
     /// Reads the cluster file again; runs it when it is valid, else keeps the running config and
     /// returns its problems.
     func reload() async -> ReloadReport {

@@ -10,7 +10,7 @@ struct StateOptions: ParsableArguments {
     @Flag(help: "If the state file is damaged, move it aside (FILE.broken-TIME) and start a fresh one.")
     var resetState = false
 
-    @Option(help: "Who acknowledges and silences (default: $USER).")
+    @Option(help: "Who acknowledges and silences (default: your login name).")
     var user: String?
 
     /// The state file's path.
@@ -27,13 +27,28 @@ struct StateOptions: ParsableArguments {
         (path as NSString).deletingLastPathComponent + "/control.sock"
     }
 
+    /// Who acts: `--user`, else `$USER` when it is a usable name, else the login name of this
+    /// process's user in the password database (root with no `$USER` is `root`, not "unknown").
     var who: String {
-        let name = user ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        return name.isEmpty ? "unknown" : name
+        if let user { return user }
+        if let name = ProcessInfo.processInfo.environment["USER"], Self.isUsable(name) { return name }
+        return Self.loginName ?? "uid \(getuid())"
+    }
+
+    /// The password database's name for this process's user.
+    static var loginName: String? {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+        let text = String(cString: name)
+        return isUsable(text) ? text : nil
+    }
+
+    /// 1 to 64 printable characters.
+    static func isUsable(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && !name.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 || $0 == 127 } == true })
     }
 
     func validate() throws {
-        if let user, user.isEmpty || user.count > 64 || user.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
+        if let user, !Self.isUsable(user) {
             throw ValidationError("--user must be a name of 1 to 64 printable characters")
         }
         if let state, state.isEmpty { throw ValidationError("--state needs a file name") }

@@ -55,7 +55,7 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
 public struct HTTPFetcher: Sendable {
     let group: any EventLoopGroup
     private let idle = IdleConnections()
-    let tlsClient = TLSClient()
+    public let tlsClient = TLSClient()
 
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
@@ -294,7 +294,7 @@ extension EventLoopPromise where Value: Sendable {
 }
 
 /// Says why a connection failed in the words an operator expects ("connection refused").
-func describeConnectError(_ error: any Error, host: String, port: Int, timeout: Duration) -> String {
+public func describeConnectError(_ error: any Error, host: String, port: Int, timeout: Duration) -> String {
     let target = AddressSyntax.join(host, port)
     if let connection = error as? NIOConnectionError {
         if let first = connection.connectionErrors.first {

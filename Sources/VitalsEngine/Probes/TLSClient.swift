@@ -20,7 +20,7 @@ public final class TLSClient: Sendable {
     /// The handler that makes a connection to `host` speak TLS with `options`; `alpn` lists the
     /// application protocols offered (`h2` for gRPC).
     /// - Throws: `FetchError.tls` when the options cannot be used (a CA file that is not PEM).
-    func handler(host: String, options: TLSOptions, alpn: [String] = []) throws -> NIOSSLClientHandler {
+    public func handler(host: String, options: TLSOptions, alpn: [String] = []) throws -> NIOSSLClientHandler {
         let context = try context(Key(options: options, alpn: alpn))
         // SNI and the certificate's name: the configured name, else the host unless it is an
         // address (then the certificate must list the address itself).

@@ -17,6 +17,13 @@ public enum DashboardView {
         screen.fill(layout.content, style: theme[.text])
         drawHeader(into: &screen, rect: layout.header, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
         drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme)
+        if let connection = state.connection {
+            // Over the tabs, where the eye goes first: the panes below keep their last data,
+            // which must not pass for live.
+            screen.fill(layout.tabs, style: theme[.error])
+            let text = " ✗ \(connection) — the data below is as of \(Format.clock(snapshot.time, timeZone: timeZone))"
+            screen.put(text, x: layout.tabs.x, y: layout.tabs.y, style: theme[.error], maxWidth: layout.tabs.width)
+        }
         if state.detail != nil {
             NodeDetailPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
         } else {

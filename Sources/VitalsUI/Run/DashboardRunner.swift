@@ -24,12 +24,16 @@ public protocol DashboardHost: Sendable {
     /// Reads the cluster file again and runs what it says, or keeps the running config and says
     /// why not.
     func reload() async -> ReloadReport
+    /// Why the data on screen may not be live (an attached dashboard whose server is gone), or
+    /// nil when it is.
+    func connectionNotice() -> String?
 }
 
 extension DashboardHost {
     public var logs: (any LogSource)? { nil }
     public func watchLogs(_ watched: Bool) {}
     public func reload() async -> ReloadReport { ReloadReport(summary: "nothing to reload here") }
+    public func connectionNotice() -> String? { nil }
 }
 
 /// What a reload did: a line for the footer, and the file's errors (and warnings) when it was refused.
@@ -99,6 +103,11 @@ public final class DashboardRunner {
             if let report = reports.drain().last {
                 state.message = report.summary
                 if !report.problems.isEmpty { state.overlay = .report(title: "Reload refused: the running config is kept", lines: report.problems) }
+                dirty = true
+            }
+            let notice = host.connectionNotice()
+            if notice != state.connection {
+                state.connection = notice
                 dirty = true
             }
             if state.detail != focused {

@@ -66,6 +66,8 @@ public struct AppState: Sendable, Equatable {
     public var size: Size
     /// Short notes shown beside nodes, such as an injected fault, by node name.
     public var nodeNotes: [String: String] = [:]
+    /// Set while the data shown is not live: an attached dashboard that lost its server.
+    public var connection: String?
     /// Fault-menu entries; empty when the cluster is not simulated.
     public var faultMenuItems: [MenuItem]
     /// What the Alerts pane lists.
