@@ -149,6 +149,15 @@ let package = Package(
             exclude: ["Snapshots"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "VitalsServerTests",
+            dependencies: [
+                "VitalsCore", "VitalsEngine", "VitalsServer", "VitalsSim", "VitalsTesting",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "VitalsEndToEndTests", dependencies: ["VitalsTesting"], swiftSettings: strict),
     ]
 )

@@ -43,10 +43,12 @@ public enum MetricsPage {
         page.family("vitals_scrape_errors_total", "counter", "Scrapes that failed (no answer, bad status, unreadable body).")
         page.sample("vitals_scrape_errors_total", [], Double(counters.scrapeErrors))
         if let scheduler {
-            page.family("vitals_scheduler_lag_seconds", "gauge", "Start time minus due time of the jobs started so far, by quantile.")
+            page.family("vitals_scheduler_lag_seconds", "summary", "Start time minus due time of the jobs started since start.")
             for quantile in [0.5, 0.99] {
                 page.sample("vitals_scheduler_lag_seconds", [("quantile", Page.number(quantile))], Double(scheduler.lag.percentile(quantile)) / 1e9)
             }
+            page.sample("vitals_scheduler_lag_seconds_sum", [], scheduler.lag.meanNanoseconds * Double(scheduler.lag.count) / 1e9)
+            page.sample("vitals_scheduler_lag_seconds_count", [], Double(scheduler.lag.count))
             page.family("vitals_scheduler_skipped_total", "counter", "Rounds skipped because the job's previous run had not finished.")
             page.sample("vitals_scheduler_skipped_total", [], Double(scheduler.skipped))
         }

@@ -45,10 +45,10 @@ public final class RemoteCluster: Sendable {
             return nil
         case .connecting(let attempt, let reason):
             guard attempt > 0, let reason else { return "connecting to \(url)…" }
-            return "cannot reach \(url) (try \(attempt)): \(reason)"
+            return "cannot reach \(url), retrying (try \(attempt): \(Self.short(reason)))"
         case .lost(let since, let retryAt, let reason):
             let wait = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
-            return "disconnected since \(Self.clock(since, timeZone)), retrying" + (wait > 0 ? " in \(wait) s" : "…") + ": \(reason) (\(url))"
+            return "disconnected since \(Self.clock(since, timeZone)), retrying" + (wait > 0 ? " in \(wait) s" : "…") + " (\(Self.short(reason)))"
         }
     }
 
@@ -107,6 +107,12 @@ public final class RemoteCluster: Sendable {
         default:
             break
         }
+    }
+
+    /// A reason without the address the banner's reader already knows (`dial tcp 127.0.0.1:7070: `).
+    static func short(_ reason: String) -> String {
+        guard reason.hasPrefix("dial tcp "), let colon = reason.range(of: ": ") else { return reason }
+        return String(reason[colon.upperBound...])
     }
 
     private static func clock(_ date: Date, _ timeZone: TimeZone) -> String {

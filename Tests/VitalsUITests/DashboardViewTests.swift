@@ -43,6 +43,18 @@ import VitalsUI
         #expect(state.overlay == nil)
     }
 
+    @Test func aLostServerIsABannerOverTheTabsAndTheDataIsDatedNotLive() {
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.connection = "disconnected since 10:42:07, retrying in 4 s (connection refused)"
+        let lines = render(state).text.split(separator: "\n").map(String.init)
+        let clock = Format.clock(snapshot.time, timeZone: utc)
+        #expect(lines[1].replacing(#/ +$/#, with: "") == " ✗ disconnected since 10:42:07, retrying in 4 s (connection refused) · data as of \(clock)")
+        #expect(!lines[1].contains("1 Services"), "the banner replaces the tabs while it stands")
+        // Live again: the tabs come back.
+        state.connection = nil
+        #expect(render(state).text.split(separator: "\n").map(String.init)[1].contains("1 Services"))
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func nodesPane(width: Int, height: Int) {
         var state = AppState(size: Size(width: width, height: height))

@@ -21,7 +21,7 @@ public enum DashboardView {
             // Over the tabs, where the eye goes first: the panes below keep their last data,
             // which must not pass for live.
             screen.fill(layout.tabs, style: theme[.error])
-            let text = " ✗ \(connection) — the data below is as of \(Format.clock(snapshot.time, timeZone: timeZone))"
+            let text = " ✗ \(connection)" + (snapshot.generation > 0 ? " · data as of \(Format.clock(snapshot.time, timeZone: timeZone))" : "")
             screen.put(text, x: layout.tabs.x, y: layout.tabs.y, style: theme[.error], maxWidth: layout.tabs.width)
         }
         if state.detail != nil {
