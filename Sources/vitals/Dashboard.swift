@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VitalsCore
 import VitalsEngine
+import VitalsServer
 import VitalsSim
 import VitalsTerminal
 import VitalsUI
@@ -28,6 +29,11 @@ struct Dashboard: AsyncParsableCommand {
     @Flag(help: "Do not ring the terminal bell when a new critical alert fires.")
     var noBell = false
 
+    @Option(help: ArgumentHelp("Also serve the HTTP API here (HOST:PORT), as `vitals serve` does, for `vitals attach` and Prometheus.", valueName: "host:port"))
+    var listen: String?
+
+    @OptionGroup var server: ServerOptions
+
     @Flag(help: "Draw graphs and sparklines in ASCII (the default when the locale is not UTF-8).")
     var ascii = false
 
@@ -50,6 +56,20 @@ struct Dashboard: AsyncParsableCommand {
             config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
         )
         let host = LiveHost(slot: slot, user: state.who)
+        // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's.
+        var api: APIServer?
+        if let listen {
+            do {
+                let server = try APIServer(configuration: try self.server.configuration(listen: listen), backend: slot, log: .silent)
+                try await server.start()
+                api = server
+            } catch {
+                slot.stop()
+                await simulator?.stop()
+                Output.error("vitals: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let bell = !noBell
         let unicode = !ascii && Self.localeIsUTF8
         let refreshMs = self.refreshMs
@@ -59,6 +79,7 @@ struct Dashboard: AsyncParsableCommand {
         let exit = await MainActor.run {
             DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode).run()
         }
+        await api?.stop()
         slot.stop()
         if exit != .quit { throw ExitCode(exit.status) }
     }
