@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "vitals-bench",
             dependencies: [
-                "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsUI", "VitalsTerminal", "VitalsHarness",
+                "VitalsCore", "VitalsEngine", "VitalsServer", "VitalsSim", "VitalsUI", "VitalsTerminal", "VitalsHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

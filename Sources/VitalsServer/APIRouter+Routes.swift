@@ -25,9 +25,14 @@ extension APIRouter {
     }
 
     func snapshot(_ engine: Engine, pretty: Bool) throws(APIError) -> APIResponse {
+        let latest = engine.store.latest
+        if !pretty, let cached = encodedSnapshot.withLock({ $0 }), cached.generation == latest.generation, cached.time == latest.time {
+            return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(cached.bytes))
+        }
         do {
-            let data = try engine.store.latest.jsonData(pretty: pretty)
-            return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Array(data) + [10]))
+            let bytes = Array(try latest.jsonData(pretty: pretty)) + [10]
+            if !pretty { encodedSnapshot.withLock { $0 = (latest.generation, latest.time, bytes) } }
+            return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(bytes))
         } catch {
             throw APIError(.internalError, "cannot encode the snapshot: \(error)")
         }

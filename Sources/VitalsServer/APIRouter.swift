@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 import VitalsCore
 import VitalsEngine
 
@@ -46,6 +47,8 @@ public final class APIRouter: Sendable {
     let log: ServerLog
     let started: Date
     let connections: ConnectionCounter
+    /// The newest snapshot's compact JSON, encoded once per generation however many ask.
+    let encodedSnapshot = Mutex<(generation: UInt64, time: Date, bytes: [UInt8])?>(nil)
 
     public init(backend: any APIBackend, log: ServerLog, connections: ConnectionCounter = ConnectionCounter(limit: 1_024)) {
         self.backend = backend

@@ -10,7 +10,7 @@ struct VitalsBench: AsyncParsableCommand {
         commandName: "vitals-bench",
         abstract: "Benchmarks of vitals, each next to a baseline measured in the same run.",
         discussion: "Run from the repository: swift build -c release && .build/release/vitals-bench all",
-        subcommands: [IdleBench.self, ProbeBench.self, FleetBench.self, BlackHoleBench.self, FrameBench.self, LockBench.self, ParseBench.self, StoreBench.self, LogSearchBench.self, IngestBench.self, CheckTypesBench.self, HTTPSTarget.self],
+        subcommands: [IdleBench.self, ProbeBench.self, FleetBench.self, BlackHoleBench.self, FrameBench.self, LockBench.self, ParseBench.self, StoreBench.self, LogSearchBench.self, IngestBench.self, CheckTypesBench.self, HTTPSTarget.self, ServeBench.self],
         defaultSubcommand: IdleBench.self
     )
 }
@@ -59,6 +59,7 @@ enum Report {
     static func pct(_ share: Double) -> String { String(format: "%.2f%% of a core", share * 100) }
     static func mb(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
     static func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.2f×", a / b) : "–" }
+    static func kb(_ bytes: Int) -> String { String(format: "%.1f KiB", Double(bytes) / 1024) }
     static func rate(_ perSecond: Double) -> String { String(format: "%.0f/s", perSecond) }
 }
 
