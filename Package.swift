@@ -154,6 +154,7 @@ let package = Package(
             dependencies: [
                 "VitalsCore", "VitalsEngine", "VitalsServer", "VitalsSim", "VitalsTesting",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

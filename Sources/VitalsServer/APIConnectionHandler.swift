@@ -127,7 +127,14 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             return write(error.response, keepAlive: head.isKeepAlive)
         }
         if head.method == .GET && path == "/v1/events" {
-            return startStream(context: context)
+            var interval: Duration?
+            if let text = query["interval"], !text.isEmpty {
+                guard let parsed = Duration(goString: text), parsed >= .zero, parsed <= .seconds(60) else {
+                    return write(APIError(.invalidField, "'interval' is a duration from 0s to 60s, like 1s").response, keepAlive: head.isKeepAlive)
+                }
+                interval = parsed
+            }
+            return startStream(context: context, interval: interval)
         }
         let router = self.router
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -140,12 +147,12 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private func startStream(context: ChannelHandlerContext) {
+    private func startStream(context: ChannelHandlerContext, interval: Duration?) {
         phase = .streaming
         var headers = HTTPHeaders(EventHub.headers)
         headers.add(name: "Connection", value: "keep-alive")
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-        hub.add(context.channel)
+        hub.add(context.channel, interval: interval)
     }
 
     /// Writes `response` and, unless the connection is to close, waits for the next request.

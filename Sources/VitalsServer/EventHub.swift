@@ -18,6 +18,11 @@ public final class EventHub: Sendable {
         let channel: any Channel
         /// The generation it has, or nil when it needs a whole snapshot.
         var generation: UInt64?
+        /// At most one update per interval (nil: every generation), except for urgent changes.
+        var interval: Duration?
+        var lastSent: ContinuousClock.Instant
+        /// A change a person made or must see (alerts, silences, a status) is waiting.
+        var urgent = false
         /// Pings in a row at which it could not take more.
         var stalled = 0
     }
@@ -25,9 +30,14 @@ public final class EventHub: Sendable {
     private struct State {
         var clients: [ObjectIdentifier: Client] = [:]
         var last: ClusterSnapshot?
+        /// The last generations, so a client that skipped some gets one delta from where it is.
+        var recent: [UInt64: ClusterSnapshot] = [:]
         var full: (generation: UInt64, bytes: ByteBuffer)?
         var sentEvents: UInt64 = 0
     }
+
+    /// How many past generations are kept for throttled clients.
+    static let kept = 64
 
     private let backend: any APIBackend
     private let state = Mutex(State())
@@ -47,12 +57,14 @@ public final class EventHub: Sendable {
     public var clientCount: Int { state.withLock { $0.clients.count } }
 
     /// Starts streaming to `channel`, whose response head was written: the whole snapshot now.
-    func add(_ channel: any Channel) {
+    /// - Parameter interval: send at most one update per `interval` (`?interval=1s`), except
+    ///   when alerts, silences or a status change, which go at once.
+    func add(_ channel: any Channel, interval: Duration? = nil) {
         let key = ObjectIdentifier(channel)
         let snapshot = backend.engine.store.latest
         state.withLock { state in
             let bytes = Self.fullEvent(snapshot, cache: &state.full)
-            state.clients[key] = Client(channel: channel, generation: snapshot.generation)
+            state.clients[key] = Client(channel: channel, generation: snapshot.generation, interval: interval, lastSent: .now)
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(bytes)), promise: nil)
         }
         channel.closeFuture.whenComplete { [weak self] _ in
@@ -77,55 +89,78 @@ public final class EventHub: Sendable {
         for channel in clients { channel.close(promise: nil) }
     }
 
-    /// Sends `latest` to every client, as a delta to those that have the one before.
-    func broadcast(_ latest: ClusterSnapshot) {
+    /// Sends what changed up to `latest` to every client that is due: as one delta from the
+    /// generation it has (when that is still kept), else whole.
+    func broadcast(_ latest: ClusterSnapshot, now: ContinuousClock.Instant = .now) {
         state.withLock { state in
             guard let last = state.last else {
                 state.last = latest
+                state.recent[latest.generation] = latest
                 return
             }
-            guard latest.generation != last.generation else { return }
-            state.last = latest
-            guard !state.clients.isEmpty else { return }
-            let delta = SnapshotDelta(from: last, to: latest).flatMap { delta -> ByteBuffer? in
-                guard let json = try? delta.jsonData() else { return nil }
-                return Self.event("delta", id: latest.generation, json: json)
-            }
             var alerts = ByteBuffer()
-            for (change, alert) in Self.alertChanges(from: last.alerts, to: latest.alerts) {
-                struct AlertEvent: Encodable {
-                    var change: String
-                    var alert: AlertSnapshot
-                }
-                if let json = try? ClusterSnapshot.encoder(pretty: false).encode(AlertEvent(change: change, alert: alert)) {
-                    var event = Self.event("alert", id: nil, json: json)
-                    alerts.writeBuffer(&event)
+            var urgent = false
+            if latest.generation != last.generation {
+                state.last = latest
+                state.recent[latest.generation] = latest
+                if state.recent.count > Self.kept, let oldest = state.recent.keys.min() { state.recent.removeValue(forKey: oldest) }
+                urgent = Self.isUrgent(from: last, to: latest)
+                for (change, alert) in Self.alertChanges(from: last.alerts, to: latest.alerts) {
+                    struct AlertEvent: Encodable {
+                        var change: String
+                        var alert: AlertSnapshot
+                    }
+                    if let json = try? ClusterSnapshot.encoder(pretty: false).encode(AlertEvent(change: change, alert: alert)) {
+                        var event = Self.event("alert", id: nil, json: json)
+                        alerts.writeBuffer(&event)
+                    }
                 }
             }
+            guard !state.clients.isEmpty else { return }
+            var deltas: [UInt64: ByteBuffer?] = [:]  // by base generation, made once for all clients
             for key in Array(state.clients.keys) {
-                guard var client = state.clients[key], client.generation.map({ $0 < latest.generation }) ?? true else { continue }
-                guard client.channel.isWritable else {
+                guard var client = state.clients[key] else { continue }
+                if urgent { client.urgent = true }
+                var bytes = ByteBuffer()
+                let behind = client.generation.map { $0 < latest.generation } ?? true
+                let due = client.urgent || client.interval.map { now - client.lastSent >= $0 } ?? true
+                if behind && due && client.channel.isWritable {
+                    if let base = client.generation, let from = state.recent[base] {
+                        if deltas[base] == nil {
+                            deltas[base] = SnapshotDelta(from: from, to: latest).flatMap { delta in
+                                (try? delta.jsonData()).map { Self.event("delta", id: latest.generation, json: $0) }
+                            }
+                        }
+                        bytes = (deltas[base] ?? nil) ?? Self.fullEvent(latest, cache: &state.full)
+                    } else {
+                        bytes = Self.fullEvent(latest, cache: &state.full)
+                    }
+                    client.generation = latest.generation
+                    client.lastSent = now
+                    client.urgent = false
+                    client.stalled = 0
+                } else if behind && !client.channel.isWritable {
                     client.generation = nil
-                    state.clients[key] = client
-                    continue
-                }
-                var bytes: ByteBuffer
-                if let delta, client.generation == last.generation {
-                    bytes = delta
-                } else {
-                    bytes = Self.fullEvent(latest, cache: &state.full)
                 }
                 if alerts.readableBytes > 0 {
                     var extra = alerts
                     bytes.writeBuffer(&extra)
                 }
-                client.generation = latest.generation
-                client.stalled = 0
                 state.clients[key] = client
+                guard bytes.readableBytes > 0 else { continue }
                 state.sentEvents += 1
                 client.channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(bytes)), promise: nil)
             }
         }
+    }
+
+    /// Whether a change must reach throttled clients at once: alerts, silences, or a status.
+    static func isUrgent(from old: ClusterSnapshot, to new: ClusterSnapshot) -> Bool {
+        if old.alerts != new.alerts || old.silences != new.silences || old.stateProblem != new.stateProblem { return true }
+        guard old.nodes.count == new.nodes.count, old.services.count == new.services.count else { return true }
+        for index in new.nodes.indices where old.nodes[index].status != new.nodes[index].status { return true }
+        for index in new.services.indices where old.services[index].status != new.services[index].status { return true }
+        return false
     }
 
     /// A comment line every client ignores, so a client notices a server that went away and the

@@ -25,10 +25,14 @@ public final class RemoteCluster: Sendable {
     public let client: APIClient
     private let state: Mutex<State>
     private let maxBackoff: Duration
+    private let updates: Duration?
 
-    public init(client: APIClient, maxBackoff: Duration = .seconds(10)) {
+    /// - Parameter updates: ask for at most one update per this interval (alerts, silences and
+    ///   status changes still come at once); nil for every generation.
+    public init(client: APIClient, maxBackoff: Duration = .seconds(10), updates: Duration? = nil) {
         self.client = client
         self.maxBackoff = maxBackoff
+        self.updates = updates
         state = Mutex(State(snapshot: .empty(cluster: client.base.host)))
     }
 
@@ -57,7 +61,8 @@ public final class RemoteCluster: Sendable {
         var failures = 0
         while !Task.isCancelled {
             var reason = "the connection closed"
-            let stream = EventStreamClient.open(client.target("/v1/events"), headers: client.headers, tls: client.tlsPair)
+            let path = "/v1/events" + (updates.map { "?interval=\($0.goString)" } ?? "")
+            let stream = EventStreamClient.open(client.target(path), headers: client.headers, tls: client.tlsPair)
             do {
                 for try await event in stream {
                     try take(event)

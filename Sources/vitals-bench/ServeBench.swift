@@ -5,6 +5,7 @@ import VitalsCore
 import VitalsEngine
 import VitalsHarness
 import VitalsServer
+import VitalsUI
 
 /// `vitals serve` and `vitals attach`: the attached dashboard's idle cost next to htop, the API
 /// under wrk next to node_exporter's /metrics, and 100 event-stream clients with the time from
@@ -41,6 +42,49 @@ struct ServeBench: AsyncParsableCommand {
         if wanted.contains("idle") { try idle(vitals: vitals, root: root, state: state) }
         if wanted.contains("wrk") { try wrk(vitals: vitals, root: root, state: state) }
         if wanted.contains("stream") { try await stream(vitals: vitals, root: root, state: state) }
+        if wanted.contains("cost") { try await cost(vitals: vitals, root: root, state: state) }
+    }
+
+    /// What one generation costs an attached dashboard: decoding and applying its delta, and
+    /// drawing the screen, over 20 s of the demo's event stream.
+    func cost(vitals: String, root: String, state: String) async throws {
+        let server = try startServer(vitals: vitals, root: root, state: state, arguments: [root + "/sample-clusters/ecommerce.yaml"])
+        defer { server.stop() }
+        let client = try APIClient(url: "http://127.0.0.1:7470", user: "bench")
+        var events: [EventStreamClient.Event] = []
+        let stream = EventStreamClient.open(client.target("/v1/events"), headers: client.headers, tls: client.tlsPair)
+        let end = ContinuousClock.now + .seconds(20)
+        for try await event in stream {
+            events.append(event)
+            if ContinuousClock.now > end { break }
+        }
+        var snapshots: [ClusterSnapshot] = []
+        let clock = ContinuousClock()
+        var decodeTime = Duration.zero
+        for _ in 0..<5 {
+            snapshots = []
+            decodeTime += clock.measure {
+                var current: ClusterSnapshot?
+                for event in events {
+                    if event.name == "snapshot" { current = try? ClusterSnapshot.decode(json: Data(event.data)) }
+                    if event.name == "delta", let base = current, let delta = try? SnapshotDelta.decode(json: Data(event.data)) {
+                        current = delta.applied(to: base)
+                    }
+                    if let current { snapshots.append(current) }
+                }
+            }
+        }
+        var renderTime = Duration.zero
+        var screen = Screen(width: 120, height: 40)
+        for _ in 0..<5 {
+            renderTime += clock.measure {
+                for snapshot in snapshots {
+                    screen = DashboardView.render(snapshot: snapshot, state: AppState(size: Size(width: 120, height: 40)), theme: .builtIn)
+                }
+            }
+        }
+        let n = Double(max(1, snapshots.count) * 5)
+        print("\(events.count) events in 20 s; per generation: decode + apply \(Report.ms(nanoseconds: Int64(decodeTime.seconds / n * 1e9))), render 120×40 \(Report.ms(nanoseconds: Int64(renderTime.seconds / n * 1e9))) (\(screen.width) columns)")
     }
 
     /// The e-commerce demo served in the background.
@@ -58,7 +102,7 @@ struct ServeBench: AsyncParsableCommand {
         let htopIdle = try measure(command: "exec \(htop) -d 10", ready: { $0.contains("Load average") })
         let serverBefore = try ProcStat(pid: server.pid)
         let started = Date()
-        let attachIdle = try measure(command: "cd /tmp && exec \(vitals) attach http://127.0.0.1:7470", ready: { $0.contains("● 21 passing") })
+        let attachIdle = try measure(command: "cd /tmp && exec \(vitals) attach http://127.0.0.1:7470", ready: { $0.contains("etcd-3") && $0.contains("3/3") })
         let serverCPU = (try ProcStat(pid: server.pid).cpuSeconds - serverBefore.cpuSeconds) / Date().timeIntervalSince(started)
         print("")
         print("| measure | vitals attach | htop -d 10 | ratio (vitals / htop) |")

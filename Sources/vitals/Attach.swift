@@ -59,7 +59,9 @@ struct Attach: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let remote = RemoteCluster(client: client)
+        // One update a second, like top's and htop's refresh; alerts, acks and status changes
+        // still arrive at once.
+        let remote = RemoteCluster(client: client, updates: .seconds(1))
         let follower = Task.detached { await remote.run() }
         let host = RemoteHost(remote: remote)
         let themes = try Dashboard.loadThemes(selected: theme)
