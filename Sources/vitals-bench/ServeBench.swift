@@ -52,7 +52,8 @@ struct ServeBench: AsyncParsableCommand {
         defer { server.stop() }
         let client = try APIClient(url: "http://127.0.0.1:7470", user: "bench")
         var events: [EventStreamClient.Event] = []
-        let stream = EventStreamClient.open(client.target("/v1/events"), headers: client.headers, tls: client.tlsPair)
+        // As `vitals attach` asks: one update a second, alerts and status changes at once.
+        let stream = EventStreamClient.open(client.target("/v1/events?interval=1s"), headers: client.headers, tls: client.tlsPair)
         let end = ContinuousClock.now + .seconds(20)
         for try await event in stream {
             events.append(event)
@@ -84,6 +85,14 @@ struct ServeBench: AsyncParsableCommand {
             }
         }
         let n = Double(max(1, snapshots.count) * 5)
+        let bytes = events.reduce(0) { $0 + $1.data.count }
+        print("\(events.count) events, \(Report.kb(bytes)), in 20 s: decode + apply \(Report.ms(nanoseconds: Int64(decodeTime.seconds / 5 / 20 * 1e9))) and render \(Report.ms(nanoseconds: Int64(renderTime.seconds / 5 / 20 * 1e9))) per second of stream")
+        if let largest = events.filter({ $0.name == "delta" }).max(by: { $0.data.count < $1.data.count }) {
+            let data = Data(largest.data)
+            let codable = clock.measure { for _ in 0..<50 { _ = try? SnapshotDelta.decode(json: data) } }
+            let serialization = clock.measure { for _ in 0..<50 { _ = try? JSONSerialization.jsonObject(with: data) } }
+            print("largest delta \(Report.kb(data.count)): JSONDecoder \(Report.ms(nanoseconds: Int64(codable.seconds / 50 * 1e9))), JSONSerialization \(Report.ms(nanoseconds: Int64(serialization.seconds / 50 * 1e9)))")
+        }
         print("\(events.count) events in 20 s; per generation: decode + apply \(Report.ms(nanoseconds: Int64(decodeTime.seconds / n * 1e9))), render 120×40 \(Report.ms(nanoseconds: Int64(renderTime.seconds / n * 1e9))) (\(screen.width) columns)")
     }
 

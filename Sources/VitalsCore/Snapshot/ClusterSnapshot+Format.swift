@@ -101,11 +101,11 @@ extension ClusterSnapshot {
 
     /// RFC 3339 with milliseconds, in UTC.
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        RFC3339.format(date)
     }
 
     static func parseTimestamp(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+        RFC3339.parse(text) ?? (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
             ?? (try? Date(text, strategy: .iso8601))
     }
 }
