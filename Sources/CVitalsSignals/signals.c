@@ -113,3 +113,10 @@ void vitals_signals_save_terminal(int fd) {
 }
 
 void vitals_signals_forget_terminal(void) { saved_fd = -1; }
+
+void vitals_signals_wake(void) {
+    if (wake_pipe[1] >= 0) {
+        char byte = 'w';
+        (void)!write(wake_pipe[1], &byte, 1);
+    }
+}

@@ -26,10 +26,13 @@ public final class RemoteCluster: Sendable {
     private let state: Mutex<State>
     private let maxBackoff: Duration
     private let updates: Duration?
+    private let changed: @Sendable () -> Void
 
     /// - Parameter updates: ask for at most one update per this interval (alerts, silences and
     ///   status changes still come at once); nil for every generation.
-    public init(client: APIClient, maxBackoff: Duration = .seconds(10), updates: Duration? = nil) {
+    ///   - changed: called after each new snapshot or change of connection (to wake a screen).
+    public init(client: APIClient, maxBackoff: Duration = .seconds(10), updates: Duration? = nil, changed: @escaping @Sendable () -> Void = {}) {
+        self.changed = changed
         self.client = client
         self.maxBackoff = maxBackoff
         self.updates = updates
@@ -67,6 +70,7 @@ public final class RemoteCluster: Sendable {
                 for try await event in stream {
                     try take(event)
                     failures = 0
+                    changed()
                 }
             } catch {
                 reason = "\(error)"
@@ -86,6 +90,7 @@ public final class RemoteCluster: Sendable {
                     state.connection = .lost(since: since, retryAt: now.addingTimeInterval(delay), reason: reason)
                 }
             }
+            changed()
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
     }

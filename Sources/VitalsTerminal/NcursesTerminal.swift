@@ -101,6 +101,9 @@ public final class NcursesTerminal: TerminalBackend {
         _ = wclear(vitals_stdscr())
     }
 
+    /// Ends the current wait for a key at once, from any thread: there is something new to draw.
+    public static func wake() { vitals_signals_wake() }
+
     public func bell() {
         guard active else { return }
         _ = beep()

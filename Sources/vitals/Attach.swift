@@ -32,8 +32,8 @@ struct Attach: AsyncParsableCommand {
     @Option(help: "Theme name from themes/ (see `vitals themes`).")
     var theme: String?
 
-    @Option(help: "How often the screen looks for new data, in milliseconds.")
-    var refreshMs: Int = 250
+    @Option(help: "How often the screen redraws without news, in milliseconds (updates wake it at once).")
+    var refreshMs: Int = 1000
 
     @Flag(help: "Do not ring the terminal bell when a new critical alert fires.")
     var noBell = false
@@ -61,7 +61,8 @@ struct Attach: AsyncParsableCommand {
         }
         // One update a second, like top's and htop's refresh; alerts, acks and status changes
         // still arrive at once.
-        let remote = RemoteCluster(client: client, updates: .seconds(1))
+        // Each update wakes the screen's wait, so it need not look for one more than once a second.
+        let remote = RemoteCluster(client: client, updates: .seconds(1)) { NcursesTerminal.wake() }
         let follower = Task.detached { await remote.run() }
         let host = RemoteHost(remote: remote)
         let themes = try Dashboard.loadThemes(selected: theme)

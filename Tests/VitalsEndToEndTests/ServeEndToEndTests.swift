@@ -130,19 +130,20 @@ struct ServeEndToEndTests {
             ana.close()
             bo.close()
         }
-        for (session, name) in [(ana, "ana"), (bo, "bo")] {
-            try session.run("cd \(FileManager.default.temporaryDirectory.path) && \(vitals) attach \(url("")) --user \(name) --no-bell; echo EXITED:$?")
-            try session.press("4")
-        }
+        // Ana gives no name and has no $USER (root in CI has none): the password database names her.
+        let login = try #require(getpwuid(getuid())?.pointee.pw_name.map { String(cString: $0) })
+        try ana.run("cd \(FileManager.default.temporaryDirectory.path) && env -u USER \(vitals) attach \(url("")) --no-bell; echo EXITED:$?")
+        try bo.run("cd \(FileManager.default.temporaryDirectory.path) && \(vitals) attach \(url("")) --user bo --no-bell; echo EXITED:$?")
+        for session in [ana, bo] { try session.press("4") }
         _ = try firingNodeDown()
         try ana.waitFor("NodeDown firing", timeout: 30) { $0.contains("NodeDown") && $0.contains("firing") }
         try bo.waitFor("NodeDown firing", timeout: 30) { $0.contains("NodeDown") && $0.contains("firing") }
         try ana.press("a")
         try ana.waitFor("acknowledge NodeDown shop-2")
         try ana.run("rebooting shop-2")
-        try ana.waitFor("acknowledged 1 alert as ana", "✓ ana: rebooting shop-2")
+        try ana.waitFor("acknowledged 1 alert as \(login)", "✓ \(login): rebooting shop-2")
         // Bo's dashboard, another process, shows Ana's ack.
-        try bo.waitFor("✓ ana: rebooting shop-2", timeout: 10)
+        try bo.waitFor("✓ \(login): rebooting shop-2", timeout: 10)
 
         // The server dies: both dashboards say so and keep the last data, marked.
         kill(server.pid, SIGKILL)
@@ -157,7 +158,7 @@ struct ServeEndToEndTests {
         // Back on the same state file: both reconnect by themselves, and the ack is still there.
         server = try serve(state: state)
         for session in [ana, bo] {
-            let screen = try session.waitFor("reconnected with the ack", timeout: 30) { $0.contains("✓ ana: rebooting shop-2") && !$0.contains("disconnected") }
+            let screen = try session.waitFor("reconnected with the ack", timeout: 30) { $0.contains("✓ \(login): rebooting shop-2") && !$0.contains("disconnected") }
             #expect(screen.contains("NodeDown"))
         }
         try ana.press("q")

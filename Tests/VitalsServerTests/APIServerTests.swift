@@ -168,6 +168,39 @@ import VitalsTesting
         #expect(!APIServer.Configuration.isLoopback("::"))
     }
 
+    @Test(.enabled(if: TestCertificates.isAvailable))
+    func httpsWithTheServersCertificateAndTheEventStreamOverIt() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let config = TestCluster.make(nodes: ["a"])
+        let host = TestCluster.uniqueAddress()
+        let (certificate, key) = try certificates.server([host], file: "api")
+        try await LiveCluster.with(config) { live in
+            var configuration = APIServer.Configuration(host: host, port: 0)
+            configuration.tlsCertificate = certificate
+            configuration.tlsKey = key
+            let server = try APIServer(configuration: configuration, backend: FixedBackend(engine: live.engine), log: .silent)
+            try await server.start()
+            #expect(server.url.hasPrefix("https://"))
+            let trusted = try APIClient(url: server.url, user: "ana", tls: TLSOptions(caFile: certificates.caFile))
+            _ = try await trusted.send("GET", "/v1/status")
+            let untrusted = await failure { _ = try await APIClient(url: server.url, user: "ana").send("GET", "/v1/status") }
+            #expect(untrusted?.code == "unreachable")
+            #expect(untrusted?.reason.contains("not trusted") == true, "\(untrusted?.reason ?? "")")
+            let remote = RemoteCluster(client: trusted)
+            let following = Task { await remote.run() }
+            await waitUntil(seconds: 10) { remote.notice() == nil }
+            #expect(remote.snapshot.nodes.map(\.name) == ["a"])
+            following.cancel()
+            await server.stop()
+        }
+        let engine = Engine(config: config)
+        var missingKey = APIServer.Configuration(host: host, port: 0)
+        missingKey.tlsCertificate = certificate
+        missingKey.tlsKey = certificates.folder + "/nope.key"
+        #expect(throws: APIServer.Problem.self) { try APIServer(configuration: missingKey, backend: FixedBackend(engine: engine), log: .silent) }
+    }
+
     @Test func connectionsAreCappedSlowRequestsCutAndBodiesCapped() async throws {
         let config = TestCluster.make(nodes: ["a"])
         try await withServedCluster(config, configure: { configuration in

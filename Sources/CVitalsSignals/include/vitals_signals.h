@@ -24,6 +24,9 @@ void vitals_signals_suspend_now(void);
 /// The read end of the wake pipe: readable once a termination signal has arrived; -1 before install.
 int vitals_signals_wake_fd(void);
 
+/// Wakes the run loop's wait (new data to draw); safe from any thread. Does nothing before install.
+void vitals_signals_wake(void);
+
 /// Saves the terminal modes of `fd` so a crash can put them back (async-signal-safe restore).
 void vitals_signals_save_terminal(int fd);
 
