@@ -86,7 +86,7 @@ import VitalsTesting
         try await LiveCluster.with(config) { live in
             let first = try #require(await live.first(where: { $0.nodes[0].metrics.cpu != nil }))
             // With no checks, each new generation is a new scrape: wait for five more.
-            _ = try #require(await live.first(where: { $0.generation >= first.generation + 5 }))
+            _ = try #require(await live.first(where: { $0.generation >= first.generation + 5 }, timeout: .seconds(30)))
             #expect(live.simulator.acceptedConnections == 1)
         }
     }

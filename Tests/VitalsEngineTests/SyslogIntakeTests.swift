@@ -76,6 +76,32 @@ struct SyslogIntakeTests {
 
 /// The kernel's count of datagrams dropped for the UDP listener is found for its address.
 @Suite struct SyslogKernelDropTests {
+    /// Another program cannot bind the syslog UDP port beside Vitals (even asking for
+    /// SO_REUSEADDR), so it cannot take datagrams meant for Vitals.
+    @Test func theUDPListenerIsExclusive() async throws {
+        let host = TestCluster.uniqueAddress()
+        func bindAlongside() -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(5516).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            return bound == 0 ? 0 : errno
+        }
+        #expect(bindAlongside() == 0, "free before Vitals binds it")
+        let intake = SyslogIntake(config: LogIntakeConfig(syslogUDP: (host, 5516)), group: MultiThreadedEventLoopGroup.singleton) { _ in }
+        try await intake.start()
+        #expect(bindAlongside() == EADDRINUSE, "another program must not bind beside Vitals and take its datagrams")
+        await intake.stop()
+        #expect(bindAlongside() == 0)
+    }
+
     @Test func theListenersRowIsFoundInProcNetUDP() async throws {
         let host = TestCluster.uniqueAddress()
         let intake = SyslogIntake(config: LogIntakeConfig(syslogUDP: (host, 5515)), group: MultiThreadedEventLoopGroup.singleton) { _ in }

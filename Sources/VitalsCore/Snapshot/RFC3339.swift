@@ -5,12 +5,16 @@ import Foundation
 /// microseconds each, which an attached dashboard decoding a delta a second pays for every one.
 /// Anything else a client sends is read by the format style.
 enum RFC3339 {
-    /// `date` in UTC with milliseconds (truncated, as the format style writes them).
+    /// `date` in UTC with milliseconds (truncated, as the format style writes them; reading the
+    /// text back and writing it again gives the same text).
     static func format(_ date: Date) -> String {
-        // Whole seconds, then the fraction's milliseconds, as Foundation computes them.
+        // Whole seconds, then the fraction's milliseconds, truncated as Foundation does, but from
+        // the fraction rounded to the microsecond: 0.999 read back is 0.99899999…, and must be
+        // written 999 again, not 998.
         let interval = date.timeIntervalSince1970
         let seconds = interval.rounded(.down)
-        let totalMillis = Int64(seconds) * 1000 + min(999, Int64(((interval - seconds) * 1000).rounded(.down)))
+        let micros = Int64(((interval - seconds) * 1_000_000).rounded())
+        let totalMillis = Int64(seconds) * 1000 + min(999, micros / 1000)
         var days = totalMillis >= 0 ? totalMillis / 86_400_000 : (totalMillis - 86_399_999) / 86_400_000
         let millisOfDay = totalMillis - days * 86_400_000
         // Howard Hinnant's civil_from_days.

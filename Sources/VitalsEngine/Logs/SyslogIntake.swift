@@ -29,8 +29,9 @@ final class SyslogIntake: Sendable {
     func start() async throws {
         let deliver = self.deliver
         if let udp = config.syslogUDP {
+            // No SO_REUSEADDR: on UDP it would let any local user bind the same port beside Vitals
+            // and receive the datagrams; the bind is exclusive and a port in use is an error.
             let channel = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 // A burst must wait in the kernel, not be dropped: as big a buffer as we may have,
                 // and many datagrams per wake-up. (Not recvmmsg: NIO splits one buffer between the
                 // datagrams of a vector read, which would cut long messages.) Each read has room for
