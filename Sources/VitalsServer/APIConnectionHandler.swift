@@ -129,10 +129,12 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         if head.method == .GET && path == "/v1/events" {
             var interval: Duration?
             if let text = query["interval"], !text.isEmpty {
-                guard let parsed = Duration(goString: text), parsed >= .zero, parsed <= .seconds(60) else {
-                    return write(APIError(.invalidField, "'interval' is a duration from 0s to 60s, like 1s").response, keepAlive: head.isKeepAlive)
+                guard let parsed = Duration(goString: text), parsed >= .zero else {
+                    return write(APIError(.invalidField, "'interval' is a duration like 1s").response, keepAlive: head.isKeepAlive)
                 }
-                interval = parsed
+                // Longer than a minute is taken as a minute: a stream that says nothing for longer
+                // would look dead.
+                interval = min(parsed, .seconds(60))
             }
             return startStream(context: context, interval: interval)
         }

@@ -76,6 +76,7 @@ extension APIRouter {
         var fields = try JSONFields(request.body)
         let service = try fields.string("service", maxLength: 256)
         let reason = try fields.requiredString("reason", maxLength: 500)
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError(.invalidField, "'reason' must say why (teammates read it)") }
         let durationText = try fields.string("duration", maxLength: 32)
         let by = try fields.string("by", maxLength: 64)
         try fields.finish()
@@ -162,13 +163,22 @@ extension APIRouter {
         let limit = try number("limit", 1...5_000) ?? 100
         let before = try number("before", 0...Int.max)
         let after = try number("after", -1...Int.max)
-        guard before == nil || after == nil else { throw APIError(.badRequest, "give 'before' or 'after', not both") }
-        let records = after.map { engine.logs.lines(query, after: $0, limit: limit) } ?? engine.logs.lines(query, before: before, limit: limit)
+        var records: [LogRecord]
+        if let after {
+            // Oldest first from `after`; with `before` too, only the lines between the two.
+            records = engine.logs.lines(query, after: after, limit: limit)
+            if let before { records = records.filter { $0.sequence < before } }
+        } else {
+            records = engine.logs.lines(query, before: before, limit: limit)
+        }
         let count = parameters["count"].map { $0 == "" || $0 == "true" || $0 == "1" } ?? false
         return .json(LogSearchJSON(lines: records.map(LogLineJSON.init), matches: count ? engine.logs.count(query) : nil, stats: engine.logs.stats))
     }
 
     func pushLogs(_ engine: Engine, _ request: APIRequest) -> APIResponse {
+        guard request.body.contains(where: { $0 != 32 && $0 != 10 && $0 != 13 && $0 != 9 }) else {
+            return APIError(.badRequest, "the body is empty: send log lines, one JSON object per line").response
+        }
         let pushed = engine.pushLogs(ByteBuffer(bytes: request.body), source: request.remote)
         struct Answer: Encodable {
             var accepted: Int

@@ -142,9 +142,9 @@ public final class APIRouter: Sendable {
         }
     }
 
-    /// Who acts: the `by` field, else the `X-Vitals-User` header.
+    /// Who acts: the `by` field, else (when it is absent or empty) the `X-Vitals-User` header.
     static func user(_ request: APIRequest, field: String?) throws(APIError) -> String {
-        guard let name = field ?? request.headers["x-vitals-user"], !name.isEmpty else {
+        guard let name = field.flatMap({ $0.isEmpty ? nil : $0 }) ?? request.headers["x-vitals-user"], !name.isEmpty else {
             throw APIError(.userRequired, "say who acts: a 'by' field or an X-Vitals-User header (teammates see the name)")
         }
         guard name.count <= 64, !name.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 32 || $0 == 127 } ?? false) }) else {

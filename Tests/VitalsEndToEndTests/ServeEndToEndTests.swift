@@ -187,6 +187,27 @@ struct ServeEndToEndTests {
         #expect(try curl(["-H", "X-Consul-Token: 0f3c9a7e5b1d2468ace013579bdf2468", "http://127.0.0.1:\(port)/metrics"]).status == 200)
     }
 
+    /// schemathesis generates requests for every route of docs/openapi.yaml (the event stream
+    /// aside: it never ends) and checks that none gets a server error, every status is documented,
+    /// and every answer matches its schema.
+    @Test(.enabled(if: ExternalTool.available("st", package: "schemathesis (PyPI)")))
+    func schemathesisFindsTheAPIAsDocumented() throws {
+        let state = EndToEndTests.temporaryStatePath()
+        let server = try serve(state: state, port: 7072)
+        defer { server.stop() }
+        let st = try #require(ExternalTool.path(of: "st"))
+        let run = try Run.process(st, [
+            "run", Fixtures.path("docs/openapi.yaml"), "--url", url("", port: 7072), "--max-examples", "30", "--seed", "1",
+            "-H", "X-Vitals-User: schemathesis", "--exclude-path", "/v1/events",
+            // Whether a generated body "should" be accepted is the schema's approximation; these
+            // two checks would test the generator, not the server.
+            "--exclude-checks", "positive_data_acceptance,negative_data_rejection",
+        ], timeout: 300)
+        #expect(run.status == 0, "\(run.stdout.suffix(4000))\(run.stderr.suffix(2000))")
+        #expect(kill(server.pid, 0) == 0, "the server survived: \(server.output.suffix(2000))")
+        #expect(try curl([url("/v1/status", port: 7072)]).status == 200)
+    }
+
     @Test(.enabled(if: ExternalTool.available("prometheus", package: "prometheus")))
     func aRealPrometheusScrapesVitals() throws {
         let state = EndToEndTests.temporaryStatePath()
