@@ -89,17 +89,10 @@ extension APIRouter {
         }
         let user = try Self.user(request, field: by)
         let target = service.map { "\(node)/\($0)" } ?? node
-        do {
-            guard try engine.beginMaintenance(node: node, service: service, reason: reason.sanitizedForTerminal, for: duration, by: user) else {
-                throw APIError(.notFound, "no \(target.sanitizedForTerminal) in this cluster")
-            }
-        } catch let problem as AlertStateStore.Problem {
-            throw Self.stored(problem)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError(.internalError, "\(error)")
+        let begun = try Self.storing { () throws(AlertStateStore.Problem) in
+            try engine.beginMaintenance(node: node, service: service, reason: reason.sanitizedForTerminal, for: duration, by: user)
         }
+        guard begun else { throw APIError(.notFound, "no \(target.sanitizedForTerminal) in this cluster") }
         log.info("maintenance begun", ["target": target, "by": user, "reason": reason, "remote": request.remote])
         return .done("\(target) in maintenance" + (duration.map { " for \($0.goString)" } ?? ""), extra: ["by": user])
     }
@@ -108,17 +101,8 @@ extension APIRouter {
         let service = request.query["service"].flatMap { $0.isEmpty ? nil : $0 }
         let user = try Self.user(request, field: request.query["by"])
         let target = service.map { "\(node)/\($0)" } ?? node
-        do {
-            guard try engine.endMaintenance(node: node, service: service, by: user) else {
-                throw APIError(.alreadyInState, "\(target.sanitizedForTerminal) is not in maintenance")
-            }
-        } catch let problem as AlertStateStore.Problem {
-            throw Self.stored(problem)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError(.internalError, "\(error)")
-        }
+        let ended = try Self.storing { () throws(AlertStateStore.Problem) in try engine.endMaintenance(node: node, service: service, by: user) }
+        guard ended else { throw APIError(.alreadyInState, "\(target.sanitizedForTerminal) is not in maintenance") }
         log.info("maintenance ended", ["target": target, "by": user, "remote": request.remote])
         return .done("maintenance of \(target) ended", extra: ["by": user])
     }
@@ -215,12 +199,7 @@ extension APIRouter {
         try fields.finish()
         let user = try Self.user(request, field: by)
         let alert = try activeAlert(engine, id)
-        let acked: [AlertSnapshot]
-        do {
-            acked = try engine.acknowledge([alert.id], by: user, comment: comment.replacingOccurrences(of: "\n", with: " ").sanitizedForTerminal)
-        } catch {
-            throw Self.stored(error)
-        }
+        let acked = try Self.storing { () throws(AlertStateStore.Problem) in try engine.acknowledge([alert.id], by: user, comment: comment.replacingOccurrences(of: "\n", with: " ").sanitizedForTerminal) }
         guard !acked.isEmpty else { throw APIError(.alreadyInState, "alert \(id.sanitizedForTerminal) resolved before it could be acknowledged") }
         log.info("alert acknowledged", ["alert": alert.name, "id": alert.id, "by": user, "comment": comment, "remote": request.remote])
         return .done("acknowledged \(alert.name) as \(user)", extra: ["id": alert.id, "by": user])
@@ -232,12 +211,7 @@ extension APIRouter {
         try fields.finish()
         let user = try Self.user(request, field: by)
         let alert = try activeAlert(engine, id)
-        let count: Int
-        do {
-            count = try engine.unacknowledge([alert.id], by: user)
-        } catch {
-            throw Self.stored(error)
-        }
+        let count = try Self.storing { () throws(AlertStateStore.Problem) in try engine.unacknowledge([alert.id], by: user) }
         guard count > 0 else { throw APIError(.alreadyInState, "alert \(id.sanitizedForTerminal) is not acknowledged") }
         log.info("acknowledgement removed", ["alert": alert.name, "id": alert.id, "by": user, "remote": request.remote])
         return .done("removed the acknowledgement of \(alert.name)", extra: ["id": alert.id, "by": user])
@@ -256,24 +230,14 @@ extension APIRouter {
             throw APIError(.invalidField, "'duration' must be like 30m or 2h (at most a year), not '\(durationText.sanitizedForTerminal)'")
         }
         let user = try Self.user(request, field: by)
-        let silence: SilenceSnapshot
-        do {
-            silence = try engine.silence(matching: matchers, for: duration, by: user, comment: comment.sanitizedForTerminal)
-        } catch {
-            throw Self.stored(error)
-        }
+        let silence = try Self.storing { () throws(AlertStateStore.Problem) in try engine.silence(matching: matchers, for: duration, by: user, comment: comment.sanitizedForTerminal) }
         log.info("silence created", ["id": silence.id, "matchers": silence.matcherText, "for": duration.goString, "by": user, "remote": request.remote])
         return .json(silence, status: 201)
     }
 
     func expireSilence(_ engine: Engine, _ id: String, _ request: APIRequest) throws(APIError) -> APIResponse {
         let user = try Self.user(request, field: request.query["by"])
-        let expired: Bool
-        do {
-            expired = try engine.expireSilence(id, by: user)
-        } catch {
-            throw Self.stored(error)
-        }
+        let expired = try Self.storing { () throws(AlertStateStore.Problem) in try engine.expireSilence(id, by: user) }
         guard expired else {
             if engine.store.latest.silences.contains(where: { $0.id == id }) { throw APIError(.alreadyInState, "silence \(id.sanitizedForTerminal) has already ended") }
             throw APIError(.notFound, "no silence \(id.sanitizedForTerminal)")

@@ -153,6 +153,15 @@ public final class APIRouter: Sendable {
         return name
     }
 
+    /// Runs a person's command; a state file that cannot take it is `state_unavailable`.
+    static func storing<T>(_ body: () throws(AlertStateStore.Problem) -> T) throws(APIError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw stored(error)
+        }
+    }
+
     static func stored(_ problem: AlertStateStore.Problem) -> APIError {
         APIError(.stateUnavailable, "not saved, nothing changed: \(problem)")
     }

@@ -20,10 +20,8 @@ public enum MetricsPage {
         var page = Page()
         page.family("vitals_build_info", "gauge", "Always 1; the version of Vitals serving this page.")
         page.sample("vitals_build_info", [("version", ServerLog.version)], 1)
-        page.family("vitals_snapshot_generation", "gauge", "Generation of the newest published snapshot.")
-        page.sample("vitals_snapshot_generation", [], Double(snapshot.generation))
-        page.family("vitals_snapshot_timestamp_seconds", "gauge", "When the newest snapshot was published (Unix time).")
-        page.sample("vitals_snapshot_timestamp_seconds", [], snapshot.time.timeIntervalSince1970)
+        page.single("vitals_snapshot_generation", "gauge", "Generation of the newest published snapshot.", Double(snapshot.generation))
+        page.single("vitals_snapshot_timestamp_seconds", "gauge", "When the newest snapshot was published (Unix time).", snapshot.time.timeIntervalSince1970)
 
         page.family("vitals_probes_total", "counter", "Probes run since start, by check type.")
         for (type, counts) in counters.probes.sorted(by: { $0.key < $1.key }) {
@@ -38,10 +36,8 @@ public enum MetricsPage {
             page.sample("vitals_probe_duration_seconds_sum", [("type", type)], counts.sumSeconds)
             page.sample("vitals_probe_duration_seconds_count", [("type", type)], Double(counts.timed))
         }
-        page.family("vitals_scrapes_total", "counter", "Metrics scrapes of nodes since start.")
-        page.sample("vitals_scrapes_total", [], Double(counters.scrapes))
-        page.family("vitals_scrape_errors_total", "counter", "Scrapes that failed (no answer, bad status, unreadable body).")
-        page.sample("vitals_scrape_errors_total", [], Double(counters.scrapeErrors))
+        page.single("vitals_scrapes_total", "counter", "Metrics scrapes of nodes since start.", Double(counters.scrapes))
+        page.single("vitals_scrape_errors_total", "counter", "Scrapes that failed (no answer, bad status, unreadable body).", Double(counters.scrapeErrors))
         if let scheduler {
             page.family("vitals_scheduler_lag_seconds", "summary", "Start time minus due time of the jobs started since start.")
             for quantile in [0.5, 0.99] {
@@ -54,38 +50,25 @@ public enum MetricsPage {
         }
 
         let logs = snapshot.logStats ?? LogStats()
-        page.family("vitals_log_lines_received_total", "counter", "Log lines taken in since start.")
-        page.sample("vitals_log_lines_received_total", [], Double(logs.nextSequence))
-        page.family("vitals_log_lines_dropped_total", "counter", "Stored log lines dropped, oldest first, to stay under the byte limit.")
-        page.sample("vitals_log_lines_dropped_total", [], Double(logs.dropped))
-        page.family("vitals_log_lines_unparsed_total", "counter", "Log lines that did not parse (kept raw).")
-        page.sample("vitals_log_lines_unparsed_total", [], Double(logs.unparsed))
-        page.family("vitals_log_syslog_datagrams_dropped_total", "counter", "Syslog datagrams the kernel dropped.")
-        page.sample("vitals_log_syslog_datagrams_dropped_total", [], Double(logs.udpDropped))
-        page.family("vitals_log_lines_stored", "gauge", "Log lines kept in the store.")
-        page.sample("vitals_log_lines_stored", [], Double(logs.lines))
-        page.family("vitals_log_store_bytes", "gauge", "Bytes the stored log lines take, out of vitals_log_store_limit_bytes.")
-        page.sample("vitals_log_store_bytes", [], Double(logs.bytes))
-        page.family("vitals_log_store_limit_bytes", "gauge", "The log store's byte limit.")
-        page.sample("vitals_log_store_limit_bytes", [], Double(logs.byteLimit))
+        page.single("vitals_log_lines_received_total", "counter", "Log lines taken in since start.", Double(logs.nextSequence))
+        page.single("vitals_log_lines_dropped_total", "counter", "Stored log lines dropped, oldest first, to stay under the byte limit.", Double(logs.dropped))
+        page.single("vitals_log_lines_unparsed_total", "counter", "Log lines that did not parse (kept raw).", Double(logs.unparsed))
+        page.single("vitals_log_syslog_datagrams_dropped_total", "counter", "Syslog datagrams the kernel dropped.", Double(logs.udpDropped))
+        page.single("vitals_log_lines_stored", "gauge", "Log lines kept in the store.", Double(logs.lines))
+        page.single("vitals_log_store_bytes", "gauge", "Bytes the stored log lines take, out of vitals_log_store_limit_bytes.", Double(logs.bytes))
+        page.single("vitals_log_store_limit_bytes", "gauge", "The log store's byte limit.", Double(logs.byteLimit))
 
         page.family("vitals_alerts", "gauge", "Alerts by state (pending, firing).")
         for state in [AlertState.pending, .firing] {
             page.sample("vitals_alerts", [("state", state.rawValue)], Double(snapshot.alerts.filter { $0.state == state }.count))
         }
-        page.family("vitals_alerts_acknowledged", "gauge", "Pending and firing alerts someone acknowledged.")
-        page.sample("vitals_alerts_acknowledged", [], Double(snapshot.alerts.filter { $0.state != .resolved && $0.isAcknowledged }.count))
-        page.family("vitals_alerts_silenced", "gauge", "Pending and firing alerts a silence mutes.")
-        page.sample("vitals_alerts_silenced", [], Double(snapshot.alerts.filter { $0.state != .resolved && $0.isSilenced }.count))
+        page.single("vitals_alerts_acknowledged", "gauge", "Pending and firing alerts someone acknowledged.", Double(snapshot.alerts.filter { $0.state != .resolved && $0.isAcknowledged }.count))
+        page.single("vitals_alerts_silenced", "gauge", "Pending and firing alerts a silence mutes.", Double(snapshot.alerts.filter { $0.state != .resolved && $0.isSilenced }.count))
 
-        page.family("vitals_api_connections", "gauge", "Open connections to this API.")
-        page.sample("vitals_api_connections", [], Double(api.open))
-        page.family("vitals_api_connections_limit", "gauge", "The most connections this API keeps open at once.")
-        page.sample("vitals_api_connections_limit", [], Double(api.limit))
-        page.family("vitals_api_connections_refused_total", "counter", "Connections closed at once because the limit was reached.")
-        page.sample("vitals_api_connections_refused_total", [], Double(api.refused))
-        page.family("vitals_api_requests_timed_out_total", "counter", "Connections closed because a request did not arrive whole in time.")
-        page.sample("vitals_api_requests_timed_out_total", [], Double(api.timedOut))
+        page.single("vitals_api_connections", "gauge", "Open connections to this API.", Double(api.open))
+        page.single("vitals_api_connections_limit", "gauge", "The most connections this API keeps open at once.", Double(api.limit))
+        page.single("vitals_api_connections_refused_total", "counter", "Connections closed at once because the limit was reached.", Double(api.refused))
+        page.single("vitals_api_requests_timed_out_total", "counter", "Connections closed because a request did not arrive whole in time.", Double(api.timedOut))
 
         page.family("vitals_node_status", "gauge", "Each node's status: 0 passing, 1 warning, 2 critical, 3 unknown.")
         for node in snapshot.nodes { page.sample("vitals_node_status", [("node", node.name)], Double(code(node.status))) }
@@ -115,6 +98,12 @@ public enum MetricsPage {
     /// Families in order, each with its HELP and TYPE lines before its samples.
     private struct Page {
         private var families: [(name: String, header: String, samples: [String])] = []
+
+        /// A family of one sample without labels.
+        mutating func single(_ name: String, _ type: String, _ help: String, _ value: Double) {
+            family(name, type, help)
+            sample(name, [], value)
+        }
 
         mutating func family(_ name: String, _ type: String, _ help: String) {
             families.append((name, "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n", []))

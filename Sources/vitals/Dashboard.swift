@@ -47,14 +47,7 @@ struct Dashboard: AsyncParsableCommand {
         }
         let config = try cluster.load()
         let themes = try Self.loadThemes(selected: theme)
-        let persisted = try state.open()
-        let simulator = try await simulation.start(for: config)
-        var options = Engine.Options()
-        // `vitals ttl` finds this instance through a socket beside its state file.
-        options.controlSocket = state.controlSocketPath
-        let slot = EngineSlot(
-            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
-        )
+        let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation)
         let host = LiveHost(slot: slot, user: state.who)
         // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's.
         var api: APIServer?
@@ -65,7 +58,7 @@ struct Dashboard: AsyncParsableCommand {
                 api = server
             } catch {
                 slot.stop()
-                await simulator?.stop()
+                await slot.simulator?.stop()
                 Output.error("vitals: \(error)")
                 throw ExitCode(1)
             }

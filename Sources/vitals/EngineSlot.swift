@@ -28,6 +28,18 @@ final class EngineSlot: Sendable {
         running = Mutex(Running(engine: engine, task: Task.detached { await engine.run() }, simulator: simulator))
     }
 
+    /// Opens the state file, starts the file's simulated nodes (unless --no-sim) and the engine,
+    /// with the control socket `vitals ttl` finds beside the state file.
+    static func start(config: ClusterConfig, state: StateOptions, simulation: SimulationOptions) async throws -> EngineSlot {
+        let persisted = try state.open()
+        let simulator = try await simulation.start(for: config)
+        var options = Engine.Options()
+        options.controlSocket = state.controlSocketPath
+        return EngineSlot(
+            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
+        )
+    }
+
     var engine: Engine { running.withLock { $0.engine } }
     var simulator: Simulator? { running.withLock { $0.simulator } }
 

@@ -39,13 +39,7 @@ struct Serve: AsyncParsableCommand {
         let log = ServerLog(format: ServerLog.Format(rawValue: logFormat) ?? .plain)
         let configuration = try server.configuration(listen: listen)
         let config = try cluster.load()
-        let persisted = try state.open()
-        let simulator = try await simulation.start(for: config)
-        var options = Engine.Options()
-        options.controlSocket = state.controlSocketPath
-        let slot = EngineSlot(
-            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
-        )
+        let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation)
         let api: APIServer
         do {
             api = try APIServer(configuration: configuration, backend: slot, log: log)
@@ -53,7 +47,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             log.error("\(error)")
             slot.stop()
-            await simulator?.stop()
+            await slot.simulator?.stop()
             throw ExitCode(1)
         }
         log.info("listening", [
@@ -77,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         watcher.cancel()
         await api.stop()
         await slot.stopAndWait()
-        await simulator?.stop()
+        await slot.simulator?.stop()
         log.info("stopped")
     }
 
