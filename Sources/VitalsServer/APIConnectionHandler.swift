@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import VitalsCore
+import VitalsEngine
 
 /// One API connection: reads each request whole (body capped), checks the token, hands it to
 /// the router on a task, and writes the answer; `GET /v1/events` turns the connection into an

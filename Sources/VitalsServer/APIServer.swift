@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 import VitalsCore
+import VitalsEngine
 
 /// The HTTP API of a running Vitals (`vitals serve`, or the dashboard with `--listen`): the
 /// routes of `APIRouter` and the event stream of `EventHub`, on SwiftNIO's HTTP/1 codec, with

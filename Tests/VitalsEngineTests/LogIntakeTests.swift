@@ -77,6 +77,34 @@ import VitalsTesting
         await running.value
     }
 
+    /// The push listener is bounded like the API: a connection cap, and a request that does not
+    /// arrive whole in time is answered 408 (an idle connection is closed).
+    @Test(.enabled(if: ExternalTool.available("curl", package: "curl")))
+    func thePushListenerCapsConnectionsAndCutsSlowRequests() async throws {
+        let host = TestCluster.uniqueAddress()
+        let server = LogPushServer(address: (host, 9881), group: MultiThreadedEventLoopGroup.singleton, limit: 2, requestTimeout: .milliseconds(400)) { _ in }
+        try await server.start()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let first = try await ClientBootstrap(group: group).connect(host: host, port: 9881).get()
+        let second = try await ClientBootstrap(group: group).connect(host: host, port: 9881).get()
+        var deadline = ContinuousClock.now + .seconds(10)
+        while server.connections.open < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let third = try await ClientBootstrap(group: group).connect(host: host, port: 9881).get()
+        // Closed by the server as soon as it was accepted.
+        try await third.closeFuture.get()
+        #expect(server.connections.counts.refused >= 1)
+        // The two idle ones are closed once the request timeout passes.
+        try await first.closeFuture.get()
+        try await second.closeFuture.get()
+        // Half a body, then nothing: 408.
+        let slow = try Self.curl(["-X", "POST", "-H", "Content-Length: 100", "--data-binary", "{\"message\":", "--max-time", "10", "http://\(host):9881/v1/logs"])
+        #expect(slow.status == "408")
+        deadline = ContinuousClock.now + .seconds(10)
+        while server.connections.open > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.connections.open == 0)
+        await server.stop()
+    }
+
     @Test func filesAreFollowedAcrossRenameAndTruncation() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-logs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -18,21 +18,39 @@ final class LogPushServer: Sendable {
     private let group: any EventLoopGroup
     private let deliver: Deliver
     private let channel = Mutex<(any Channel)?>(nil)
+    /// Open connections, at most `limit`: the rest are closed as they are accepted, as on the API.
+    let connections: ConnectionCounter
+    private let requestTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
 
-    init(address: (host: String, port: Int), group: any EventLoopGroup, deliver: @escaping Deliver) {
+    /// - Parameters:
+    ///   - limit: the most connections open at once.
+    ///   - requestTimeout: a request must arrive whole this soon after the connection opens…
+    ///   - idleTimeout: …or after the previous answer on a kept-alive connection.
+    init(
+        address: (host: String, port: Int), group: any EventLoopGroup, limit: Int = 256, requestTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(30), deliver: @escaping Deliver
+    ) {
         self.address = address
         self.group = group
         self.deliver = deliver
+        connections = ConnectionCounter(limit: limit)
+        self.requestTimeout = .nanoseconds(requestTimeout.nanoseconds)
+        self.idleTimeout = .nanoseconds(idleTimeout.nanoseconds)
     }
 
     func start() async throws {
         let deliver = self.deliver
+        let connections = self.connections
+        let timeouts = (request: requestTimeout, idle: idleTimeout)
         let bound = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.acquire() else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in connections.release() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(Handler(deliver: deliver))
+                    try channel.pipeline.syncOperations.addHandler(Handler(deliver: deliver, connections: connections, timeouts: timeouts))
                 }
             }
             .bind(host: address.host, port: address.port).get()
@@ -71,11 +89,45 @@ final class LogPushServer: Sendable {
         typealias OutboundOut = HTTPServerResponsePart
 
         let deliver: Deliver
+        let connections: ConnectionCounter
+        let timeouts: (request: TimeAmount, idle: TimeAmount)
         var head: HTTPRequestHead?
         var body = ByteBuffer()
         var refused = false
+        var timer: Scheduled<Void>?
+        weak var context: ChannelHandlerContext?
 
-        init(deliver: @escaping Deliver) { self.deliver = deliver }
+        init(deliver: @escaping Deliver, connections: ConnectionCounter, timeouts: (request: TimeAmount, idle: TimeAmount)) {
+            self.deliver = deliver
+            self.connections = connections
+            self.timeouts = timeouts
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+            arm(timeouts.request)
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+
+        /// The next request must be whole within `amount`: a slow or endless one is answered 408
+        /// and closed, an idle connection closed.
+        private func arm(_ amount: TimeAmount) {
+            timer?.cancel()
+            guard let context else { return }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: amount) { bound.value.timedOut() }
+        }
+
+        private func timedOut() {
+            guard let context else { return }
+            guard head != nil, !refused else {
+                context.close(promise: nil)
+                return
+            }
+            connections.timedOut()
+            answer(context, .requestTimeout, #"{"error":"the request did not arrive whole within the time allowed"}"#, close: true)
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -118,6 +170,7 @@ final class LogPushServer: Sendable {
         /// Answers once; whatever the request still sends is ignored.
         private func answer(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ text: String, extra: [(String, String)] = [], close: Bool = false) {
             refused = status != .ok
+            if close { timer?.cancel() } else { arm(timeouts.idle) }
             var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(text.utf8.count + 1)")] + extra)
             if close { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
