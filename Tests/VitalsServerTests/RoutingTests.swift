@@ -59,10 +59,16 @@ import Yams
         new.services[2].status = .critical
         new.services[2].checks[0].output = "connection refused"
         new.nodes[4].metrics.cpu = 0.99
+        new.nodes[6].recentLogs.append("GET /health 200")
+        new.services[5].checks.removeLast()
+        new.services[7].checks[0].latencies.append(1.5)
         new.stateProblem = "disk full"
         let delta = try #require(SnapshotDelta(from: old, to: new))
-        #expect(delta.services.map(\.index) == [2])
-        #expect(delta.nodes.map(\.index) == [4])
+        #expect(delta.services.map(\.index) == [2, 5, 7])
+        #expect(delta.nodes.map(\.index) == [4, 6])
+        #expect(delta.nodes[1].metricsChanged == false, "unchanged metrics are not sent")
+        #expect(delta.services[2].checks.changes.map(\.index) == [0], "only the check that changed")
+        #expect(delta.services[2].checks.changes[0].latencies.add == [1.5], "only the latency added")
         #expect(delta.alerts == nil, "unchanged sections are not sent")
         let decoded = try SnapshotDelta.decode(json: delta.jsonData())
         let applied = try #require(decoded.applied(to: old))

@@ -110,53 +110,71 @@ public struct Tail<Element: Sendable & Equatable & Codable>: Sendable, Equatable
     }
 }
 
-/// The lists that grow at their end, for every check of a node or an instance, by position.
-public struct CheckTails: Sendable, Equatable, Codable {
-    public var latencies: Tail<Double?>
-    public var history: Tail<StatusChange>
-
-    init(from old: CheckSnapshot?, to new: CheckSnapshot) {
-        latencies = Tail(from: old?.latencies.finiteOnly ?? [], to: new.latencies.finiteOnly)
-        history = Tail(from: old?.history ?? [], to: new.history)
+/// The checks of a node or an instance that changed, by position, each without its growing
+/// lists (latencies, status history) and with their tails. Unchanged checks are not sent.
+public struct ChangedChecks: Sendable, Equatable, Codable {
+    public struct Change: Sendable, Equatable, Codable {
+        public var index: Int
+        public var check: CheckSnapshot
+        public var latencies: Tail<Double?>
+        public var history: Tail<StatusChange>
     }
 
-    static func strip(_ checks: [CheckSnapshot]) -> [CheckSnapshot] {
-        checks.map { check in
-            var bare = check
+    /// How many checks there are now.
+    public var count: Int
+    public var changes: [Change]
+
+    init(from old: [CheckSnapshot], to new: [CheckSnapshot]) {
+        count = new.count
+        changes = new.indices.compactMap { index in
+            let before = index < old.count && old[index].name == new[index].name ? old[index] : nil
+            guard before != new[index] else { return nil }
+            var bare = new[index]
             bare.latencies = []
             bare.history = []
-            return bare
+            return Change(
+                index: index, check: bare, latencies: Tail(from: before?.latencies.finiteOnly ?? [], to: new[index].latencies.finiteOnly),
+                history: Tail(from: before?.history ?? [], to: new[index].history)
+            )
         }
     }
 
-    /// `checks` (with their lists stripped) with the lists rebuilt from `old`'s.
-    static func rebuild(_ checks: [CheckSnapshot], old: [CheckSnapshot], tails: [CheckTails]) -> [CheckSnapshot]? {
-        guard checks.count == tails.count else { return nil }
-        var result = checks
-        for index in result.indices {
-            let before = index < old.count && old[index].name == result[index].name ? old[index] : nil
-            guard let latencies = tails[index].latencies.applied(to: before?.latencies ?? []),
-                  let history = tails[index].history.applied(to: before?.history ?? []) else { return nil }
-            result[index].latencies = latencies
-            result[index].history = history
+    /// The checks now, from `old`; nil when they cannot be rebuilt from it.
+    func applied(to old: [CheckSnapshot]) -> [CheckSnapshot]? {
+        var result = Array(old.prefix(count))
+        guard result.count == count || changes.count == count else { return nil }
+        if result.count < count { result = changes.map(\.check) }
+        for change in changes {
+            guard result.indices.contains(change.index) else { return nil }
+            let before = change.index < old.count && old[change.index].name == change.check.name ? old[change.index] : nil
+            guard let latencies = change.latencies.applied(to: before?.latencies ?? []),
+                  let history = change.history.applied(to: before?.history ?? []) else { return nil }
+            var check = change.check
+            check.latencies = latencies
+            check.history = history
+            result[change.index] = check
         }
         return result
     }
 }
 
-/// A node that changed: itself without its growing lists, and their tails.
+/// A node that changed: itself without its growing lists and checks (and without its metrics
+/// when they did not change), the tails of those lists, and the checks that changed.
 public struct NodeChange: Sendable, Equatable, Codable {
     public var index: Int
     public var value: NodeSnapshot
+    /// False when `value` carries no metrics because they did not change.
+    public var metricsChanged: Bool
     public var cpu: Tail<Double?>
     public var memory: Tail<Double?>
     public var netRx: Tail<Double?>
     public var netTx: Tail<Double?>
     public var logs: Tail<String>
-    public var checks: [CheckTails]
+    public var checks: ChangedChecks
 
     enum CodingKeys: String, CodingKey {
         case index, value, cpu, memory, logs, checks
+        case metricsChanged = "metrics_changed"
         case netRx = "net_rx"
         case netTx = "net_tx"
     }
@@ -166,23 +184,24 @@ public struct NodeChange: Sendable, Equatable, Codable {
         var bare = new
         bare.history = NodeHistory()
         bare.recentLogs = []
-        bare.checks = CheckTails.strip(new.checks)
+        bare.checks = []
+        metricsChanged = old.metrics != new.metrics
+        if !metricsChanged { bare.metrics = NodeMetrics() }
         value = bare
         cpu = Tail(from: old.history.cpu.finiteOnly, to: new.history.cpu.finiteOnly)
         memory = Tail(from: old.history.memory.finiteOnly, to: new.history.memory.finiteOnly)
         netRx = Tail(from: old.history.networkReceive.finiteOnly, to: new.history.networkReceive.finiteOnly)
         netTx = Tail(from: old.history.networkSend.finiteOnly, to: new.history.networkSend.finiteOnly)
         logs = Tail(from: old.recentLogs, to: new.recentLogs)
-        checks = new.checks.enumerated().map { index, check in
-            CheckTails(from: index < old.checks.count && old.checks[index].name == check.name ? old.checks[index] : nil, to: check)
-        }
+        checks = ChangedChecks(from: old.checks, to: new.checks)
     }
 
     func applied(to old: NodeSnapshot) -> NodeSnapshot? {
         var node = value
         guard let cpu = cpu.applied(to: old.history.cpu), let memory = memory.applied(to: old.history.memory),
               let rx = netRx.applied(to: old.history.networkReceive), let tx = netTx.applied(to: old.history.networkSend),
-              let logs = logs.applied(to: old.recentLogs), let checks = CheckTails.rebuild(value.checks, old: old.checks, tails: checks) else { return nil }
+              let logs = logs.applied(to: old.recentLogs), let checks = checks.applied(to: old.checks) else { return nil }
+        if !metricsChanged { node.metrics = old.metrics }
         node.history.cpu = cpu
         node.history.memory = memory
         node.history.networkReceive = rx
@@ -193,24 +212,22 @@ public struct NodeChange: Sendable, Equatable, Codable {
     }
 }
 
-/// A service instance that changed: itself without its checks' growing lists, and their tails.
+/// A service instance that changed: itself without its checks, and the checks that changed.
 public struct ServiceChange: Sendable, Equatable, Codable {
     public var index: Int
     public var value: ServiceSnapshot
-    public var checks: [CheckTails]
+    public var checks: ChangedChecks
 
     init(index: Int, from old: ServiceSnapshot, to new: ServiceSnapshot) {
         self.index = index
         var bare = new
-        bare.checks = CheckTails.strip(new.checks)
+        bare.checks = []
         value = bare
-        checks = new.checks.enumerated().map { index, check in
-            CheckTails(from: index < old.checks.count && old.checks[index].name == check.name ? old.checks[index] : nil, to: check)
-        }
+        checks = ChangedChecks(from: old.checks, to: new.checks)
     }
 
     func applied(to old: ServiceSnapshot) -> ServiceSnapshot? {
-        guard let checks = CheckTails.rebuild(value.checks, old: old.checks, tails: checks) else { return nil }
+        guard let checks = checks.applied(to: old.checks) else { return nil }
         var service = value
         service.checks = checks
         return service
