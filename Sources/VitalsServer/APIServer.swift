@@ -56,6 +56,8 @@ public final class APIServer: Sendable {
     private let log: ServerLog
     private let channel = Mutex<(any Channel)?>(nil)
     private let hubTask = Mutex<Task<Void, Never>?>(nil)
+    /// Open connections, closed by `stop`.
+    private let children = OpenChannels()
 
     /// - Throws: `Problem` when the address is off loopback without a token, or the TLS files
     ///   cannot be read.
@@ -101,6 +103,7 @@ public final class APIServer: Sendable {
         let hub = self.hub
         let connections = self.connections
         let tls = self.tls
+        let children = self.children
         let settings = ConnectionSettings(
             token: configuration.token.map { Array($0.utf8) }, requestTimeout: .nanoseconds(configuration.requestTimeout.nanoseconds),
             idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds)
@@ -115,7 +118,11 @@ public final class APIServer: Sendable {
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
                 .childChannelInitializer { channel in
                     guard connections.acquire() else { return channel.close() }
-                    channel.closeFuture.whenComplete { _ in connections.release() }
+                    children.add(channel)
+                    channel.closeFuture.whenComplete { _ in
+                        connections.release()
+                        children.remove(channel)
+                    }
                     return channel.eventLoop.makeCompletedFuture {
                         if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -139,6 +146,7 @@ public final class APIServer: Sendable {
         let task = hubTask.withLock { task in defer { task = nil }; return task }
         task?.cancel()
         await task?.value
+        children.closeAll()
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -169,4 +177,15 @@ struct ConnectionSettings: Sendable {
     var token: [UInt8]?
     var requestTimeout: TimeAmount
     var idleTimeout: TimeAmount
+}
+
+/// The connections a server has open, so that stopping it closes them too.
+final class OpenChannels: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) { channels.withLock { $0[ObjectIdentifier(channel)] = channel } }
+    func remove(_ channel: any Channel) { _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
 }
