@@ -69,6 +69,9 @@ public final class APIServer: Sendable {
         case (nil, nil):
             tls = nil
         case (let certificate?, let key?):
+            for (flag, file) in [("--tls-cert", certificate), ("--tls-key", key)] where !FileManager.default.isReadableFile(atPath: file) {
+                throw Problem(description: "\(flag) \(file): no such file, or it cannot be read")
+            }
             do {
                 let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
                 guard !chain.isEmpty else { throw Problem(description: "--tls-cert \(certificate): no certificate in it") }
