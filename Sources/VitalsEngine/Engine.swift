@@ -571,6 +571,25 @@ public final class Engine: Sendable {
         return alerts
     }
 
+    /// Writes an event that is not an alert (a registered service the engine deregistered, say)
+    /// into the alert history as an `info` entry, kept in the state file like a resolved alert.
+    public func recordInHistory(name: String, node: String?, service: String?, summary: String) {
+        let time = wallClock()
+        var labels = ["alertname": name]
+        labels["node"] = node
+        labels["service"] = service
+        let entry = AlertSnapshot(
+            id: "\(name)/\(node ?? "")/\(service ?? "")/\(time.timeIntervalSince1970)", name: name, severity: .info, state: .resolved,
+            node: node, service: service, since: time, resolvedAt: time, summary: summary, labels: labels
+        )
+        persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(AlertTracker.Changes(resolved: [entry])) }
+        alertState.withLock { state in
+            state.tracker.note(entry)
+            state.changedByPerson = true
+        }
+        publish(force: true)
+    }
+
     /// Removes the acknowledgement of the alerts `ids`; returns how many had one.
     @discardableResult
     public func unacknowledge(_ ids: [String], by who: String) throws(AlertStateStore.Problem) -> Int {

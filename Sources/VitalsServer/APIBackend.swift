@@ -7,6 +7,12 @@ public protocol APIBackend: Sendable {
     var engine: Engine { get }
     /// Reads the cluster file again and runs it when valid; else keeps the running config.
     func reloadCluster() async -> APIReload
+    /// Services registered through the agent API; nil when this backend takes none.
+    var registry: ServiceRegistry? { get }
+}
+
+extension APIBackend {
+    public var registry: ServiceRegistry? { nil }
 }
 
 /// What a reload did.

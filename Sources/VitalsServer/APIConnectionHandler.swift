@@ -121,9 +121,9 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             method: head.method.rawValue, path: path, query: query, headers: headers, body: Array(body.readableBytesView),
             remote: context.remoteAddress?.ipAddress ?? "?"
         )
-        if let token = settings.token, !Self.authorized(headers, token: token) {
+        if let token = settings.token, !Self.authorized(headers, query: query, token: token) {
             let error = APIError(
-                .unauthorized, "this API needs its token: Authorization: Bearer TOKEN (or X-Consul-Token)", headers: [("WWW-Authenticate", "Bearer")]
+                .unauthorized, "this API needs its token: Authorization: Bearer TOKEN (or X-Consul-Token, or Consul's ?token=)", headers: [("WWW-Authenticate", "Bearer")]
             )
             return write(error.response, keepAlive: head.isKeepAlive)
         }
@@ -185,11 +185,14 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// Whether the request carries the token, compared in constant time.
-    static func authorized(_ headers: [String: String], token: [UInt8]) -> Bool {
+    static func authorized(_ headers: [String: String], query: [String: String] = [:], token: [UInt8]) -> Bool {
         var offered: [UInt8]?
         if let value = headers["authorization"], value.lowercased().hasPrefix("bearer ") {
             offered = Array(value.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
         } else if let value = headers["x-consul-token"] {
+            offered = Array(value.utf8)
+        } else if let value = query["token"] {
+            // Consul clients (python-consul among them) send it in the query.
             offered = Array(value.utf8)
         }
         guard let offered else { return false }

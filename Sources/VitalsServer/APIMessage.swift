@@ -102,15 +102,19 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case stateUnavailable = "state_unavailable"
         case unavailable
         case internalError = "internal_error"
+        case invalidRegistration = "invalid_registration"
+        case conflict
+        case registrationLimit = "registration_limit"
 
         public var status: Int {
             switch self {
-            case .badRequest, .invalidJSON, .invalidField, .unknownField, .userRequired: 400
+            case .badRequest, .invalidJSON, .invalidField, .unknownField, .userRequired, .invalidRegistration: 400
             case .unauthorized: 401
             case .notFound: 404
             case .methodNotAllowed: 405
             case .requestTimeout: 408
-            case .alreadyInState: 409
+            case .alreadyInState, .conflict: 409
+            case .registrationLimit: 429
             case .payloadTooLarge: 413
             case .reloadRefused: 422
             case .internalError: 500

@@ -36,7 +36,7 @@ public final class APIRouter: Sendable {
         APIRoute(method: "PUT", pattern: "/v1/checks/{id...}/ttl"),
         APIRoute(method: "POST", pattern: "/v1/reload"),
         APIRoute(method: "GET", pattern: "/metrics"),
-    ]
+    ] + consulRoutes
 
     /// The largest body a request may send, except `POST /v1/logs`.
     public static let bodyLimit = 1024 * 1024
@@ -47,6 +47,8 @@ public final class APIRouter: Sendable {
     let log: ServerLog
     let started: Date
     let connections: ConnectionCounter
+    /// Blocking queries of the Consul catalog and health endpoints.
+    let catalog: CatalogWatch
     /// The newest snapshot's compact JSON, encoded once per generation however many ask.
     let encodedSnapshot = Mutex<(generation: UInt64, time: Date, bytes: [UInt8])?>(nil)
 
@@ -54,6 +56,7 @@ public final class APIRouter: Sendable {
         self.backend = backend
         self.log = log
         self.connections = connections
+        catalog = CatalogWatch(backend: backend)
         started = Date()
     }
 
@@ -138,6 +141,8 @@ public final class APIRouter: Sendable {
         case ("PUT", "/v1/checks/{id...}/ttl"): return try heartbeat(engine, parameters["id"] ?? "", request)
         case ("POST", "/v1/reload"): return try await reload(request)
         case ("GET", "/metrics"): return metrics(engine)
+        case (_, let pattern) where pattern.hasPrefix("/v1/agent/") || pattern.hasPrefix("/v1/catalog/") || pattern.hasPrefix("/v1/health/"):
+            return try await consul(route, parameters, request)
         default: throw APIError(.internalError, "route \(route.method) \(route.pattern) has no handler")
         }
     }

@@ -139,7 +139,15 @@ public final class APIServer: Sendable {
         } catch {
             throw Problem(description: "cannot listen on \(AddressSyntax.join(configuration.host, configuration.port)): \(Self.describe(error))")
         }
-        hubTask.withLock { $0 = Task.detached { await hub.run() } }
+        let catalog = router.catalog
+        hubTask.withLock {
+            $0 = Task.detached {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await hub.run() }
+                    group.addTask { await catalog.run() }
+                }
+            }
+        }
     }
 
     /// Stops listening and closes every connection, event streams included.

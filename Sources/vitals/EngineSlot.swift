@@ -2,30 +2,52 @@ import Foundation
 import Synchronization
 import VitalsCore
 import VitalsEngine
+import VitalsServer
 import VitalsSim
 import VitalsUI
 
 /// The dashboard's running engine (and simulator), which `r` replaces with one built from the
 /// cluster file as it is now. A file with errors is refused and the running one kept.
 final class EngineSlot: Sendable {
-    private struct Running: Sendable {
-        var engine: Engine
-        var task: Task<Void, Never>
-        var simulator: Simulator?
-    }
-
-    private let running: Mutex<Running>
+    private let runner: EngineRunner
+    private let simulatorNow: Mutex<Simulator?>
     private let reloading = Atomic<Bool>(false)
-    private let options: Engine.Options
-    private let persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?
     private let scenario: Scenario?
+    /// Services registered through the agent API, run beside the file's.
+    let services: ServiceRegistry
+    private let registryTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    /// Why some registrations kept in the state file could not be taken back.
+    let restoreProblems: [String]
+    /// Said when the engine deregisters a service by itself (`DeregisterCriticalServiceAfter`).
+    let onReaped = Mutex<(@Sendable (Registration, String) -> Void)?>(nil)
 
     init(config: ClusterConfig, options: Engine.Options, persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?, simulator: Simulator?, scenario: Scenario?) {
-        self.options = options
-        self.persisted = persisted
         self.scenario = scenario
-        let engine = Engine(config: config, options: options, state: persisted)
-        running = Mutex(Running(engine: engine, task: Task.detached { await engine.run() }, simulator: simulator))
+        let registry = ServiceRegistry(store: persisted?.store, limit: config.maxRegistrations)
+        services = registry
+        restoreProblems = registry.restore(
+            decoder: RegistrationDecoder(defaults: config.defaults, allowExec: config.allowAPIExecChecks, source: "registration"),
+            fileNodes: Set(config.nodes.map(\.name)), file: (config.sourcePath as NSString).lastPathComponent
+        )
+        runner = EngineRunner(config: config.adding(registry.all), options: options, persisted: persisted)
+        simulatorNow = Mutex(simulator)
+        registryTask.withLock { $0 = Task.detached { [self] in await runRegistry() } }
+    }
+
+    /// Hands registrations to the engine (rebuilt with them, one after another with reloads) and
+    /// deregisters the ones critical past their `DeregisterCriticalServiceAfter`.
+    private func runRegistry() async {
+        let runner = runner
+        await services.run(snapshot: { runner.engine.store.latest }) { registrations in
+            await runner.serially {
+                let config = runner.engine.config.fileOnly.adding(registrations)
+                guard config != runner.engine.config else { return }
+                await runner.replace(with: config)
+            }
+        } reaped: { [self] registration, why in
+            runner.engine.recordInHistory(name: "Deregistered", node: registration.id, service: registration.name, summary: "\(registration.id) deregistered: \(why)")
+            onReaped.withLock { $0 }?(registration, why)
+        }
     }
 
     /// Opens the state file, starts the file's simulated nodes (unless --no-sim) and the engine,
@@ -40,17 +62,21 @@ final class EngineSlot: Sendable {
         )
     }
 
-    var engine: Engine { running.withLock { $0.engine } }
-    var simulator: Simulator? { running.withLock { $0.simulator } }
+    var engine: Engine { runner.engine }
+    var simulator: Simulator? { simulatorNow.withLock { $0 } }
 
     /// Stops the engine (the dashboard is closing).
-    func stop() { running.withLock { $0.task.cancel() } }
+    func stop() {
+        registryTask.withLock { $0?.cancel() }
+        runner.stop()
+    }
 
     /// Stops the engine and waits until everything it had in flight has ended.
     func stopAndWait() async {
-        let task = running.withLock { $0.task }
-        task.cancel()
-        await task.value
+        let task = registryTask.withLock { $0 }
+        task?.cancel()
+        await task?.value
+        await runner.stopAndWait()
     }
 
     /// Reads the cluster file again; runs it when it is valid, else keeps the running config and
@@ -60,8 +86,12 @@ final class EngineSlot: Sendable {
             return ReloadReport(summary: "a reload is already under way")
         }
         defer { reloading.store(false, ordering: .releasing) }
-        let current = running.withLock { $0 }
-        let path = current.engine.config.sourcePath
+        return await runner.serially { await self.reloadNow() }
+    }
+
+    private func reloadNow() async -> ReloadReport {
+        let running = runner.engine
+        let path = running.config.sourcePath
         let file = (path as NSString).lastPathComponent
         let result = ClusterConfigLoader.check(path: path)
         let warnings = result.diagnostics.filter { $0.severity == .warning }.count
@@ -74,18 +104,19 @@ final class EngineSlot: Sendable {
             )
         }
         config.sourcePath = path
-        guard config != current.engine.config else { return ReloadReport(summary: "\(file) is unchanged") }
+        // Registered services stay: the file says what it watches, the registry the rest.
+        config = config.adding(services.all)
+        guard config != running.config else { return ReloadReport(summary: "\(file) is unchanged") }
 
         // The simulator starts again only when the nodes, ports or scenario it serves changed.
-        var simulator = current.simulator
         var restartedSimulation = false
-        if let old = current.simulator {
+        if let old = simulator {
             let candidate = Simulator(config: config, scenario: scenario)
             if !old.servesTheSame(as: candidate) {
                 await old.stop()
                 do {
                     try await candidate.start()
-                    simulator = candidate
+                    simulatorNow.withLock { $0 = candidate }
                     restartedSimulation = true
                 } catch {
                     try? await old.start()
@@ -93,11 +124,7 @@ final class EngineSlot: Sendable {
                 }
             }
         }
-        current.task.cancel()
-        await current.task.value
-        let engine = Engine(config: config, options: options, state: persisted, replacing: current.engine)
-        let task = Task.detached { await engine.run() }
-        running.withLock { $0 = Running(engine: engine, task: task, simulator: simulator) }
+        let engine = await runner.replace(with: config)
 
         var summary = "reloaded \(file)"
         if let carried = engine.reload {

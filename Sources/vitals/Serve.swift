@@ -116,6 +116,8 @@ final class SignalWatcher {
 }
 
 extension EngineSlot: APIBackend {
+    var registry: ServiceRegistry? { services }
+
     func reloadCluster() async -> APIReload {
         let report = await reload()
         return APIReload(summary: report.summary, problems: report.problems, refused: report.summary.hasPrefix("reload refused") || !report.problems.isEmpty)

@@ -14,6 +14,11 @@ public struct ClusterConfig: Sendable, Equatable {
     public var logIntake = LogIntakeConfig()
     /// The file this came from, for messages.
     public var sourcePath: String
+    /// Whether services registering through the API may give `Args` checks (programs Vitals
+    /// runs): Consul's `enable_script_checks`, off unless the file says `allow_api_exec_checks: true`.
+    public var allowAPIExecChecks = false
+    /// The most services that may be registered through the API at once (`max_registrations`).
+    public var maxRegistrations = 10_000
 
     public init(
         name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
@@ -92,6 +97,8 @@ public struct NodeConfig: Sendable, Equatable {
     /// After how many rounds of every check failing the node's probes slow down, and to what pace;
     /// nil: never (the default, unless `defaults` says otherwise).
     public var breaker: BreakerConfig?
+    /// Set for a node that registered itself through the API; nil for the file's own.
+    public var origin: NodeOrigin?
 
     public init(
         name: String, address: String, services: [ServiceConfig] = [], checks: [CheckConfig] = [],
@@ -238,8 +245,9 @@ public struct CheckConfig: Sendable, Equatable {
     public var failuresBeforeWarning: Int?
     /// The status before the first result (Consul's `status`); nil: the first result is taken as it is.
     public var initialStatus: Status?
-    /// Consul's `deregister_critical_service_after`: Vitals never deregisters, but says when Consul
-    /// would have (a service critical this long).
+    /// Consul's `deregister_critical_service_after`: a service registered through the API is
+    /// deregistered once this check has been critical this long; for the file's services Vitals
+    /// only says when Consul would have.
     public var deregisterCriticalAfter: Duration?
     /// HTTP checks: the method (GET), extra headers, a request body, a regex the body must match,
     /// and a JSON value the body must hold at a path (`$.status` = `UP`).

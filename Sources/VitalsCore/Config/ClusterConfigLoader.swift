@@ -44,7 +44,8 @@ struct ClusterReader {
 
     func cluster(_ root: Node) -> ClusterConfig? {
         guard let fields = reader.mapping(
-            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks", "locks", "log_intake"],
+            root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks", "locks", "log_intake",
+                       "allow_api_exec_checks", "max_registrations"],
             unsupported: Self.notYet
         ) else { return nil }
         let name = fields.string("cluster", required: true)
@@ -67,6 +68,8 @@ struct ClusterReader {
         guard let name else { return nil }
         var config = ClusterConfig(name: name, defaults: defaults, nodes: nodes, simulation: simulation, alerting: alerting, locks: locks)
         config.logIntake = intake
+        config.allowAPIExecChecks = fields.bool("allow_api_exec_checks") ?? false
+        config.maxRegistrations = fields.int("max_registrations", in: 0...1_000_000) ?? config.maxRegistrations
         return config
     }
 

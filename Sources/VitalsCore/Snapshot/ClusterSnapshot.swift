@@ -124,6 +124,8 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
     public var breakerNextTry: Date?
     /// Its vital signs over the last scrapes, for sparklines and graphs.
     public var history = NodeHistory()
+    /// Set for a node that registered itself through the API: its ID, who and when.
+    public var registered: NodeOrigin?
 
     public init(
         name: String, address: String, status: Status, services: [String], metrics: NodeMetrics = NodeMetrics(),
@@ -144,6 +146,7 @@ public struct NodeSnapshot: Sendable, Equatable, Codable {
         case maintenance
         case breakerOpenedAt = "breaker_opened_at"
         case breakerNextTry = "breaker_next_try"
+        case registered
     }
 }
 

@@ -30,7 +30,7 @@ public final class AlertStateStore: Sendable {
     }
 
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating when absent) the state file at `path`.
     /// - Parameter reset: when the file is damaged, move it aside (`FILE.broken-TIME`) and start afresh.
@@ -84,7 +84,7 @@ public final class AlertStateStore: Sendable {
         return pool
     }
 
-    private static func problem(_ error: any Error, path: String) -> Problem {
+    static func problem(_ error: any Error, path: String) -> Problem {
         if let problem = error as? Problem { return problem }
         guard let database = error as? DatabaseError else {
             return Problem(path: path, reason: "\(error)", resettable: false)
@@ -124,6 +124,9 @@ public final class AlertStateStore: Sendable {
                 CREATE TABLE maintenance (target TEXT PRIMARY KEY, node TEXT NOT NULL, service TEXT, reason TEXT NOT NULL,
                                           by TEXT NOT NULL, since REAL NOT NULL, until REAL);
                 """)
+        }
+        migrator.registerMigration("v3-registrations") { db in
+            try db.execute(sql: "CREATE TABLE registration (id TEXT PRIMARY KEY, body TEXT NOT NULL, by TEXT NOT NULL, at REAL NOT NULL);")
         }
         return migrator
     }()
@@ -256,7 +259,7 @@ public final class AlertStateStore: Sendable {
         }
     }
 
-    private func write(_ body: @Sendable (Database) throws -> Void) throws(Problem) {
+    func write(_ body: @Sendable (Database) throws -> Void) throws(Problem) {
         do {
             try pool.write(body)
         } catch {
@@ -264,7 +267,7 @@ public final class AlertStateStore: Sendable {
         }
     }
 
-    private static func journal(_ db: Database, at time: Date, who: String, action: String, target: String, comment: String) throws {
+    static func journal(_ db: Database, at time: Date, who: String, action: String, target: String, comment: String) throws {
         try db.execute(
             sql: "INSERT INTO journal (at, who, action, target, comment) VALUES (?, ?, ?, ?, ?)",
             arguments: [time.timeIntervalSince1970, who, action, target, comment]

@@ -192,6 +192,12 @@ public struct AlertTracker: Sendable {
         return changes
     }
 
+    /// Puts an entry that is not one of the rules' alerts at the top of the history.
+    public mutating func note(_ entry: AlertSnapshot) {
+        history.insert(entry, at: 0)
+        if history.count > Self.historyKept { history.removeLast() }
+    }
+
     private mutating func resolve(_ id: String, _ alert: Active, at now: Date) -> AlertSnapshot {
         active[id] = nil
         var entry = snapshot(id, alert)

@@ -69,6 +69,7 @@ public struct SnapshotBuilder: Sendable {
                 metrics: facts.metrics[nodeIndex], checks: nodeChecks, recentLogs: facts.logs[nodeIndex]
             )
             snapshot.history = facts.history[nodeIndex]
+            snapshot.registered = node.origin
             snapshot.maintenance = maintenance
             snapshot.breakerOpenedAt = facts.breakers[nodeIndex]?.openedAt
             snapshot.breakerNextTry = facts.breakers[nodeIndex]?.nextTry
