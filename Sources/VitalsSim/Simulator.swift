@@ -23,6 +23,8 @@ public final class Simulator: Sendable {
         /// Requests answered, by node and path (without the query).
         var requests: [String: Int] = [:]
         var etcd: SimulatedEtcd
+        /// Instances started after the file's (they register themselves), by name.
+        var added: [String: NodeConfig] = [:]
     }
 
     public let config: ClusterConfig
@@ -134,7 +136,7 @@ public final class Simulator: Sendable {
 
     /// Injects `fault` into `node` (replacing any other), closing its ports for `down`.
     public func inject(_ fault: Fault, into node: String) async throws {
-        guard endpoints[node] != nil else { throw SimulatorError.unknownNode(node) }
+        guard serves(node) else { throw SimulatorError.unknownNode(node) }
         let previous = state.withLock { state in
             let previous = state.injected[node]
             state.injected[node] = fault
@@ -145,7 +147,7 @@ public final class Simulator: Sendable {
 
     /// Removes any injected fault from `node`; the scenario goes on.
     public func heal(_ node: String) async throws {
-        guard endpoints[node] != nil else { throw SimulatorError.unknownNode(node) }
+        guard serves(node) else { throw SimulatorError.unknownNode(node) }
         let previous = state.withLock { $0.injected.removeValue(forKey: node) }
         if previous == .down { try await bind(node) }
     }
@@ -154,7 +156,7 @@ public final class Simulator: Sendable {
     public func condition(of node: String) -> SimulatedCondition {
         let elapsed = self.elapsed
         if let fault = injectedFault(of: node) { return .injected(fault, elapsed: elapsed) }
-        return scenario.condition(node: node, services: servicesByNode[node] ?? [], elapsed: elapsed)
+        return scenario.condition(node: node, services: services(of: node), elapsed: elapsed)
     }
 
     /// Whether `node` answers at all now (not hung, not down).
@@ -167,6 +169,45 @@ public final class Simulator: Sendable {
 
     /// Whether `node` serves the simulated etcd (it runs a service called `etcd`).
     func servesEtcd(_ node: String) -> Bool { servicesByNode[node]?.contains("etcd") == true }
+
+    /// Whether `node` is one of the file's simulated nodes or an instance added since.
+    public func serves(_ node: String) -> Bool { endpoints[node] != nil || state.withLock { $0.added[node] != nil } }
+
+    private func services(of node: String) -> [String] {
+        servicesByNode[node] ?? state.withLock { $0.added[node]?.services.map(\.name) } ?? []
+    }
+
+    /// Instances added since the start, by name.
+    public var addedInstances: [String: NodeConfig] { state.withLock { $0.added } }
+
+    /// Starts serving one more instance (not in the file: it registers itself through the API),
+    /// on `node`'s address and the ports its checks, metrics and logs name.
+    /// - Throws: `SimulatorError` when the name is taken or a port cannot be bound.
+    public func addInstance(_ node: NodeConfig) async throws {
+        let taken = state.withLock { state -> Bool in
+            guard endpoints[node.name] == nil, state.added[node.name] == nil else { return true }
+            state.added[node.name] = node
+            state.activity[node.name] = NodeActivity(name: node.name, service: node.services.first?.name ?? node.name, start: Date())
+            return false
+        }
+        if taken { throw SimulatorError.cannotListen(node: node.name, address: node.address, reason: "a simulated node has that name already") }
+        do {
+            try await bind(node.name)
+        } catch {
+            state.withLock { $0.added[node.name] = nil }
+            throw error
+        }
+    }
+
+    /// Stops serving an instance added with `addInstance`.
+    public func removeInstance(_ name: String) async {
+        guard state.withLock({ $0.added.removeValue(forKey: name) }) != nil else { return }
+        await unbind(name)
+        state.withLock { state in
+            state.activity[name] = nil
+            state.injected[name] = nil
+        }
+    }
 
     /// The simulated etcd's answer to a gateway call, after bringing its locks up to date.
     func etcdAnswer(path: String, body: [UInt8]) -> (status: Int, json: String) {
@@ -202,8 +243,10 @@ public final class Simulator: Sendable {
 
     private func bind(_ node: String) async throws {
         var opened: [any Channel] = []
-        let grpcPorts = Self.grpcPorts(of: config.nodes.first { $0.name == node })
-        for endpoint in endpoints[node] ?? [] {
+        let added = state.withLock { $0.added[node] }
+        let grpcPorts = Self.grpcPorts(of: added ?? config.nodes.first { $0.name == node })
+        let endpoints = self.endpoints[node] ?? added.map { node in Self.ports(of: node).sorted().map { Endpoint(node: node.name, host: node.address, port: $0) } } ?? []
+        for endpoint in endpoints {
             let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 128)
@@ -253,7 +296,7 @@ public final class Simulator: Sendable {
         if condition.health == .silent { return SimulatedResponse(status: .ok, body: "", delay: .zero, silent: true) }
         switch route {
         case "/health", "/healthz", "/v1/health":
-            let isEtcd = servicesByNode[node]?.contains("etcd") == true
+            let isEtcd = services(of: node).contains("etcd")
             switch condition.health {
             case .down:
                 // A scenario's crashed process: the port answers, the service does not.

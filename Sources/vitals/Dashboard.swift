@@ -48,14 +48,21 @@ struct Dashboard: AsyncParsableCommand {
         let config = try cluster.load()
         let themes = try Self.loadThemes(selected: theme)
         let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation)
-        let host = LiveHost(slot: slot, user: state.who)
-        // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's.
+        // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's. A
+        // simulated cluster always has one on loopback, through which its instances register.
         var api: APIServer?
-        if let listen {
+        var registrar: DemoRegistrar?
+        if let address = listen ?? (slot.simulator != nil ? "127.0.0.1:0" : nil) {
             do {
-                let server = try APIServer(configuration: try self.server.configuration(listen: listen), backend: slot, log: .silent)
+                let configuration = try self.server.configuration(listen: address)
+                let server = try APIServer(configuration: configuration, backend: slot, log: .silent)
                 try await server.start()
                 api = server
+                if let simulator = slot.simulator, configuration.tlsCertificate == nil {
+                    let demo = try DemoRegistrar(simulator: simulator, config: config, api: server.url, token: configuration.token)
+                    registrar = demo
+                    Task.detached { _ = await demo.start() }
+                }
             } catch {
                 slot.stop()
                 await slot.simulator?.stop()
@@ -63,6 +70,7 @@ struct Dashboard: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let host = LiveHost(slot: slot, user: state.who, registrar: registrar)
         let bell = !noBell
         let unicode = !ascii && Self.localeIsUTF8
         let refreshMs = self.refreshMs
@@ -106,6 +114,7 @@ struct Dashboard: AsyncParsableCommand {
 struct LiveHost: DashboardHost {
     let slot: EngineSlot
     let user: String
+    var registrar: DemoRegistrar?
 
     /// The running engine: a reload replaces it.
     var engine: Engine { slot.engine }
@@ -158,10 +167,19 @@ struct LiveHost: DashboardHost {
         guard simulator != nil else { return [] }
         return Fault.allCases.map { MenuItem(name: $0.rawValue, summary: $0.summary) }
             + [MenuItem(name: "heal", summary: "remove the injected fault")]
+            + (registrar == nil ? [] : [
+                MenuItem(name: "add instance", summary: "start one more instance of this service; it registers through the API"),
+                MenuItem(name: "remove instance", summary: "deregister and stop this instance (added ones only)"),
+            ])
     }
 
     func runFaultItem(_ item: String, node: String) async -> String {
         guard let simulator else { return "\(node) is not simulated" }
+        if let registrar, item == "add instance" {
+            guard let service = registrar.service(of: node, in: engine.store.latest) else { return "\(node) runs no service" }
+            return await registrar.add(service: service)
+        }
+        if let registrar, item == "remove instance" { return await registrar.remove(node: node) }
         do {
             if item == "heal" {
                 try await simulator.heal(node)

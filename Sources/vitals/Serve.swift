@@ -50,6 +50,11 @@ struct Serve: AsyncParsableCommand {
             await slot.simulator?.stop()
             throw ExitCode(1)
         }
+        if let simulator = slot.simulator, configuration.tlsCertificate == nil {
+            // The simulated instances register themselves through the API, as real services would.
+            let demo = try DemoRegistrar(simulator: simulator, config: config, api: api.url, token: configuration.token)
+            Task.detached { for report in await demo.start() { log.info("demo: \(report)") } }
+        }
         log.info("listening", [
             "url": api.url, "cluster": config.name, "nodes": String(config.nodes.count), "state": state.path,
             "token": configuration.token == nil ? "none (loopback)" : "required", "pid": String(getpid()),

@@ -346,6 +346,9 @@ public struct SimulationConfig: Sendable, Equatable {
     /// Locks the simulated nodes contend for in the simulated etcd (served by simulated nodes
     /// that run a service called `etcd`).
     public var locks: [SimulatedLock]
+    /// Services of which one more simulated instance starts and registers itself through the API
+    /// (the dashboard then serves the API on loopback when `--listen` is not given).
+    public var register: [String] = []
 
     public init(nodes: [String]? = nil, scenario: String = "steady", faults: [String: String] = [:], locks: [SimulatedLock] = []) {
         self.nodes = nodes

@@ -514,7 +514,7 @@ struct ClusterReader {
     }
 
     func simulation(_ item: Node, nodes: [NodeConfig]) -> SimulationConfig? {
-        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario", "faults", "locks"]) else { return nil }
+        guard let fields = reader.mapping(item, "simulation", allowed: ["nodes", "scenario", "faults", "locks", "register"]) else { return nil }
         var result = SimulationConfig()
         if let scenario = fields.string("scenario") {
             if SimulationConfig.knownScenarios.contains(scenario) {
@@ -554,6 +554,17 @@ struct ClusterReader {
             }
         }
         result.locks = (fields.sequence("locks") ?? []).compactMap { simulatedLock($0, nodes: nodes) }
+        // Services of which the simulator starts one more instance that registers itself through the API.
+        for (name, node) in fields.stringList("register") ?? [] {
+            let known = Set(nodes.filter { result.simulates($0.name) }.flatMap(\.services).map(\.name))
+            guard known.contains(name) else {
+                var message = "simulation registers an instance of '\(name)', which no simulated node runs"
+                if let guess = didYouMean(name, among: known.sorted()) { message += "; did you mean '\(guess)'?" }
+                reader.error(at: node, message)
+                continue
+            }
+            result.register.append(name)
+        }
         return result
     }
 

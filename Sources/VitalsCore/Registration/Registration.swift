@@ -38,6 +38,11 @@ public struct Registration: Sendable, Equatable {
         self.body = body
     }
 
+    /// Meta keys Vitals reads: the URL of the instance's Prometheus metrics, and of its recent
+    /// log lines (as a node's `metrics.url` and `logs: [{http}]` in the cluster file).
+    public static let metricsMeta = "vitals_metrics"
+    public static let logsMeta = "vitals_logs"
+
     /// The check with Consul ID `id`, if this registration has it.
     public func check(consulID id: String) -> RegisteredCheck? { checks.first { $0.id == id } }
 }
@@ -91,6 +96,9 @@ extension ClusterConfig {
                 name: registration.name, port: registration.port, dependsOn: dependsOn[registration.name] ?? [], checks: registration.checks.map(\.config)
             )
             var node = NodeConfig(name: registration.id, address: registration.address, services: [service])
+            // Vitals' own Meta keys: where the instance's Prometheus metrics and recent logs are read.
+            if let url = registration.meta[Registration.metricsMeta], HTTPTarget(url) != nil { node.metricsURL = url }
+            if let url = registration.meta[Registration.logsMeta], HTTPTarget(url) != nil { node.logURLs = [url] }
             node.origin = NodeOrigin(id: registration.id, by: registration.by, at: registration.at, tags: registration.tags)
             result.nodes.append(node)
         }

@@ -49,6 +49,14 @@ public enum NodeDetailPane {
         ]
         if let note = state.nodeNotes[node.name] { header.append(("   [\(note)]", theme[.warning])) }
         lines.append(header)
+        if let origin = node.registered {
+            var line: Line = [
+                ("registered ", theme[.label]), ("through the API by \(origin.by) at \(Format.clock(origin.at, timeZone: timeZone))", theme[.text]),
+                (" · ID \(origin.id)", theme[.muted]),
+            ]
+            if !origin.tags.isEmpty { line.append((" · tags \(origin.tags.joined(separator: ", "))", theme[.muted])) }
+            lines.append(line)
+        }
         let inMaintenance = [node.maintenance].compactMap { $0 } + snapshot.services(on: node.name).compactMap { service in
             service.maintenance.flatMap { $0.service == nil ? nil : $0 }
         }

@@ -13,6 +13,7 @@ public enum NodesPane {
             let errorStyle = (metrics.errorRatio ?? 0) > 0.05 ? theme[.critical] : theme[.text]
             var services = node.services.joined(separator: ", ")
             if let note = state.nodeNotes[node.name] { services = "[\(note)] " + services }
+            if let origin = node.registered { services += " · registered by \(origin.by)" }
             let disk = metrics.fullestDisk
             let diskStyle = (disk?.used ?? 0) > 0.9 ? theme[.critical] : (disk?.used ?? 0) > 0.8 ? theme[.warning] : theme[.text]
             let network = metrics.networkReceiveRate.map { $0 + (metrics.networkSendRate ?? 0) }

@@ -6,6 +6,8 @@ public enum ServicesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
         let services = Rows.services(snapshot, filter: state.filter, worstFirst: state.worstFirst)
         let selectedID = state.selection[.services] ?? services.first.map(Rows.id(of:))
+        // Instances that registered themselves through the API are marked `+` before their node.
+        let registered = Set(snapshot.nodes.lazy.filter { $0.registered != nil }.map(\.name))
         let row = { (index: Int) -> [Table.Item] in
             let service = services[index]
             let (passing, total) = service.passingCount
@@ -13,7 +15,7 @@ public enum ServicesPane {
             let note = service.status == .passing ? "" : worst.map(Format.brief) ?? ""
             return [
                 Table.Item(service.name, theme[.text]),
-                Table.Item(service.node, theme[.muted]),
+                Table.Item(registered.contains(service.node) ? "+" + service.node : service.node, theme[.muted]),
                 Table.Item(Format.status(service.status), theme.style(for: service.status)),
                 Table.Item("\(passing)/\(total)", passing == total ? theme[.text] : theme.style(for: service.status)),
                 Table.Item(Format.latency(service.latencyMs), theme[.text]),
