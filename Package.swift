@@ -134,7 +134,7 @@ let package = Package(
             // libraries), and runs on a machine without the Swift toolchain.
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization", "-lstdc++", "-Xlinker", "--end-group"], .when(configuration: .release))]
         ),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTesting"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsSim", "VitalsTesting"], swiftSettings: strict),
         .testTarget(
             name: "VitalsEngineTests",
             dependencies: [

@@ -151,12 +151,15 @@ public struct RegistrationDecoder: Sendable {
         }
         var renamed: [(Node, Node)] = []
         var own: [String: Node] = [:]
+        // A refused target is said once, not again as "no target".
+        var refusedTarget = false
         for (key, value) in mapping {
             let text = key.scalar?.string ?? ""
             let normal = Self.normalized(text)
             if let (consul, why) = Self.unsupportedCheckKeys.first(where: { Self.normalized($0.key) == normal }) {
                 if value.isNull || value.scalar?.string == "" { continue }
                 reader.error(at: key, "'\(consul)' in a check of \(owner) is not accepted: \(why)")
+                refusedTarget = true
                 continue
             }
             guard let entry = Self.checkKeys.first(where: { Self.normalized($0.consul) == normal }) else {
@@ -173,6 +176,7 @@ public struct RegistrationDecoder: Sendable {
             }
             if fileKey == "exec", !allowExec {
                 reader.error(at: key, "'\(entry.consul)' (a program Vitals would run) is refused: the cluster file does not say allow_api_exec_checks: true")
+                refusedTarget = true
                 continue
             }
             // Consul's Header is {"Name": ["value", ...]}; the file's is {"Name": "value"}.
@@ -188,6 +192,7 @@ public struct RegistrationDecoder: Sendable {
                 renamed.append((.scalar(scalar), value))
             }
         }
+        guard !refusedTarget else { return nil }
         let checkID = own["checkid"]?.scalar?.string ?? own["id"]?.scalar?.string ?? defaultID
         if let why = Self.nameProblem(checkID) { reader.error(at: own["checkid"] ?? own["id"] ?? node, "'CheckID' \(why)") }
         let consulName = own["name"]?.scalar?.string ?? "Service '\(serviceName)' check"
