@@ -37,17 +37,7 @@ final class EngineSlot: Sendable {
     /// Hands registrations to the engine (rebuilt with them, one after another with reloads) and
     /// deregisters the ones critical past their `DeregisterCriticalServiceAfter`.
     private func runRegistry() async {
-        let runner = runner
-        await services.run(snapshot: { runner.engine.store.latest }) { registrations in
-            await runner.serially {
-                let config = runner.engine.config.fileOnly.adding(registrations)
-                guard config != runner.engine.config else { return }
-                await runner.replace(with: config)
-            }
-        } reaped: { [self] registration, why in
-            runner.engine.recordInHistory(name: "Deregistered", node: registration.id, service: registration.name, summary: "\(registration.id) deregistered: \(why)")
-            onReaped.withLock { $0 }?(registration, why)
-        }
+        await services.run(on: runner) { [self] registration, why in onReaped.withLock { $0 }?(registration, why) }
     }
 
     /// Opens the state file, starts the file's simulated nodes (unless --no-sim) and the engine,

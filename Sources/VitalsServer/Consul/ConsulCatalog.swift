@@ -59,7 +59,9 @@ struct ConsulCatalog: Sendable {
         }
         var nodes: [NodeEntry] = []
         var nodeChecks: [String: [Check]] = [:]
-        for node in snapshot.nodes {
+        // A node deregistered a moment ago is gone, though the engine still runs it.
+        let gone = Set(snapshot.nodes.lazy.filter { $0.registered != nil && registrations[$0.name] == nil }.map(\.name))
+        for node in snapshot.nodes where !gone.contains(node.name) {
             var checks = node.checks.map { check in
                 Check(
                     Node: node.name, CheckID: "\(node.name)/\(check.name)", Name: check.name, Status: Self.status(check.status), Notes: "",
@@ -81,7 +83,7 @@ struct ConsulCatalog: Sendable {
         var instances: [Instance] = []
         var byService: [String: [Int]] = [:]
         instances.reserveCapacity(snapshot.services.count)
-        for service in snapshot.services {
+        for service in snapshot.services where !gone.contains(service.node) {
             let registration = registrations[service.node].flatMap { $0.name == service.name ? $0 : nil }
             let id = registration?.id ?? "\(service.node)/\(service.name)"
             let tags = registration?.tags ?? []
@@ -107,6 +109,23 @@ struct ConsulCatalog: Sendable {
                 port: registration?.port ?? ports["\(service.node)/\(service.name)"] ?? 0, address: registration?.address ?? nodeAddress,
                 checks: checks, registeredBy: registration?.by
             ))
+        }
+        // Registered a moment ago, not yet run by the engine: listed at once, as Consul's agent
+        // does, with checks critical until their first result.
+        for registration in registrations.values.sorted(by: { $0.at < $1.at }) where addresses[registration.id] == nil {
+            let checks = registration.checks.map { check in
+                Check(
+                    Node: registration.id, CheckID: check.id, Name: check.consulName, Status: check.config.initialStatus.map(Self.status) ?? "critical",
+                    Notes: check.notes, Output: "not run yet", ServiceID: registration.id, ServiceName: registration.name,
+                    ServiceTags: registration.tags, Type: check.config.target.typeName
+                )
+            }
+            byService[registration.name, default: []].append(instances.count)
+            instances.append(Instance(
+                node: registration.id, nodeAddress: registration.address, id: registration.id, service: registration.name, tags: registration.tags,
+                meta: registration.meta, port: registration.port ?? 0, address: registration.address, checks: checks, registeredBy: registration.by
+            ))
+            nodes.append(NodeEntry(name: registration.id, address: registration.address, checks: [], meta: ["vitals-registered-by": registration.by]))
         }
         self.instances = instances
         self.byService = byService

@@ -228,3 +228,23 @@ public final class ServiceRegistry: Sendable {
         }
     }
 }
+
+extension ServiceRegistry {
+    /// `run` for an engine that `runner` runs: each batch rebuilds it as the file's nodes plus
+    /// every registration (in turn with reloads), and a service deregistered for staying critical
+    /// is said in the alert history.
+    public func run(on runner: EngineRunner, reaped: @escaping @Sendable (Registration, String) -> Void = { _, _ in }) async {
+        await run(snapshot: { runner.engine.store.latest }) { registrations in
+            await runner.serially {
+                let config = runner.engine.config.fileOnly.adding(registrations)
+                guard config != runner.engine.config else { return }
+                await runner.replace(with: config)
+            }
+        } reaped: { registration, why in
+            runner.engine.recordInHistory(
+                name: "Deregistered", node: registration.id, service: registration.name, summary: "\(registration.id) deregistered: \(why)"
+            )
+            reaped(registration, why)
+        }
+    }
+}
