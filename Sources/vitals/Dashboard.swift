@@ -52,9 +52,10 @@ struct Dashboard: AsyncParsableCommand {
         // simulated cluster always has one on loopback, through which its instances register.
         var api: APIServer?
         var registrar: DemoRegistrar?
-        if let address = listen ?? (slot.simulator != nil ? "127.0.0.1:0" : nil) {
+        if listen != nil || slot.simulator != nil {
             do {
-                let configuration = try self.server.configuration(listen: address)
+                // Without --listen: loopback, on a port the system picks.
+                let configuration = try listen.map(self.server.configuration(listen:)) ?? APIServer.Configuration(host: "127.0.0.1", port: 0)
                 let server = try APIServer(configuration: configuration, backend: slot, log: .silent)
                 try await server.start()
                 api = server
@@ -168,18 +169,18 @@ struct LiveHost: DashboardHost {
         return Fault.allCases.map { MenuItem(name: $0.rawValue, summary: $0.summary) }
             + [MenuItem(name: "heal", summary: "remove the injected fault")]
             + (registrar == nil ? [] : [
-                MenuItem(name: "add instance", summary: "start one more instance of this service; it registers through the API"),
-                MenuItem(name: "remove instance", summary: "deregister and stop this instance (added ones only)"),
+                MenuItem(name: "add", summary: "one more instance of this service (registers via the API)"),
+                MenuItem(name: "remove", summary: "deregister and stop this instance (added ones only)"),
             ])
     }
 
     func runFaultItem(_ item: String, node: String) async -> String {
         guard let simulator else { return "\(node) is not simulated" }
-        if let registrar, item == "add instance" {
+        if let registrar, item == "add" {
             guard let service = registrar.service(of: node, in: engine.store.latest) else { return "\(node) runs no service" }
             return await registrar.add(service: service)
         }
-        if let registrar, item == "remove instance" { return await registrar.remove(node: node) }
+        if let registrar, item == "remove" { return await registrar.remove(node: node) }
         do {
             if item == "heal" {
                 try await simulator.heal(node)

@@ -7,7 +7,7 @@ import VitalsSim
 /// The demo's self-registering instances: each is one more simulated instance of a service the
 /// file runs (a copy of its first node, on a fresh loopback address 127.0.2.x), which registers
 /// itself through the agent API over HTTP, as a real service would with Consul. The fault menu's
-/// `add instance` and `remove instance` start and stop more.
+/// `add` and `remove` start and stop more.
 final class DemoRegistrar: Sendable {
     private let simulator: Simulator
     private let config: ClusterConfig
@@ -34,7 +34,7 @@ final class DemoRegistrar: Sendable {
         return reports
     }
 
-    /// The service `node` runs, for the fault menu's `add instance` on a selected node.
+    /// The service `node` runs, for the fault menu's `add` on a selected node.
     func service(of node: String, in snapshot: ClusterSnapshot) -> String? {
         snapshot.nodes.first { $0.name == node }?.services.first
     }
