@@ -226,6 +226,8 @@ public final class Engine: Sendable {
             alertState = Mutex(AlertState(tracker: tracker, config: config, time: now()))
             store = SnapshotStore(initial: initial.builder.current)
             reload = nil
+            let seeded = Self.registeredTTLStatus(config: config, layout: layout)
+            heartbeats.withLock { $0 = seeded }
             return
         }
         let counts = initial.adopt(old.state.withLock { $0 }, time: now())
@@ -244,6 +246,7 @@ public final class Engine: Sendable {
         for (index, id) in layout.checkIDs.enumerated() {
             if let was = oldNumbers[id], let beat = beats[was] { carried[index] = beat }
         }
+        carried.merge(Self.registeredTTLStatus(config: config, layout: layout)) { kept, _ in kept }
         heartbeats.withLock { $0 = carried }
         // Counters count from the process's start, as Prometheus expects, not from the reload.
         counters.withLock { $0 = old.counters.withLock { $0 } }
@@ -429,6 +432,20 @@ public final class Engine: Sendable {
         snapshot.logStats = logs.stats
         store.publish(snapshot)
         return true
+    }
+
+    /// Consul's `Status` of a registered TTL check holds from the registration until its TTL
+    /// runs out: as a heartbeat at the registration's time, by check number.
+    static func registeredTTLStatus(config: ClusterConfig, layout: ClusterLayout) -> [Int: (time: Date, status: Status, note: String)] {
+        var origins: [String: NodeOrigin] = [:]
+        for node in config.nodes { if let origin = node.origin { origins[node.name] = origin } }
+        guard !origins.isEmpty else { return [:] }
+        var result: [Int: (time: Date, status: Status, note: String)] = [:]
+        for (index, check) in layout.checkConfigs.enumerated() {
+            guard case .ttl = check.target, let status = check.initialStatus, let origin = origins[layout.checkIDs[index].node] else { continue }
+            result[index] = (origin.at, status, "\(status.rawValue) as registered; no heartbeat yet")
+        }
+        return result
     }
 
     /// A ttl check's verdict now: its newest heartbeat's while within the TTL, else critical.

@@ -104,6 +104,10 @@ public final class EventHub: Sendable {
                 state.last = latest
                 state.recent[latest.generation] = latest
                 if state.recent.count > Self.kept, let oldest = state.recent.keys.min() { state.recent.removeValue(forKey: oldest) }
+                // Only generations a client still has are kept: each holds a whole snapshot, and
+                // 64 of a 10,000-node cluster are hundreds of megabytes.
+                let needed = state.clients.values.compactMap(\.generation).min() ?? latest.generation
+                if state.recent.keys.contains(where: { $0 < needed }) { state.recent = state.recent.filter { $0.key >= needed } }
                 urgent = Self.isUrgent(from: last, to: latest)
                 for (change, alert) in Self.alertChanges(from: last.alerts, to: latest.alerts) {
                     struct AlertEvent: Encodable {
