@@ -7,12 +7,12 @@ import VitalsTesting
 @Suite(.serialized, .enabled(if: ExternalTool.available("curl", package: "curl")))
 struct RegistrationEndToEndTests {
     let vitals = VitalsBinary.path
-    let cluster = Fixtures.path("Tests/Fixtures/serve-cluster.yaml")
+    let cluster = Fixtures.path("Tests/Fixtures/registration-cluster.yaml")
     static let address = "127.0.7.110"
 
     func serve(state: String, port: Int) throws -> BackgroundProcess {
         let server = try BackgroundProcess(vitals, ["serve", cluster, "--listen", "\(Self.address):\(port)", "--state", state, "--user", "server"])
-        try server.waitForOutput("listening", timeout: 30)
+        try server.waitForOutput(" info listening ", timeout: 30)
         return server
     }
 
@@ -68,7 +68,7 @@ struct RegistrationEndToEndTests {
         let maintenance = try curl([url("/v1/health/checks/web", port: 7075)])
         #expect(maintenance.body.contains("_service_maintenance:web-1") && maintenance.body.contains("upgrade"), "\(maintenance.body)")
         let collision = try curl(["-X", "PUT", register, "--data", #"{"Name": "shop", "ID": "shop-1"}"#])
-        #expect(collision.status == 409 && collision.body.contains("is a node of the cluster file serve-cluster.yaml"), "\(collision.body)")
+        #expect(collision.status == 409 && collision.body.contains("is a node of the cluster file registration-cluster.yaml"), "\(collision.body)")
         #expect(try curl(["-X", "PUT", url("/v1/agent/service/deregister/web-1", port: 7075)]).status == 200)
     }
 
