@@ -48,6 +48,8 @@ struct Dashboard: AsyncParsableCommand {
         let config = try cluster.load()
         let themes = try Self.loadThemes(selected: theme)
         let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation)
+        // Said before the screen opens, so they stay on the terminal after it closes.
+        for problem in slot.restoreProblems { Output.error("vitals: \(problem)") }
         // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's. A
         // simulated cluster always has one on loopback, through which its instances register.
         var api: APIServer?

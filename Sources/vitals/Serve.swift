@@ -50,6 +50,7 @@ struct Serve: AsyncParsableCommand {
             await slot.simulator?.stop()
             throw ExitCode(1)
         }
+        for problem in slot.restoreProblems { log.error(problem) }
         if let simulator = slot.simulator, configuration.tlsCertificate == nil {
             // The simulated instances register themselves through the API, as real services would.
             let demo = try DemoRegistrar(simulator: simulator, config: config, api: api.url, token: configuration.token)

@@ -16,12 +16,6 @@ struct RegistrationEndToEndTests {
         return server
     }
 
-    func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
-        let result = try Run.process("/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + arguments, timeout: 20)
-        var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let status = Int(lines.popLast() ?? "") ?? 0
-        return (status, lines.joined(separator: "\n"))
-    }
 
     func url(_ path: String, port: Int) -> String { "http://\(Self.address):\(port)\(path)" }
 
@@ -64,6 +58,10 @@ struct RegistrationEndToEndTests {
         let checks = try curl([url("/v1/agent/checks", port: 7075)])
         for id in ["service:web-1:1", "web-1-port", "service:web-1:3"] { #expect(checks.body.contains("\"\(id)\""), "\(checks.body)") }
         #expect(try curl(["-X", "PUT", url("/v1/agent/check/update/service:web-1:3", port: 7075), "--data", #"{"Status": "warning", "Output": "slow disk"}"#]).status == 200)
+        // A reload of the file keeps what registered.
+        let reload = try curl(["-X", "POST", url("/v1/reload", port: 7075), "-H", "X-Vitals-User: ana"])
+        #expect(reload.status == 200, "\(reload.body)")
+        #expect(try curl([url("/v1/agent/services", port: 7075)]).body.contains("\"web-1\""))
         #expect(try curl(["-X", "PUT", url("/v1/agent/service/maintenance/web-1?enable=true&reason=upgrade", port: 7075)]).status == 200)
         let maintenance = try curl([url("/v1/health/checks/web", port: 7075)])
         #expect(maintenance.body.contains("_service_maintenance:web-1") && maintenance.body.contains("upgrade"), "\(maintenance.body)")
@@ -93,14 +91,14 @@ struct RegistrationEndToEndTests {
         let health = try indexed("/v1/health/service/cart?dc=\(dc)&stale=")
         #expect(health.body == "[]\n")
         // Both blocking reads wait; one registration wakes both.
-        let registerLater = Thread { usleep(500_000); _ = try? self.curl(["-X", "PUT", self.url("/v1/agent/service/register", port: 7076), "--data", #"{"ID": "cart-a", "Name": "cart", "Address": "127.0.7.120", "Port": 9101, "Tags": ["shop"]}"#]) }
+        let registerLater = Thread { usleep(500_000); _ = try? curl(["-X", "PUT", self.url("/v1/agent/service/register", port: 7076), "--data", #"{"ID": "cart-a", "Name": "cart", "Address": "127.0.7.120", "Port": 9101, "Tags": ["shop"]}"#]) }
         registerLater.start()
         let woken = try indexed("/v1/catalog/services?dc=\(dc)&stale=&index=\(services.index)&wait=2m")
         #expect(woken.index > services.index && woken.body.contains("\"cart\":[\"shop\"]"), "\(woken)")
         let instances = try indexed("/v1/health/service/cart?dc=\(dc)&stale=&index=\(health.index)&wait=2m")
         #expect(instances.index > health.index && instances.body.contains("\"ID\":\"cart-a\"") && instances.body.contains("\"Port\":9101"), "\(instances)")
         // Deregistration wakes the service's watch with an empty list.
-        let dropLater = Thread { usleep(500_000); _ = try? self.curl(["-X", "PUT", self.url("/v1/agent/service/deregister/cart-a", port: 7076)]) }
+        let dropLater = Thread { usleep(500_000); _ = try? curl(["-X", "PUT", self.url("/v1/agent/service/deregister/cart-a", port: 7076)]) }
         dropLater.start()
         let dropped = try indexed("/v1/health/service/cart?dc=\(dc)&stale=&index=\(instances.index)&wait=2m")
         #expect(dropped.index > instances.index && dropped.body == "[]\n", "\(dropped)")

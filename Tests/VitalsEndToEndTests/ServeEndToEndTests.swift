@@ -16,13 +16,6 @@ struct ServeEndToEndTests {
         return server
     }
 
-    /// Runs curl; returns the status code and the body.
-    func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
-        let result = try Run.process("/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + arguments, timeout: 20)
-        var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let status = Int(lines.popLast() ?? "") ?? 0
-        return (status, lines.joined(separator: "\n"))
-    }
 
     func url(_ path: String, port: Int = 7070) -> String { "http://\(Self.address):\(port)\(path)" }
 
