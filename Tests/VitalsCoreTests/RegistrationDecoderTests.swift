@@ -126,6 +126,22 @@ import VitalsTesting
         #expect(file.adding([registration]).nodes.count == 1)
     }
 
+    /// Every input `Fuzz/run SECONDS registration` ever found, and Consul's payloads: accepted or
+    /// refused with a reason.
+    @Test func fuzzCrashersAndConsulPayloadsReplay() throws {
+        let files = Fixtures.files(in: ["Tests/Fixtures/fuzz-crashers-registration", "Tests/Fixtures/consul"]).filter { !$0.hasSuffix(".py") }
+        #expect(files.count >= 2)
+        for file in files {
+            let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(file))), as: UTF8.self)
+            for allowExec in [false, true] {
+                switch RegistrationDecoder(allowExec: allowExec).decode(text, caller: "127.0.0.1", at: time) {
+                case .success(let registration): #expect(!registration.id.isEmpty, "\(file)")
+                case .failure(let failure): #expect(!failure.diagnostics.isEmpty, "\(file)")
+                }
+            }
+        }
+    }
+
     /// Random cuts, byte flips and splices of valid bodies: each is accepted or refused with a
     /// reason, never a crash or an empty refusal.
     @Test func fuzzedBodiesAreAcceptedOrRefusedWithAReason() throws {
