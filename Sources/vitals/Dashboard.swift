@@ -61,11 +61,7 @@ struct Dashboard: AsyncParsableCommand {
                 let server = try APIServer(configuration: configuration, backend: slot, log: .silent)
                 try await server.start()
                 api = server
-                if let simulator = slot.simulator, configuration.tlsCertificate == nil {
-                    let demo = try DemoRegistrar(simulator: simulator, config: config, api: server.url, token: configuration.token)
-                    registrar = demo
-                    Task.detached { _ = await demo.start() }
-                }
+                registrar = try DemoRegistrar.started(slot: slot, config: config, server: server)
             } catch {
                 slot.stop()
                 await slot.simulator?.stop()

@@ -25,6 +25,18 @@ final class DemoRegistrar: Sendable {
         client = try APIClient(url: api, user: "demo", token: token)
     }
 
+    /// A registrar for `slot`'s simulated cluster, talking to `server`, already registering the
+    /// file's `simulation.register` instances (each report goes to `report`); nil when nothing is
+    /// simulated, or the API serves TLS (whose CA the registrar would need).
+    static func started(
+        slot: EngineSlot, config: ClusterConfig, server: APIServer, report: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> DemoRegistrar? {
+        guard let simulator = slot.simulator, server.configuration.tlsCertificate == nil else { return nil }
+        let demo = try DemoRegistrar(simulator: simulator, config: config, api: server.url, token: server.configuration.token)
+        Task.detached { for line in await demo.start() { report(line) } }
+        return demo
+    }
+
     /// Registers one instance of each service the file's `simulation.register` names.
     func start() async -> [String] {
         var reports: [String] = []

@@ -9,35 +9,20 @@ import VitalsUI
 /// The dashboard's running engine (and simulator), which `r` replaces with one built from the
 /// cluster file as it is now. A file with errors is refused and the running one kept.
 final class EngineSlot: Sendable {
-    private let runner: EngineRunner
+    private let registering: RegisteringEngine
+    private var runner: EngineRunner { registering.runner }
     private let simulatorNow: Mutex<Simulator?>
     private let reloading = Atomic<Bool>(false)
     private let scenario: Scenario?
     /// Services registered through the agent API, run beside the file's.
-    let services: ServiceRegistry
-    private let registryTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    var services: ServiceRegistry { registering.registry }
     /// Why some registrations kept in the state file could not be taken back.
-    let restoreProblems: [String]
-    /// Said when the engine deregisters a service by itself (`DeregisterCriticalServiceAfter`).
-    let onReaped = Mutex<(@Sendable (Registration, String) -> Void)?>(nil)
+    var restoreProblems: [String] { registering.restoreProblems }
 
     init(config: ClusterConfig, options: Engine.Options, persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?, simulator: Simulator?, scenario: Scenario?) {
         self.scenario = scenario
-        let registry = ServiceRegistry(store: persisted?.store, limit: config.maxRegistrations)
-        services = registry
-        restoreProblems = registry.restore(
-            decoder: RegistrationDecoder(defaults: config.defaults, allowExec: config.allowAPIExecChecks, source: "registration"),
-            fileNodes: Set(config.nodes.map(\.name)), file: (config.sourcePath as NSString).lastPathComponent
-        )
-        runner = EngineRunner(config: config.adding(registry.all), options: options, persisted: persisted)
+        registering = RegisteringEngine(config: config, options: options, persisted: persisted)
         simulatorNow = Mutex(simulator)
-        registryTask.withLock { $0 = Task.detached { [self] in await runRegistry() } }
-    }
-
-    /// Hands registrations to the engine (rebuilt with them, one after another with reloads) and
-    /// deregisters the ones critical past their `DeregisterCriticalServiceAfter`.
-    private func runRegistry() async {
-        await services.run(on: runner) { [self] registration, why in onReaped.withLock { $0 }?(registration, why) }
     }
 
     /// Opens the state file, starts the file's simulated nodes (unless --no-sim) and the engine,
@@ -56,18 +41,10 @@ final class EngineSlot: Sendable {
     var simulator: Simulator? { simulatorNow.withLock { $0 } }
 
     /// Stops the engine (the dashboard is closing).
-    func stop() {
-        registryTask.withLock { $0?.cancel() }
-        runner.stop()
-    }
+    func stop() { registering.stop() }
 
     /// Stops the engine and waits until everything it had in flight has ended.
-    func stopAndWait() async {
-        let task = registryTask.withLock { $0 }
-        task?.cancel()
-        await task?.value
-        await runner.stopAndWait()
-    }
+    func stopAndWait() async { await registering.stopAndWait() }
 
     /// Reads the cluster file again; runs it when it is valid, else keeps the running config and
     /// returns its problems.

@@ -51,11 +51,8 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for problem in slot.restoreProblems { log.error(problem) }
-        if let simulator = slot.simulator, configuration.tlsCertificate == nil {
-            // The simulated instances register themselves through the API, as real services would.
-            let demo = try DemoRegistrar(simulator: simulator, config: config, api: api.url, token: configuration.token)
-            Task.detached { for report in await demo.start() { log.info("demo: \(report)") } }
-        }
+        // The simulated instances register themselves through the API, as real services would.
+        _ = try DemoRegistrar.started(slot: slot, config: config, server: api) { log.info("demo: \($0)") }
         log.info("listening", [
             "url": api.url, "cluster": config.name, "nodes": String(config.nodes.count), "state": state.path,
             "token": configuration.token == nil ? "none (loopback)" : "required", "pid": String(getpid()),

@@ -7,31 +7,22 @@ import VitalsTesting
 
 /// A backend that takes registrations: the engine is rebuilt with them, as `vitals serve` does.
 final class RegisteringBackend: APIBackend {
-    let runner: EngineRunner
-    let services: ServiceRegistry
-    private let task: Task<Void, Never>
+    let registering: RegisteringEngine
 
-    var engine: Engine { runner.engine }
-    var registry: ServiceRegistry? { services }
+    var engine: Engine { registering.runner.engine }
+    var services: ServiceRegistry { registering.registry }
+    var registry: ServiceRegistry? { registering.registry }
     func reloadCluster() async -> APIReload { APIReload(summary: "nothing to reload in a test") }
 
     init(config: ClusterConfig, store: AlertStateStore? = nil, limit: Int = 100) throws {
         var options = Engine.Options()
         options.publishInterval = .milliseconds(50)
-        let persisted = try store.map { store in (store: store, loaded: try store.load()) }
-        let registry = ServiceRegistry(store: store, limit: limit)
-        _ = registry.restore(decoder: RegistrationDecoder(defaults: config.defaults), fileNodes: Set(config.nodes.map(\.name)), file: "test")
-        let runner = EngineRunner(config: config.adding(registry.all), options: options, persisted: persisted)
-        self.runner = runner
-        services = registry
-        task = Task.detached { await registry.run(on: runner) }
+        var config = config
+        config.maxRegistrations = limit
+        registering = RegisteringEngine(config: config, options: options, persisted: try store.map { store in (store: store, loaded: try store.load()) })
     }
 
-    func stop() async {
-        task.cancel()
-        await task.value
-        await runner.stopAndWait()
-    }
+    func stop() async { await registering.stopAndWait() }
 }
 
 /// What a raw HTTP exchange gave: the status, headers (names in lower case) and body.

@@ -115,6 +115,11 @@ extension APIRouter {
         return instances.filter { $0.tags.contains(tag) }
     }
 
+    /// A JSON answer as Consul gives it: empty for a write that worked.
+    static func consulAnswer(_ bytes: [UInt8] = []) -> APIResponse {
+        APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(bytes))
+    }
+
     static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -154,7 +159,7 @@ extension APIRouter {
         log.info(new ? "service registered" : "service registered again", [
             "id": registration.id, "service": registration.name, "address": registration.address, "checks": "\(registration.checks.count)", "remote": request.remote,
         ])
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes([]))
+        return Self.consulAnswer()
     }
 
     static func refused(_ refusal: ServiceRegistry.Refusal) -> APIError {
@@ -175,21 +180,27 @@ extension APIRouter {
         } catch {
             throw Self.refused(error)
         }
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes([]))
+        return Self.consulAnswer()
     }
 
+    /// Whether `id` names one of the file's nodes or instances (`node/service`), which only an
+    /// edit of the file changes.
     private func isFileService(_ id: String) -> Bool {
-        let parts = id.split(separator: "/", maxSplits: 1).map(String.init)
-        return backend.engine.config.nodes.contains { node in
-            node.origin == nil && (node.name == id || (parts.count == 2 && node.name == parts[0] && node.services.contains { $0.name == parts[1] }))
-        }
+        fileInstance(id) != nil || backend.engine.config.nodes.contains { $0.origin == nil && $0.name == id }
     }
 
     /// The node and service an ID names: a registration's, or a file's `node/service`.
     private func instance(_ id: String) -> (node: String, service: String)? {
         if let registration = backend.registry?.registration(id: id) { return (registration.id, registration.name) }
+        return fileInstance(id)
+    }
+
+    /// The file's instance `node/service`, if `id` names one.
+    private func fileInstance(_ id: String) -> (node: String, service: String)? {
         let parts = id.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, backend.engine.config.nodes.contains(where: { $0.name == parts[0] && $0.services.contains { $0.name == parts[1] } }) else { return nil }
+        guard parts.count == 2,
+              backend.engine.config.nodes.contains(where: { $0.origin == nil && $0.name == parts[0] && $0.services.contains { $0.name == parts[1] } })
+        else { return nil }
         return (parts[0], parts[1])
     }
 
@@ -211,7 +222,7 @@ extension APIRouter {
             _ = try Self.storing { () throws(AlertStateStore.Problem) in try engine.endMaintenance(node: node, service: service, by: user) }
             log.info("maintenance ended", ["target": target, "by": user, "remote": request.remote])
         }
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes([]))
+        return Self.consulAnswer()
     }
 
     /// A TTL check's heartbeat by Consul check ID (a registration's) or `node/service/check`.
@@ -227,7 +238,7 @@ extension APIRouter {
         }
         let output = String(note.prefix(4096))
         switch backend.engine.heartbeat(verdict, check: path, note: output) {
-        case .recorded: return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes([]))
+        case .recorded: return Self.consulAnswer()
         case .refused(let why): throw APIError(.notFound, "check '\(id.sanitizedForTerminal)': \(why)")
         }
     }
@@ -271,14 +282,14 @@ extension APIRouter {
         let (catalog, _) = catalog.current("services")
         var result: [String: AgentService] = [:]
         for instance in catalog.instances { result[instance.id] = AgentService(instance, datacenter: catalog.datacenter) }
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Self.encode(result)))
+        return Self.consulAnswer(Self.encode(result))
     }
 
     private func agentChecks() -> APIResponse {
         let (catalog, _) = catalog.current("checks")
         var result: [String: ConsulCatalog.Check] = [:]
         for check in catalog.allChecks { result[check.CheckID] = check }
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Self.encode(result)))
+        return Self.consulAnswer(Self.encode(result))
     }
 
     private func agentSelf(_ request: APIRequest) -> APIResponse {
@@ -287,7 +298,7 @@ extension APIRouter {
             "Config": ["Datacenter": datacenter, "NodeName": "vitals", "Version": "vitals", "Server": "true"],
             "Member": ["Name": "vitals", "Addr": request.headers["host"] ?? "", "Status": "1"],
         ]
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Self.encode(body)))
+        return Self.consulAnswer(Self.encode(body))
     }
 }
 

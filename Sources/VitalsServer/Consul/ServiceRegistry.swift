@@ -188,9 +188,10 @@ public final class ServiceRegistry: Sendable {
 
     /// Registrations with a check past its `DeregisterCriticalServiceAfter` in `snapshot`, and why.
     public func due(in snapshot: ClusterSnapshot, at time: Date) -> [(Registration, String)] {
+        let registrations = book.withLock { $0.byID }
         var result: [(Registration, String)] = []
         for service in snapshot.services {
-            guard let registration = registration(id: service.node), registration.name == service.name else { continue }
+            guard let registration = registrations[service.node]?.registration, registration.name == service.name else { continue }
             guard let check = service.checks.first(where: { ($0.deregisterAt ?? .distantFuture) <= time }) else { continue }
             let after = registration.checks.first { $0.config.name == check.name }?.config.deregisterCriticalAfter?.goString ?? "?"
             result.append((registration, "check '\(check.name)' critical longer than DeregisterCriticalServiceAfter \(after)"))
