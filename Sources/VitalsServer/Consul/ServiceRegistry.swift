@@ -147,8 +147,8 @@ public final class ServiceRegistry: Sendable {
         return problems
     }
 
-    /// Hands each batch of changes to `apply` (the engine rebuilt with every registration) and
-    /// writes it to the state file, until the task is cancelled; once a second, deregisters the
+    /// Writes each batch of changes to the state file and hands it to `apply` (the engine rebuilt
+    /// with every registration), until the task is cancelled; once a second, deregisters the
     /// registrations whose checks have been critical longer than their
     /// `DeregisterCriticalServiceAfter` (`reaped` says which, and why).
     public func run(
@@ -162,9 +162,10 @@ public final class ServiceRegistry: Sendable {
                     // A burst of registrations arrives within a few milliseconds: take it whole.
                     try? await Task.sleep(for: .milliseconds(20))
                     let (version, registrations) = self.book.withLock { ($0.version, $0.byID.values.sorted { $0.seq < $1.seq }.map(\.registration)) }
+                    // Kept before shown: what the panes show is already in the state file.
+                    self.save()
                     await apply(registrations)
                     self.book.withLock { $0.applied = max($0.applied, version) }
-                    self.save()
                 }
             }
             group.addTask {
