@@ -176,6 +176,21 @@ import VitalsTesting
         await server.stop()
     }
 
+    /// `(a+)+b` over 23 `a`s took a backtracking engine past the check's timeout (and
+    /// `snapshot --wait 3` past 45 s); the automaton answers at once, within the timeout.
+    @Test func aCatastrophicBodyRegexIsAnsweredWithinTheTimeout() async throws {
+        let body = String(repeating: "a", count: 23)
+        let server = try await CannedServer.start(answer: Array("HTTP/1.1 200 OK\r\nContent-Length: 23\r\n\r\n\(body)".utf8))
+        var check = CheckConfig(name: "evil", target: .http(url: server.url), timeout: .seconds(2))
+        check.bodyRegex = "(a+)+b"
+        let outcome = await HTTPProbe().run(check)
+        #expect(outcome.status == .critical)
+        #expect(outcome.output.hasSuffix("(body does not match /(a+)+b/)"), "not a timeout: \(outcome.output)")
+        check.bodyRegex = "^(a+)+$"
+        #expect(await HTTPProbe().run(check).status == .passing)
+        await server.stop()
+    }
+
     @Test func bodyRegexAndJSONConditionsJudgeTheWholeCappedBody() async throws {
         let padding = String(repeating: " ", count: 20_000)
         let json = #"{"status":"UP","checks":[{"name":"db","state":"DOWN"}],"ok":true}"#

@@ -123,13 +123,30 @@ struct ExpressionParser {
     let tokens: [ExpressionToken]
     let length: Int
     var position = 0
+    /// How deep the tree may be: every walk over it (evaluation, validation) recurses, so a
+    /// deeper one (100,000 `(`, `abs(` or `-`) would take the stack; refused with where.
+    static let depthLimit = 100
+    /// Calls of `unary` open now: the parser's own recursion.
+    var level = 0
+    /// The depth of the tree the last parsing function returned.
+    var lastDepth = 0
 
     var peek: ExpressionToken? { position < tokens.count ? tokens[position] : nil }
     private var here: Int { peek?.offset ?? length }
 
+    /// Sets `lastDepth` to `depth`, or refuses a tree deeper than the limit at `offset`.
+    private mutating func built(depth: Int, at offset: Int) throws(AlertExpressionError) {
+        guard depth <= Self.depthLimit else {
+            throw AlertExpressionError(offset: offset, message: "the expression nests deeper than \(Self.depthLimit) levels")
+        }
+        lastDepth = depth
+    }
+
     mutating func expression(minimumPrecedence: Int) throws(AlertExpressionError) -> AlertExpression {
         var left = try unary()
+        var leftDepth = lastDepth
         while let op = binaryOperator(), op.precedence >= minimumPrecedence {
+            let opOffset = here
             position += 1
             var on: [String]?
             if case .identifier("on") = peek?.kind {
@@ -137,11 +154,14 @@ struct ExpressionParser {
                 on = try labelList(after: "on")
             }
             let right = try expression(minimumPrecedence: op.precedence + 1)
+            try built(depth: max(leftDepth, lastDepth) + 1, at: opOffset)
+            leftDepth = lastDepth
             if op.isSetOperation, !(left.isVector && right.isVector) {
                 throw AlertExpressionError(offset: here, message: "'\(op.rawValue)' joins two series, not plain numbers")
             }
             left = .binary(op, left, right, on: on)
         }
+        lastDepth = leftDepth
         return left
     }
 
@@ -154,9 +174,17 @@ struct ExpressionParser {
     }
 
     private mutating func unary() throws(AlertExpressionError) -> AlertExpression {
+        level += 1
+        defer { level -= 1 }
+        guard level <= Self.depthLimit else {
+            throw AlertExpressionError(offset: here, message: "the expression nests deeper than \(Self.depthLimit) levels")
+        }
         if case .symbol("-") = peek?.kind {
+            let offset = here
             position += 1
-            return .negate(try unary())
+            let inner = try unary()
+            try built(depth: lastDepth + 1, at: offset)
+            return .negate(inner)
         }
         if case .symbol("+") = peek?.kind { position += 1 }
         return try primary()
@@ -167,6 +195,7 @@ struct ExpressionParser {
             throw AlertExpressionError(offset: length, message: length == 0 ? "the expression is empty" : "the expression ends too early")
         }
         position += 1
+        lastDepth = 1
         switch token.kind {
         case .number(let value):
             return .number(value)
@@ -194,11 +223,13 @@ struct ExpressionParser {
                     guard isNext(",") else { throw AlertExpressionError(offset: here, message: "expected ',' after the quantile") }
                     position += 1
                     let buckets = try expression(minimumPrecedence: 1)
+                    try built(depth: lastDepth + 1, at: token.offset)
                     try expect(")", opened: open)
                     guard buckets.isVector else { throw AlertExpressionError(offset: open, message: "histogram_quantile needs bucket series") }
                     return .quantile(phi, buckets)
                 }
                 let inner = try expression(minimumPrecedence: 1)
+                try built(depth: lastDepth + 1, at: token.offset)
                 try expect(")", opened: open)
                 return .function(name, inner)
             }
@@ -208,6 +239,7 @@ struct ExpressionParser {
             }
             var matchers: [LabelMatcher] = []
             if isNext("{") { matchers = try self.matchers() }
+            lastDepth = 1
             return .selector(name: name, matchers: matchers)
         default:
             throw AlertExpressionError(offset: token.offset, message: "unexpected \(token.kind.description): expected a number, a name or '('")
@@ -232,6 +264,7 @@ struct ExpressionParser {
         }
         position += 1
         try expect(")", opened: open)
+        lastDepth = 1
         return .range(function: function, name: name, matchers: matchers, window: window)
     }
 
@@ -247,6 +280,7 @@ struct ExpressionParser {
         let open = here
         position += 1
         let inner = try expression(minimumPrecedence: 1)
+        try built(depth: lastDepth + 1, at: open)
         try expect(")", opened: open)
         guard inner.isVector else {
             throw AlertExpressionError(offset: open, message: "'\(aggregation.rawValue)' needs a series, not a plain number")

@@ -91,7 +91,7 @@ public struct LabelMatcher: Sendable, Equatable {
     public var label: String
     public var kind: Kind
     public var value: String
-    private let regex: AnchoredRegex?
+    private let regex: LinearRegex?
 
     /// - Throws: a message when a regular expression does not compile.
     public init(label: String, kind: Kind, value: String) throws(AlertExpressionError) {
@@ -100,9 +100,9 @@ public struct LabelMatcher: Sendable, Equatable {
         self.value = value
         if kind == .matches || kind == .notMatches {
             do {
-                regex = try AnchoredRegex(value)
+                regex = try LinearRegex(value, whole: true)
             } catch {
-                throw AlertExpressionError(offset: 0, message: "regular expression \"\(value)\" does not compile: \(error)")
+                throw AlertExpressionError(offset: 0, message: "regular expression \"\(value)\" is not taken: \(error)")
             }
         } else {
             regex = nil
@@ -114,26 +114,14 @@ public struct LabelMatcher: Sendable, Equatable {
         switch kind {
         case .equal: candidate == value
         case .notEqual: candidate != value
-        case .matches: regex?.matchesWhole(candidate) ?? false
-        case .notMatches: !(regex?.matchesWhole(candidate) ?? false)
+        case .matches: regex?.matches(candidate) ?? false
+        case .notMatches: !(regex?.matches(candidate) ?? false)
         }
     }
 
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
         lhs.label == rhs.label && lhs.kind == rhs.kind && lhs.value == rhs.value
     }
-}
-
-/// A compiled regular expression that must match a whole string, as Prometheus' matchers do.
-struct AnchoredRegex: @unchecked Sendable {
-    // Regex values are immutable once compiled; matching from several threads is safe.
-    private let regex: Regex<AnyRegexOutput>
-
-    init(_ pattern: String) throws {
-        regex = try Regex(pattern)
-    }
-
-    func matchesWhole(_ text: String) -> Bool { (try? regex.wholeMatch(in: text)) != nil }
 }
 
 /// A mistake in an expression: where (a character offset into it) and what.

@@ -47,9 +47,9 @@ extension ClusterReader {
         let pattern = fields.string("holder_pattern")
         if let pattern, let node = fields.value("holder_pattern") {
             do {
-                _ = try Regex(pattern)
+                _ = try LinearRegex(pattern)
             } catch {
-                reader.error(at: node, "holder_pattern \"\(pattern)\" does not compile: \(error)")
+                reader.error(at: node, "holder_pattern \"\(pattern)\" is not taken: \(error)")
             }
         }
         let username = fields.string("username")

@@ -365,10 +365,11 @@ struct ClusterReader {
         }
         check.requestBody = fields.string("body")
         if let regex = fields.string("body_regex") {
-            if (try? Regex(regex)) == nil {
-                reader.error(at: fields.value("body_regex"), "\(what): body_regex is not a valid regex")
-            } else {
+            do {
+                _ = try LinearRegex(regex)
                 check.bodyRegex = regex
+            } catch {
+                reader.error(at: fields.value("body_regex"), "\(what): body_regex is not taken: \(error)")
             }
         }
         if let node = fields.value("body_json"), let json = reader.mapping(node, "body_json of \(what)", allowed: ["path", "equals"]) {

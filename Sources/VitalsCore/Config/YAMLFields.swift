@@ -12,6 +12,15 @@ public final class YAMLFields {
 
     /// Parses `text`; on a YAML syntax error records it and returns `nil`.
     public func parse(_ text: String) -> Node? {
+        if let key = Self.aliasUsedAsKey(in: text) {
+            // Checking keys for duplicates hashes each key expanded: a few nested aliases as a key
+            // would take minutes. No cluster file needs one.
+            diagnostics.append(Diagnostic(
+                SourceLocation(file: file, line: key.line, column: key.column),
+                "an alias (\(key.alias.sanitizedForTerminal)) may not be a mapping key: write the key out"
+            ))
+            return nil
+        }
         do {
             // The basic resolver: every field is read as text and typed by its reader, so no tag needs
             // resolving, and no regular expression (ICU) runs for each of a fleet's 100,000 scalars.
@@ -39,6 +48,53 @@ public final class YAMLFields {
             self.error(at: nil, "YAML: \(error)")
             return nil
         }
+    }
+
+    /// The first alias used as a mapping key (`*a : value`, `? *a`, `{*a : value}`), outside
+    /// quotes, comments and block scalars, with its position; nil when there is none.
+    static func aliasUsedAsKey(in text: String) -> (alias: String, line: Int, column: Int)? {
+        guard text.utf8.contains(UInt8(ascii: "*")) else { return nil }
+        var blockIndent: Int?
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let characters = Array(line)
+            let indent = characters.prefix { $0 == " " }.count
+            if let block = blockIndent {
+                if indent > block || characters.allSatisfy({ $0 == " " || $0 == "\r" }) { continue }
+                blockIndent = nil
+            }
+            var index = indent
+            var quote: Character?
+            while index < characters.count {
+                let character = characters[index]
+                if let open = quote {
+                    if character == open { quote = nil }
+                    index += 1
+                    continue
+                }
+                if character == "#", index == 0 || characters[index - 1] == " " { break }
+                if character == "\"" || character == "'", index == indent || " \t[{,:-?".contains(characters[index - 1]) {
+                    quote = character
+                } else if character == "*", index == 0 || " \t[{,?:-".contains(characters[index - 1]) {
+                    var end = index + 1
+                    while end < characters.count, !" \t,[]{}".contains(characters[end]) { end += 1 }
+                    var after = end
+                    while after < characters.count, characters[after] == " " { after += 1 }
+                    let before = characters[..<index].last { $0 != " " }
+                    if (after < characters.count && characters[after] == ":") || before == "?" {
+                        return (String(characters[index..<end]), number + 1, index + 1)
+                    }
+                    index = end
+                    continue
+                }
+                index += 1
+            }
+            // `key: |` or `- >-`: the lines indented deeper are text, not YAML.
+            if quote == nil, let last = characters[..<index].split(separator: " ").last, let first = last.first, "|>".contains(first),
+               last.dropFirst().allSatisfy({ "+-0123456789".contains($0) }) {
+                blockIndent = indent
+            }
+        }
+        return nil
     }
 
     /// Where `key` appears again at the same indentation after its first place, as a position.

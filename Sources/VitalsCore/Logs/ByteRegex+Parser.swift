@@ -6,20 +6,38 @@ extension ByteRegex {
         case concat([Node])
         case alternation([Node])
         case repeated(Node, min: Int, max: Int?)
+        /// A capturing group and its number (from 1).
+        case group(Node, Int)
         case empty
     }
 
     struct Parser {
         let characters: [Character]
         let ignoresCase: Bool
+        /// Whether `\s` takes the newline (it does unless lines are read one by one).
+        let spaceTakesNewline: Bool
         var index = 0
+        /// Capturing groups met so far.
+        var groups = 0
+        /// Groups open around `index`: bounded, so no pattern can take the stack.
+        var depth = 0
+        static let depthLimit = 100
+        /// Why parsing stopped, once it has.
+        var refusal: Refusal?
 
-        init(characters: [Character], ignoresCase: Bool) {
+        init(characters: [Character], ignoresCase: Bool, spaceTakesNewline: Bool = false) {
             self.characters = characters
             self.ignoresCase = ignoresCase
+            self.spaceTakesNewline = spaceTakesNewline
         }
 
         var peek: Character? { index < characters.count ? characters[index] : nil }
+
+        /// Says why at `offset` (the current character unless given); returns nil to stop.
+        mutating func refuse(_ message: String, at offset: Int? = nil) -> Node? {
+            if refusal == nil { refusal = Refusal(offset: offset ?? index, message: message) }
+            return nil
+        }
 
         mutating func parseAlternation() -> Node? {
             var options: [Node] = []
@@ -37,7 +55,10 @@ extension ByteRegex {
             while let character = peek, character != "|", character != ")" {
                 guard var atom = parseAtom() else { return nil }
                 while let quantifier = peek, "*+?{".contains(quantifier) {
-                    guard let (min, max) = parseQuantifier() else { return nil }
+                    let at = index
+                    guard let (min, max) = parseQuantifier() else {
+                        return refuse("a repetition is {n}, {n,} or {n,m} with n ≤ m ≤ 100", at: at)
+                    }
                     atom = .repeated(atom, min: min, max: max)
                 }
                 parts.append(atom)
@@ -81,29 +102,68 @@ extension ByteRegex {
         }
 
         mutating func parseAtom() -> Node? {
+            let at = index
             let character = characters[index]
             index += 1
             switch character {
             case "(":
+                guard depth < Self.depthLimit else { return refuse("groups nest deeper than \(Self.depthLimit)", at: at) }
+                var number: Int?
                 if peek == "?" {
-                    guard index + 1 < characters.count, characters[index + 1] == ":" else { return nil }
-                    index += 2
+                    let rest = String(characters[index...].prefix(3))
+                    if rest.hasPrefix("?:") {
+                        index += 2
+                    } else if rest.hasPrefix("?P<") || rest.hasPrefix("?<"), !rest.hasPrefix("?<=") && !rest.hasPrefix("?<!") {
+                        index += rest.hasPrefix("?P<") ? 3 : 2
+                        while let next = peek, next != ">" {
+                            guard next.isASCII, next.isLetter || next.isNumber || next == "_" else { return refuse("a group's name is letters, digits and _") }
+                            index += 1
+                        }
+                        guard peek == ">" else { return refuse("a group's name ends with '>'") }
+                        index += 1
+                        groups += 1
+                        number = groups
+                    } else if rest.hasPrefix("?=") || rest.hasPrefix("?!") || rest.hasPrefix("?<") {
+                        return refuse("look-around is not supported (RE2 syntax, as Prometheus has)", at: at)
+                    } else {
+                        return refuse("only (?:…), (?P<name>…) and a leading (?i) are supported", at: at)
+                    }
+                } else {
+                    groups += 1
+                    number = groups
                 }
-                guard let inner = parseAlternation(), peek == ")" else { return nil }
+                depth += 1
+                guard let inner = parseAlternation() else { return nil }
+                depth -= 1
+                guard peek == ")" else { return refuse("'(' is not closed", at: at) }
                 index += 1
-                return inner
+                return number.map { .group(inner, $0) } ?? inner
             case ".":
                 return Self.anyCharacter(except: [10])
             case "[":
                 return parseClass()
             case "\\":
-                guard let escaped = peek else { return nil }
+                guard let escaped = peek else { return refuse("the pattern ends with a lone '\\'", at: at) }
                 index += 1
-                if let ranges = Self.classEscape(escaped) { return ranges }
-                guard escaped.isASCII, !escaped.isLetter, !escaped.isNumber else { return nil }
+                if let ranges = classEscape(escaped) { return ranges }
+                switch escaped {
+                case "n": return .sequence([[10...10]])
+                case "t": return .sequence([[9...9]])
+                case "r": return .sequence([[13...13]])
+                case "b", "B": return refuse("\\\(escaped) (word boundary) is not supported; match the character around the word instead", at: at)
+                case "1"..."9": return refuse("back-references are not supported (RE2 syntax, as Prometheus has)", at: at)
+                default: break
+                }
+                guard escaped.isASCII, !escaped.isLetter, !escaped.isNumber else {
+                    return refuse("'\\\(escaped)' is not supported", at: at)
+                }
                 return literal(escaped)
-            case "^", "$", "*", "+", "?", "{", ")", "]":
-                return nil
+            case "^", "$":
+                return refuse("'\(character)' is taken only at the start or end of the pattern", at: at)
+            case "*", "+", "?", "{":
+                return refuse("'\(character)' repeats nothing", at: at)
+            case ")", "]":
+                return refuse("unmatched '\(character)'", at: at)
             default:
                 return literal(character)
             }
@@ -139,23 +199,23 @@ extension ByteRegex {
             ])
         }
 
-        static func classRanges(_ escaped: Character) -> [ClosedRange<UInt8>]? {
+        func classRanges(_ escaped: Character) -> [ClosedRange<UInt8>]? {
             switch escaped {
             case "d": [48...57]
             case "w": [48...57, 65...90, 95...95, 97...122]
-            // Never the newline: it ends a line, and only `$` reads it.
-            case "s": [9...9, 11...13, 32...32]
+            // In lines, never the newline: it ends a line, and only `$` reads it.
+            case "s": spaceTakesNewline ? [9...13, 32...32] : [9...9, 11...13, 32...32]
             default: nil
             }
         }
 
-        static func classEscape(_ escaped: Character) -> Node? {
+        func classEscape(_ escaped: Character) -> Node? {
             if let ranges = classRanges(escaped) { return .sequence([ranges]) }
             guard let positive = classRanges(Character(escaped.lowercased())), escaped.isUppercase else { return nil }
             var except = Set<UInt8>()
             for range in positive { for byte in range { except.insert(byte) } }
             except.insert(10)
-            return anyCharacter(except: except)
+            return Self.anyCharacter(except: except)
         }
 
         /// `[…]` with ASCII members; `[^…]` leaves them out of any character.
@@ -172,13 +232,15 @@ extension ByteRegex {
                 index += 1
                 var low: UInt8
                 if character == "\\" {
-                    guard let escaped = peek else { return nil }
+                    guard let escaped = peek else { return refuse("'[' is not closed") }
                     index += 1
-                    if let ranges = Self.classRanges(escaped) {
+                    if let ranges = classRanges(escaped) {
                         for range in ranges { for byte in range { bytes.insert(byte) } }
                         continue
                     }
-                    guard escaped.isASCII, !escaped.isLetter || "nrt".contains(escaped) else { return nil }
+                    guard escaped.isASCII, !escaped.isLetter || "nrt".contains(escaped) else {
+                        return refuse("'\\\(escaped)' is not supported in a class")
+                    }
                     low = switch escaped {
                     case "n": 10
                     case "r": 13
@@ -186,13 +248,17 @@ extension ByteRegex {
                     default: escaped.asciiValue ?? 0
                     }
                 } else {
-                    guard character.isASCII, let value = character.asciiValue else { return nil }
+                    guard character.isASCII, let value = character.asciiValue else {
+                        return refuse("a class takes ASCII characters; write a non-ASCII one outside it or as an alternative")
+                    }
                     low = value
                 }
                 var high = low
                 if peek == "-", index + 1 < characters.count, characters[index + 1] != "]" {
                     let end = characters[index + 1]
-                    guard end.isASCII, end != "\\", let value = end.asciiValue, value >= low else { return nil }
+                    guard end.isASCII, end != "\\", let value = end.asciiValue, value >= low else {
+                        return refuse("a range in a class goes from a lower to a higher ASCII character")
+                    }
                     high = value
                     index += 2
                 }
@@ -204,7 +270,7 @@ extension ByteRegex {
                     }
                 }
             }
-            guard peek == "]" else { return nil }
+            guard peek == "]" else { return refuse("'[' is not closed") }
             index += 1
             bytes.remove(10)
             if negated {
@@ -215,7 +281,7 @@ extension ByteRegex {
             for byte in bytes.sorted() {
                 if let last = ranges.last, last.upperBound &+ 1 == byte { ranges[ranges.count - 1] = last.lowerBound...byte } else { ranges.append(byte...byte) }
             }
-            return ranges.isEmpty ? nil : .sequence([ranges])
+            return ranges.isEmpty ? refuse("an empty class matches nothing") : .sequence([ranges])
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// capital letter. A regex is searched through the longest literal every match
 /// must contain (when it has one): only lines holding that literal are given to the regex engine.
 public struct LogMatcher: @unchecked Sendable {
-    // `Regex` is not Sendable; it is only read after it is made.
+    // `ByteRegex` is not Sendable: its DFA grows as it reads (searches are made one at a time).
     public struct Problem: Error, Equatable, CustomStringConvertible {
         public let description: String
     }
@@ -18,9 +18,10 @@ public struct LogMatcher: @unchecked Sendable {
     public let ignoresCase: Bool
     /// Whether finding `literal` is the whole test (a substring), or only a hint (a regex).
     public let literalIsExact: Bool
-    private let regex: Regex<AnyRegexOutput>?
-    /// The regex as a byte automaton, when it is within what one can do (nearly always).
+    /// The regex as a byte automaton, reading lines; nil for a substring.
     public let automaton: ByteRegex?
+    /// The same, reading one text: where matches are, for highlights (only its states are read).
+    private let spans: ByteRegex?
     /// Offsets in `literal` of its two rarest bytes (the same offset twice for one byte).
     private var rarePair: (Int, Int)
 
@@ -31,21 +32,20 @@ public struct LogMatcher: @unchecked Sendable {
             ignoresCase = !text.contains { $0.isUppercase }
             literal = Array((ignoresCase ? Self.asciiLowercased(text) : text).utf8)
             literalIsExact = true
-            regex = nil
             automaton = nil
+            spans = nil
         case .regex(let source):
             ignoresCase = !source.contains { $0.isUppercase } || source.hasPrefix("(?i)")
             do {
-                var compiled = try Regex(source)
-                if ignoresCase { compiled = compiled.ignoresCase() }
-                regex = compiled
+                // Linear time whatever the pattern: one typed into the search cannot hang the screen.
+                automaton = try ByteRegex(source, ignoresCase: ignoresCase, mode: .lines)
+                spans = try ByteRegex(source, ignoresCase: ignoresCase, mode: .text)
             } catch {
-                throw Problem(description: "not a valid regex: \(String(describing: error).prefix(120))")
+                throw Problem(description: "not a regex taken here: \(error)")
             }
             let required = Self.requiredLiteral(source.hasPrefix("(?i)") ? String(source.dropFirst(4)) : source)
             literal = Array((ignoresCase ? Self.asciiLowercased(required) : required).utf8)
             literalIsExact = false
-            automaton = ByteRegex(source, ignoresCase: ignoresCase)
         }
         rarePair = Self.rarePair(literal)
     }
@@ -86,10 +86,7 @@ public struct LogMatcher: @unchecked Sendable {
     public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if !literal.isEmpty, find(in: bytes, from: 0) == nil { return false }
         if literalIsExact { return true }
-        if let automaton { return automaton.matches(bytes) }
-        guard let regex else { return false }
-        let text = String(decoding: bytes, as: UTF8.self)
-        return (try? regex.firstMatch(in: text)) != nil
+        return automaton?.matches(bytes) ?? false
     }
 
     /// Where the literal next starts in `haystack` at or after `from`; nil when it does not.
@@ -115,8 +112,7 @@ public struct LogMatcher: @unchecked Sendable {
             }
             return result
         case .regex:
-            guard let regex else { return [] }
-            return text.matches(of: regex).map(\.range).filter { !$0.isEmpty }
+            return spans?.ranges(in: text) ?? []
         }
     }
 

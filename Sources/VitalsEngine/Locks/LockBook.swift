@@ -166,13 +166,13 @@ struct LockBook: Sendable {
 struct HolderMatcher: Sendable {
     private let names: [String]
     private let addresses: [String: String]
-    private let pattern: AnchoredPattern?
+    private let pattern: LinearRegex?
 
     init(nodes: [NodeConfig], pattern: String?) {
         // Longest names first, so `orders-10` is not taken for `orders-1`.
         names = nodes.map(\.name).sorted { $0.count > $1.count }
         addresses = Dictionary(nodes.map { ($0.address, $0.name) }, uniquingKeysWith: { a, _ in a })
-        self.pattern = pattern.flatMap { try? AnchoredPattern($0) }
+        self.pattern = pattern.flatMap { try? LinearRegex($0) }
     }
 
     func node(value: String, key: String) -> String? {
@@ -193,16 +193,3 @@ struct HolderMatcher: Sendable {
     }
 }
 
-/// A regular expression whose first capture group (or whole match) is wanted.
-struct AnchoredPattern: @unchecked Sendable {
-    // Compiled once, only read afterwards.
-    private let regex: Regex<AnyRegexOutput>
-
-    init(_ pattern: String) throws { regex = try Regex(pattern) }
-
-    func firstCapture(in text: String) -> String? {
-        guard let match = try? regex.firstMatch(in: text) else { return nil }
-        if match.output.count > 1, let group = match.output[1].substring { return String(group) }
-        return String(text[match.range])
-    }
-}

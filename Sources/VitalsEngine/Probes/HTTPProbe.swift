@@ -48,7 +48,7 @@ public struct HTTPProbe: Probe {
             status = .critical
             output += " (body does not contain '\(needle)')"
         }
-        if status == .passing, let pattern = check.bodyRegex, let regex = try? Regex(pattern), (try? regex.firstMatch(in: response.body)) == nil {
+        if status == .passing, let pattern = check.bodyRegex, let regex = LinearRegex.cached(pattern), !regex.matches(response.body) {
             status = .critical
             output += " (body does not match /\(pattern)/)"
         }
