@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -33,17 +36,90 @@ static void on_suspend(int sig) {
     errno = saved_errno;
 }
 
+// What a full-screen program may have turned on, turned off: mouse reporting (every mode),
+// bracketed paste, application keypad and cursor keys, the alternate screen; the cursor shown and
+// colours reset.
+static const char reset_sequence[] =
+    "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l\033[?2004l\033[?1l\033>\033[?1049l\033[?25h\033[0m\r\n";
+
+static int guard_pipe = -1;
+static pid_t guard_pid = 0;
+
 static void on_crash(int sig) {
-    // Only async-signal-safe calls: leave the alternate screen, show the cursor, reset colours and
-    // mouse reporting, and put the saved terminal modes back. Then die the way the signal meant.
-    static const char reset[] = "\033[?1000l\033[?1002l\033[?1006l\033[?1049l\033[?25h\033[0m\r\n";
+    // Only async-signal-safe calls: put the terminal back, say why, and die the way the signal
+    // meant. The guard process does the same if this cannot run (a stack overflow on a thread
+    // with no alternate stack) or the process is killed outright.
+    static const char said[] = "vitals crashed; the terminal is restored. Please report it with how it happened.\r\n";
     int fd = saved_fd;
     if (fd >= 0) {
-        (void)!write(fd, reset, sizeof(reset) - 1);
+        (void)!write(fd, reset_sequence, sizeof(reset_sequence) - 1);
         tcsetattr(fd, TCSANOW, &saved_modes);
+        (void)!write(STDERR_FILENO, said, sizeof(said) - 1);
+        // Done here: the guard must not leave the alternate screen again (that moves the cursor).
+        char done = 'd';
+        if (guard_pipe >= 0) (void)!write(guard_pipe, &done, 1);
     }
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+// The guard: a small child process holding the read end of a pipe. If the end closes before
+// vitals has said "done" (it died: SIGKILL, a crash no handler could run for), the guard puts the
+// terminal back. Forked, not spawned: between fork and _exit it makes only async-signal-safe calls.
+
+static void guard_run(int tty, int input) {
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof(ignore));
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    const int ignored[] = {SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGTSTP, SIGTTOU, SIGTTIN, SIGPIPE};
+    for (unsigned i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) sigaction(ignored[i], &ignore, NULL);
+    // Nothing of vitals' kept open: a socket it closes must close for its peer.
+    int low = tty < input ? tty : input, high = tty < input ? input : tty;
+    if (low > 3) syscall(SYS_close_range, 3, low - 1, 0);
+    if (high - low > 1) syscall(SYS_close_range, low + 1, high - 1, 0);
+    syscall(SYS_close_range, high + 1, ~0U, 0);
+    prctl(PR_SET_NAME, "vitals-guard", 0, 0, 0);
+    for (;;) {
+        char byte;
+        ssize_t got = read(input, &byte, 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got == 0) {
+            (void)!write(tty, reset_sequence, sizeof(reset_sequence) - 1);
+            tcsetattr(tty, TCSANOW, &saved_modes);
+        }
+        _exit(0);
+    }
+}
+
+static void guard_start(int fd) {
+    if (guard_pid > 0) return;
+    int ends[2];
+    if (pipe(ends) != 0) return;
+    // Never inherited by what vitals runs (exec checks, scale commands): only vitals' end counts.
+    fcntl(ends[1], F_SETFD, FD_CLOEXEC);
+    pid_t pid = fork();
+    if (pid == 0) {
+        guard_run(fd, ends[0]);
+        _exit(0);
+    }
+    close(ends[0]);
+    if (pid < 0) {
+        close(ends[1]);
+        return;
+    }
+    guard_pipe = ends[1];
+    guard_pid = pid;
+}
+
+static void guard_stop(void) {
+    if (guard_pid <= 0) return;
+    char done = 'd';
+    (void)!write(guard_pipe, &done, 1);
+    close(guard_pipe);
+    waitpid(guard_pid, NULL, 0);
+    guard_pipe = -1;
+    guard_pid = 0;
 }
 
 static int make_pipe(void) {
@@ -75,11 +151,19 @@ int vitals_signals_install(void) {
     sigemptyset(&suspend.sa_mask);
     sigaction(SIGTSTP, &suspend, NULL);
 
+    // A stack overflow on this thread still runs the handler: on a stack of its own.
+    static char alternate[64 * 1024];
+    stack_t stack;
+    memset(&stack, 0, sizeof(stack));
+    stack.ss_sp = alternate;
+    stack.ss_size = sizeof(alternate);
+    sigaltstack(&stack, NULL);
+
     struct sigaction crash;
     memset(&crash, 0, sizeof(crash));
     crash.sa_handler = on_crash;
     sigemptyset(&crash.sa_mask);
-    crash.sa_flags = SA_RESETHAND;
+    crash.sa_flags = SA_RESETHAND | SA_ONSTACK;
     const int crashing[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE};
     for (unsigned i = 0; i < sizeof(crashing) / sizeof(crashing[0]); i++) sigaction(crashing[i], &crash, NULL);
     return 0;
@@ -109,10 +193,16 @@ void vitals_signals_suspend_now(void) {
 }
 
 void vitals_signals_save_terminal(int fd) {
-    if (tcgetattr(fd, &saved_modes) == 0) saved_fd = fd;
+    if (tcgetattr(fd, &saved_modes) == 0) {
+        saved_fd = fd;
+        guard_start(fd);
+    }
 }
 
-void vitals_signals_forget_terminal(void) { saved_fd = -1; }
+void vitals_signals_forget_terminal(void) {
+    saved_fd = -1;
+    guard_stop();
+}
 
 void vitals_signals_wake(void) {
     if (wake_pipe[1] >= 0) {

@@ -73,6 +73,20 @@ public final class TmuxSession: @unchecked Sendable {
         try tmuxCommand(["display-message", "-p", "-t", "main", "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }
 
+    /// The pane's modes a full-screen program turns on, as tmux tracks them: the alternate
+    /// screen, application keypad and cursor keys, any mouse reporting, the cursor hidden.
+    /// Empty once all are off.
+    public func modesLeftOn() throws -> [String] {
+        let format = "#{alternate_on} #{keypad_flag} #{keypad_cursor_flag} #{mouse_any_flag} #{cursor_flag}"
+        let flags = try tmuxCommand(["display-message", "-p", "-t", "main", format]).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let names = ["alternate screen", "keypad", "cursor keys", "mouse reporting", "cursor shown"]
+        var left: [String] = []
+        for (name, flag) in zip(names, flags) {
+            if name == "cursor shown" { if flag != "1" { left.append("cursor hidden") } } else if flag == "1" { left.append(name) }
+        }
+        return left
+    }
+
     /// The process ID of the shell in the pane.
     public func shellPID() throws -> Int32 {
         Int32(try tmuxCommand(["display-message", "-p", "-t", "main", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0

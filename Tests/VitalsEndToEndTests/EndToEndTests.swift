@@ -119,14 +119,26 @@ struct EndToEndTests {
         session.close()
     }
 
-    @Test func aCrashRestoresTheTerminal() throws {
+    /// A crash (the handler runs) and SIGKILL (nothing in vitals runs: its guard process does
+    /// it) both leave the terminal as it was: no alternate screen, keypad, mouse reporting or
+    /// hidden cursor, and the shell's echo back on.
+    @Test(arguments: [("SEGV", 139), ("KILL", 137)])
+    func aCrashOrAKillRestoresTheTerminal(signal: String, status: Int) throws {
         let session = try startDemo()
         defer { session.close() }
         try session.waitFor("web-1", "● passing")
+        #expect(try session.modesLeftOn().contains("alternate screen"), "the test must see the modes turned on first")
         let shell = try session.shellPID()
-        _ = try Run.process("/usr/bin/pkill", ["-SEGV", "-P", String(shell)])
-        try session.waitFor("EXITED:139", "PROMPT$")
-        #expect(try session.alternateScreen() == false)
+        _ = try Run.process("/usr/bin/pkill", ["-\(signal)", "-P", String(shell), "-x", "vitals"])
+        let after = try session.waitFor("EXITED:\(status)", "PROMPT$")
+        if signal == "SEGV" { #expect(after.contains("vitals crashed; the terminal is restored")) }
+        // The guard may still be writing after the shell's prompt: give it a moment.
+        _ = try session.waitFor("modes off", timeout: 5) { _ in (try? session.modesLeftOn().isEmpty) == true }
+        #expect(try session.modesLeftOn() == [])
+        try session.run("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo -e icanon -e -icanon | tr '\\n' ' ' | sed 's/^/MODES: /'; echo")
+        let screen = try session.waitFor("MODES: ") { $0.contains("MODES: ") && $0.contains("icanon") }
+        let modes = screen.split(separator: "\n").last { $0.hasPrefix("MODES: ") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        #expect(modes.isSuperset(of: ["echo", "icanon"]) && modes.isDisjoint(with: ["-echo", "-icanon"]), "\(modes)")
     }
 
     private func childPID(of parent: Int32) throws -> Int32? {

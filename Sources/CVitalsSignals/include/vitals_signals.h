@@ -27,10 +27,12 @@ int vitals_signals_wake_fd(void);
 /// Wakes the run loop's wait (new data to draw); safe from any thread. Does nothing before install.
 void vitals_signals_wake(void);
 
-/// Saves the terminal modes of `fd` so a crash can put them back (async-signal-safe restore).
+/// Saves the terminal modes of `fd` so a crash can put them back (async-signal-safe restore),
+/// and starts the guard: a child process that puts them back if vitals dies without
+/// `vitals_signals_forget_terminal` (killed, or a crash no handler could run for).
 void vitals_signals_save_terminal(int fd);
 
-/// Forgets the saved modes (the terminal was restored normally).
+/// Forgets the saved modes (the terminal was restored normally) and ends the guard.
 void vitals_signals_forget_terminal(void);
 
 #endif
