@@ -383,8 +383,12 @@ public final class Engine: Sendable {
         while (try? await clock.sleep(until: next)) != nil {
             let started = clock.now
             releaseFeedLines(force: false)
-            if started - dropsReadAt >= 2_000_000_000, let drops = intake?.kernelDrops() {
-                logs.setUDPDropped(drops)
+            if started - dropsReadAt >= 2_000_000_000 {
+                if let drops = intake?.kernelDrops() { logs.setUDPDropped(drops) }
+                let counts = [intake?.connections.counts, pushServer?.connections.counts].compactMap { $0 }
+                logs.setConnections(
+                    refused: counts.reduce(0) { $0 + Int($1.refused) }, cut: counts.reduce(0) { $0 + Int($1.timedOut) }
+                )
                 dropsReadAt = started
             }
             if publish(force: false) {

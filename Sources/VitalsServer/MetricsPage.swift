@@ -54,6 +54,8 @@ public enum MetricsPage {
         page.single("vitals_log_lines_dropped_total", "counter", "Stored log lines dropped, oldest first, to stay under the byte limit.", Double(logs.dropped))
         page.single("vitals_log_lines_unparsed_total", "counter", "Log lines that did not parse (kept raw).", Double(logs.unparsed))
         page.single("vitals_log_syslog_datagrams_dropped_total", "counter", "Syslog datagrams the kernel dropped.", Double(logs.udpDropped))
+        page.single("vitals_log_connections_refused_total", "counter", "Connections to the log listeners closed at their cap.", Double(logs.connectionsRefused))
+        page.single("vitals_log_connections_cut_total", "counter", "Connections to the log listeners closed for not finishing a message in time.", Double(logs.connectionsCut))
         page.single("vitals_log_lines_stored", "gauge", "Log lines kept in the store.", Double(logs.lines))
         page.single("vitals_log_store_bytes", "gauge", "Bytes the stored log lines take, out of vitals_log_store_limit_bytes.", Double(logs.bytes))
         page.single("vitals_log_store_limit_bytes", "gauge", "The log store's byte limit.", Double(logs.byteLimit))

@@ -57,6 +57,8 @@ public final class RemoteLogMirror: LogSource, Sendable {
         local.unclaimed = remote.unclaimed
         local.unparsed = remote.unparsed
         local.udpDropped = remote.udpDropped
+        local.connectionsRefused = remote.connectionsRefused
+        local.connectionsCut = remote.connectionsCut
         local.problems = remote.problems
         local.byteLimit = remote.byteLimit
         return local

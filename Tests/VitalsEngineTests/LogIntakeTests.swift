@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 import VitalsCore
 @testable import VitalsEngine
@@ -113,6 +114,77 @@ import VitalsTesting
         #expect(timed.connections.open == 0)
         #expect(timed.connections.counts.timedOut == 1)
         await timed.stop()
+    }
+
+    /// Idle connections past the cap are closed as they are accepted; a message begun and not
+    /// ended is cut; an idle connection is closed; whole messages still arrive.
+    @Test func theSyslogTCPListenerCapsConnectionsAndCutsSlowMessages() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let delivered = Mutex<[String]>([])
+        var config = LogIntakeConfig()
+        let host = TestCluster.uniqueAddress()
+        config.syslogTCP = (host, 5514)
+        let capped = SyslogIntake(config: config, group: group, limit: 2, partTimeout: .seconds(600), idleTimeout: .seconds(600)) { batch in
+            delivered.withLock { $0 += batch.map { $0.0.message } }
+        }
+        try await capped.start()
+        let first = try await ClientBootstrap(group: group).connect(host: host, port: 5514).get()
+        let second = try await ClientBootstrap(group: group).connect(host: host, port: 5514).get()
+        var deadline = ContinuousClock.now + .seconds(30)
+        while capped.connections.open < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let third = try await ClientBootstrap(group: group).connect(host: host, port: 5514).get()
+        try await third.closeFuture.get()
+        #expect(capped.connections.counts.refused == 1)
+        #expect(first.isActive && second.isActive)
+        try await first.writeAndFlush(ByteBuffer(string: "<13>Dec  5 10:00:00 web-1 app: still heard\n"))
+        deadline = ContinuousClock.now + .seconds(30)
+        while delivered.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(delivered.withLock { $0 } == ["still heard"])
+        try await first.close()
+        try await second.close()
+        await capped.stop()
+
+        config.syslogTCP = (TestCluster.uniqueAddress(), 5514)
+        let timed = SyslogIntake(config: config, group: group, partTimeout: .milliseconds(400), idleTimeout: .seconds(1)) { _ in }
+        try await timed.start()
+        let address = try #require(config.syslogTCP)
+        // Half an octet-counted message, then a byte at a time: cut at its first deadline.
+        let slow = try await ClientBootstrap(group: group).connect(host: address.host, port: address.port).get()
+        try await slow.writeAndFlush(ByteBuffer(string: "200 <13>Dec  5 10:00:00 web-1 app: part"))
+        let trickle = Task {
+            for _ in 0..<40 where slow.isActive {
+                try? await slow.writeAndFlush(ByteBuffer(string: "x"))
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try await slow.closeFuture.get()
+        trickle.cancel()
+        #expect(timed.connections.counts.timedOut == 1)
+        let idle = try await ClientBootstrap(group: group).connect(host: address.host, port: address.port).get()
+        try await idle.closeFuture.get()  // nothing sent for the idle timeout
+        #expect(timed.connections.counts.timedOut == 1, "an idle connection is closed, not counted as slow")
+        await timed.stop()
+    }
+
+    /// The engine counts what its listeners refused into the log stats the Logs header shows.
+    @Test func aConnectionFloodIsCountedInTheLogStats() async throws {
+        var config = ClusterConfig(name: "flood", nodes: [NodeConfig(name: "web-1", address: TestCluster.uniqueAddress(), services: [ServiceConfig(name: "web")])])
+        let host = TestCluster.uniqueAddress()
+        config.logIntake.syslogTCP = (host, 5514)
+        let engine = Engine(config: config, options: Engine.Options())
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        let group = MultiThreadedEventLoopGroup.singleton
+        var open: [any Channel] = []
+        var deadline = ContinuousClock.now + .seconds(30)
+        while open.isEmpty && ContinuousClock.now < deadline {
+            if let channel = try? await ClientBootstrap(group: group).connect(host: host, port: 5514).get() { open.append(channel) } else { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        for _ in 0..<299 { open.append(try await ClientBootstrap(group: group).connect(host: host, port: 5514).get()) }
+        deadline = ContinuousClock.now + .seconds(30)
+        while engine.logs.stats.connectionsRefused < 44 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(engine.logs.stats.connectionsRefused == 44, "300 connections against a cap of 256")
+        for channel in open { try? await channel.close() }
     }
 
     @Test func filesAreFollowedAcrossRenameAndTruncation() async throws {

@@ -47,6 +47,14 @@ import VitalsUI
         render(state).lines.dropFirst(5).dropLast().filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 
+    /// Connections the listeners refused at their cap or cut for slowness are said in the header.
+    @Test func theHeaderSaysWhatTheListenersRefused() {
+        #expect(!render(state()).lines[2].contains("refused"), "nothing is said while nothing happened")
+        store.setConnections(refused: 19_744, cut: 3)
+        let header = render(state(width: 160)).lines[2]
+        #expect(header.contains("19744 connections refused (cap) · 3 cut (too slow)"), "\(header)")
+    }
+
     @Test func linesFromEveryNodeUnderAHistogramWithHostileTextMadeVisible() {
         let screen = render(state())
         ScreenSnapshot.check(screen, named: "logs-pane-120x16")

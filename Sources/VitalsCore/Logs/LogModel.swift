@@ -131,12 +131,19 @@ public struct LogStats: Sendable, Equatable, Codable {
     public var unparsed: Int
     /// Syslog datagrams the kernel dropped because they came faster than they were read.
     public var udpDropped = 0
+    /// Connections to the log listeners (syslog TCP, POST /v1/logs) closed as they were
+    /// accepted because their cap was reached.
+    public var connectionsRefused = 0
+    /// Connections closed because a message or request begun did not end in time.
+    public var connectionsCut = 0
     /// Why a source of lines is not working (a listener that could not bind, a file that cannot be read).
     public var problems: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case lines, bytes, dropped, unclaimed, unparsed, newest, problems
         case udpDropped = "udp_dropped"
+        case connectionsRefused = "connections_refused"
+        case connectionsCut = "connections_cut"
         case byteLimit = "byte_limit"
         case nextSequence = "next_sequence"
     }

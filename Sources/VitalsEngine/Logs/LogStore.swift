@@ -26,6 +26,11 @@ public final class LogStore: LogSource, Sendable {
     /// How many syslog datagrams the kernel has dropped so far.
     public func setUDPDropped(_ count: Int) { udpDropped.store(count, ordering: .relaxed) }
 
+    private let connections = Mutex((refused: 0, cut: 0))
+
+    /// What the listeners' connection counters say: refused at the cap, cut for slowness.
+    public func setConnections(refused: Int, cut: Int) { connections.withLock { $0 = (refused, cut) } }
+
     /// Says why the source `key` is not working, or (nil) that it works again.
     public func setProblem(_ key: String, _ problem: String?) {
         problems.withLock { $0[key] = problem }
@@ -81,6 +86,7 @@ public final class LogStore: LogSource, Sendable {
     public var stats: LogStats {
         let problems = self.problems.withLock { $0.sorted { $0.key < $1.key }.map(\.value) }
         let udpDropped = self.udpDropped.load(ordering: .relaxed)
+        let connections = self.connections.withLock { $0 }
         return storage.withLock { storage in
             var stats = LogStats(
                 lines: storage.lineCount, bytes: storage.bytes, byteLimit: byteLimit, dropped: storage.dropped,
@@ -88,6 +94,8 @@ public final class LogStore: LogSource, Sendable {
                 unclaimed: storage.unclaimed, unparsed: storage.unparsed, problems: problems
             )
             stats.udpDropped = udpDropped
+            stats.connectionsRefused = connections.refused
+            stats.connectionsCut = connections.cut
             return stats
         }
     }

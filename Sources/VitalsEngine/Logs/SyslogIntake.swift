@@ -17,11 +17,24 @@ final class SyslogIntake: Sendable {
     private let group: any EventLoopGroup
     private let deliver: Deliver
     private let channels = Mutex<[any Channel]>([])
+    /// Open TCP connections, at most `limit`: the rest are closed as they are accepted, so a
+    /// flood of idle sockets cannot take the descriptors probes and scrapes need.
+    let connections: ConnectionCounter
+    /// A message begun must end this soon (a slowloris is cut)…
+    private let partTimeout: TimeAmount
+    /// …and a connection that sends nothing for this long is closed (senders reconnect).
+    private let idleTimeout: TimeAmount
 
-    init(config: LogIntakeConfig, group: any EventLoopGroup, deliver: @escaping Deliver) {
+    init(
+        config: LogIntakeConfig, group: any EventLoopGroup, limit: Int = 256, partTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(300), deliver: @escaping Deliver
+    ) {
         self.config = config
         self.group = group
         self.deliver = deliver
+        connections = ConnectionCounter(limit: limit)
+        self.partTimeout = .nanoseconds(partTimeout.nanoseconds)
+        self.idleTimeout = .nanoseconds(idleTimeout.nanoseconds)
     }
 
     /// Binds the configured addresses.
@@ -46,10 +59,16 @@ final class SyslogIntake: Sendable {
             channels.withLock { $0.append(channel) }
         }
         if let tcp = config.syslogTCP {
+            let connections = self.connections
+            let timeouts = (part: partTimeout, idle: idleTimeout)
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(StreamHandler(deliver: deliver)) }
+                    guard connections.acquire() else { return channel.close() }
+                    channel.closeFuture.whenComplete { _ in connections.release() }
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(StreamHandler(deliver: deliver, connections: connections, timeouts: timeouts))
+                    }
                 }
                 .bind(host: tcp.host, port: tcp.port).get()
             channels.withLock { $0.append(channel) }
@@ -101,15 +120,45 @@ final class SyslogIntake: Sendable {
     private final class StreamHandler: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let deliver: Deliver
+        let connections: ConnectionCounter
+        let timeouts: (part: TimeAmount, idle: TimeAmount)
         var framer = SyslogFramer()
+        private var timer: Scheduled<Void>?
+        private var context: ChannelHandlerContext?
 
-        init(deliver: @escaping Deliver) { self.deliver = deliver }
+        init(deliver: @escaping Deliver, connections: ConnectionCounter, timeouts: (part: TimeAmount, idle: TimeAmount)) {
+            self.deliver = deliver
+            self.connections = connections
+            self.timeouts = timeouts
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+            arm()
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+
+        /// Closes the connection when a message begun does not end in time, or nothing comes.
+        private func arm() {
+            timer?.cancel()
+            guard let context else { return }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let slow = framer.pending > 0
+            timer = context.eventLoop.scheduleTask(in: slow ? timeouts.part : timeouts.idle) {
+                if slow { bound.value.connections.timedOut() }
+                bound.value.context?.close(promise: nil)
+            }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             let source = context.remoteAddress?.ipAddress ?? "?"
+            let wasWaiting = framer.pending > 0
             let messages = framer.feed(Array(buffer.readableBytesView))
             if !messages.isEmpty { deliver(messages.map { (SyslogMessage.parse($0), source) }) }
+            // A part keeps its first deadline however slowly more of it trickles in.
+            if !(wasWaiting && framer.pending > 0 && messages.isEmpty) { arm() }
         }
     }
 }

@@ -115,6 +115,8 @@ public enum LogsPane {
         var parts = ["\(stats.lines) lines", "\(Format.bytes(stats.bytes)) of \(Format.bytes(stats.byteLimit))"]
         if stats.dropped > 0 { parts.append("\(stats.dropped) dropped (oldest)") }
         if stats.udpDropped > 0 { parts.append("\(stats.udpDropped) lost in the kernel (UDP)") }
+        if stats.connectionsRefused > 0 { parts.append("\(stats.connectionsRefused) connections refused (cap)") }
+        if stats.connectionsCut > 0 { parts.append("\(stats.connectionsCut) cut (too slow)") }
         if stats.unparsed > 0 { parts.append("\(stats.unparsed) unparsed") }
         if stats.unclaimed > 0 { parts.append("\(stats.unclaimed) from unknown hosts") }
         parts += view.filterWords
