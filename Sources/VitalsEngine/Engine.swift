@@ -99,6 +99,9 @@ public final class Engine: Sendable {
     let counters = Mutex(EngineCounters())
     /// Each node's interned series and their stored past, by node number.
     private let nodeSeries: [NodeSeriesBox]
+    /// Bytes each node's store held after its last scrape, to keep their sum within
+    /// `metrics.max_bytes`.
+    private let storeBytes: Mutex<[Int]>
     /// Scraped series names that alert rules read.
     private let scrapedNames: Set<String>
     /// The newest snapshot the state built (without alerts): what alert rules read.
@@ -193,6 +196,7 @@ public final class Engine: Sendable {
             }
             return NodeSeriesBox(interval: node.metricsInterval ?? config.defaults.interval, retention: node.metricsRetention ?? .seconds(3600))
         }
+        storeBytes = Mutex(Array(repeating: 0, count: config.nodes.count))
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         let box = StateBox()
         intakeBox = box
@@ -374,6 +378,27 @@ public final class Engine: Sendable {
         let time = wallClock()
         state.withLock { $0.record(check: index, outcome: outcome, at: time) }
         counters.withLock { $0.recordProbe(type: layout.checkConfigs[index].target.typeName, latency: outcome.latency) }
+    }
+
+    /// Keeps every node's store together within `metrics.max_bytes`: while over, the biggest
+    /// store drops its oldest chunk of scrapes (and says so on its next scrape).
+    private func boundStores(node: Int, bytes: Int) {
+        let limit = config.metricsLimits.maxBytes
+        var sizes = storeBytes.withLock { sizes in
+            sizes[node] = bytes
+            return sizes
+        }
+        guard sizes.reduce(0, +) > limit else { return }
+        while sizes.reduce(0, +) > limit, let largest = sizes.indices.max(by: { sizes[$0] < sizes[$1] }) {
+            let (dropped, now) = nodeSeries[largest].series.withLock { series in
+                let dropped = series.store.dropOldest()
+                if dropped { series.trimmed = true }
+                return (dropped, series.memoryBytes)
+            }
+            sizes[largest] = now
+            guard dropped else { break }
+        }
+        storeBytes.withLock { $0 = sizes }
     }
 
     private func publishLoop() async {
@@ -711,13 +736,17 @@ public final class Engine: Sendable {
             let time = wallClock()
             let fetched = await scraper.fetch(target, timeout: timeout)
             let names = scrapedNames
+            let limits = (
+                samples: nodeConfig.sampleLimit ?? config.metricsLimits.sampleLimit, labels: nodeConfig.labelLimit ?? config.metricsLimits.labelLimit
+            )
             let outcome: Result<Scraper.Outcome, any Error> = switch fetched {
             case .success(let response):
                 nodeSeries[node].series.withLock { series in
-                    scraper.read(response, node: nodeConfig.name, series: &series, ruleNames: names, at: time)
+                    scraper.read(response, node: nodeConfig.name, series: &series, ruleNames: names, at: time, limits: limits)
                 }
             case .failure(let error): .failure(error)
             }
+            if case .success(let good) = outcome, let bytes = good.store?.bytes { boundStores(node: node, bytes: bytes) }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
             counters.withLock { $0.recordScrape(failed: (try? outcome.get()) == nil) }
         case .logs(let node, let feed):

@@ -33,6 +33,8 @@ public struct ExpositionParser {
         public var line: Int
         public var column: Int
         public var reason: String
+        /// A limit was passed (`label_limit`): the whole scrape is refused, not just the line.
+        public var isLimit = false
 
         public var description: String { "line \(line), column \(column): \(reason)" }
     }
@@ -48,6 +50,9 @@ public struct ExpositionParser {
         public var types: [String: MetricType] = [:]
         /// Sample lines skipped because their name was not wanted.
         public var skipped = 0
+        /// Why parsing stopped early at a limit (`sample_limit`, `label_limit`); the samples
+        /// given before it must be thrown away, as Prometheus fails the whole scrape.
+        public var limitExceeded: String?
 
         public init() {}
     }
@@ -58,12 +63,21 @@ public struct ExpositionParser {
     public let format: ExpositionFormat
     /// Hashes of the only metric names wanted (nil: all); other lines are skipped unread.
     private let wanted: Set<UInt64>?
+    /// The most sample lines (read or skipped) one exposition may have: Prometheus' `sample_limit`.
+    public let sampleLimit: Int
+    /// The most labels a new series may have: Prometheus' `label_limit`.
+    public let labelLimit: Int
 
-    /// - Parameter only: the metric names wanted; lines of other names are skipped before their
-    ///   labels are read or their series interned (nil reads everything).
-    public init(format: ExpositionFormat = .prometheus, only names: Set<String>? = nil) {
+    /// - Parameters:
+    ///   - only: the metric names wanted; lines of other names are skipped before their labels
+    ///     are read or their series interned (nil reads everything).
+    ///   - sampleLimit: past this many sample lines the parse stops with `limitExceeded`.
+    ///   - labelLimit: a new series with more labels stops the parse with `limitExceeded`.
+    public init(format: ExpositionFormat = .prometheus, only names: Set<String>? = nil, sampleLimit: Int = .max, labelLimit: Int = .max) {
         self.format = format
         wanted = names.map { Set($0.map { name in Array(name.utf8).withUnsafeBytes { SeriesTable.hash($0) } }) }
+        self.sampleLimit = sampleLimit
+        self.labelLimit = labelLimit
     }
 
     /// Parses `bytes`, calling `sample(series, value, timestampMs)` for every sample.
@@ -104,6 +118,10 @@ public struct ExpositionParser {
                 comment(&cursor, &summary, sampled: sampled)
                 continue
             }
+            if summary.samples + summary.skipped >= sampleLimit {
+                summary.limitExceeded = "more than \(sampleLimit) samples (sample_limit)"
+                return summary
+            }
             if Cursor.isNameStart(base[cursor.index]) {
                 var nameEnd = cursor.index
                 while nameEnd < cursor.end, Cursor.isNameByte(base[nameEnd]) { nameEnd += 1 }
@@ -125,11 +143,15 @@ public struct ExpositionParser {
                 }
             }
             do {
-                let (id, value, timestamp, isNew) = try cursor.sample(table: &table, format: format, names: &names)
+                let (id, value, timestamp, isNew) = try cursor.sample(table: &table, format: format, names: &names, labelLimit: labelLimit)
                 if isNew { summary.newSeries += 1 }
                 summary.samples += 1
                 sample(id, value, timestamp)
             } catch {
+                if error.isLimit {
+                    summary.limitExceeded = error.description
+                    return summary
+                }
                 record(&summary, error)
             }
         }
@@ -208,7 +230,7 @@ struct Cursor {
 
     /// One sample: the series (interned), its value and its timestamp in milliseconds.
     mutating func sample(
-        table: inout SeriesTable, format: ExpositionFormat, names: inout [(Int, Int)]
+        table: inout SeriesTable, format: ExpositionFormat, names: inout [(Int, Int)], labelLimit: Int = .max
     ) throws(ExpositionParser.Failure) -> (Int32, Double, Int64?, Bool) {
         let seriesStart = index
         var nameLength = 0
@@ -232,7 +254,7 @@ struct Cursor {
         } else {
             // A series not seen before: check its labels properly before remembering it.
             var check = Cursor(base: base, index: seriesStart + nameLength, end: seriesEnd, lineStart: lineStart, line: line)
-            try check.validateLabels(quotedName: nameLength == 0, names: &names)
+            try check.validateLabels(quotedName: nameLength == 0, names: &names, limit: labelLimit)
             id = table.intern(key, nameLength: nameLength, hash: hash)
         }
         guard index < end, base[index] == UInt8(ascii: " ") || base[index] == UInt8(ascii: "\t") else {
@@ -288,7 +310,7 @@ struct Cursor {
 
     /// Checks a label block: `{name="value",…}` (a quoted first item is the metric name), escapes
     /// `\\`, `\"`, `\n` only, values valid UTF-8, no label twice.
-    mutating func validateLabels(quotedName: Bool, names: inout [(Int, Int)]) throws(ExpositionParser.Failure) {
+    mutating func validateLabels(quotedName: Bool, names: inout [(Int, Int)], limit: Int = .max) throws(ExpositionParser.Failure) {
         guard !atEnd else {
             if quotedName { throw failure("expected a metric name") }
             return
@@ -334,6 +356,11 @@ struct Cursor {
                 throw failure("label \(String(decoding: UnsafeBufferPointer(start: base + nameRange.0, count: length), as: UTF8.self)) appears twice")
             }
             names.append(nameRange)
+            if names.count > limit {
+                var passed = failure("a series with more than \(limit) labels (label_limit)")
+                passed.isLimit = true
+                throw passed
+            }
             skipBlanks()
             if !atEnd, peek == UInt8(ascii: ",") {
                 index += 1

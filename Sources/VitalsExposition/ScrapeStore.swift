@@ -78,6 +78,29 @@ public struct ScrapeStore: Sendable {
         return result
     }
 
+    /// Whether series `id` has a value in the scrape ended last.
+    public func seenLast(_ id: Int32) -> Bool { Int(id) < seenThisScrape.count && seenThisScrape[Int(id)] }
+
+    /// Renumbers the series as `mapping[old]` says (-1: forgotten, its samples dropped).
+    public mutating func renumber(_ mapping: [Int32]) {
+        let count = (mapping.max() ?? -1) + 1
+        func moved<T>(_ values: [T], empty: T) -> [T] {
+            var result = [T](repeating: empty, count: Int(count))
+            for (old, value) in values.enumerated() where old < mapping.count && mapping[old] >= 0 { result[Int(mapping[old])] = value }
+            return result
+        }
+        for index in chunks.indices { chunks[index].streams = moved(chunks[index].streams, empty: nil) }
+        seenThisScrape = moved(seenThisScrape, empty: false)
+    }
+
+    /// Drops the oldest chunk of scrapes (the store over its bytes); false when one chunk is
+    /// all there is.
+    public mutating func dropOldest() -> Bool {
+        guard chunks.count > 1 else { return false }
+        chunks.removeFirst()
+        return true
+    }
+
     /// Samples held (stale markers included: they take space too).
     public var sampleCount: Int { chunks.reduce(0) { $0 + $1.streams.reduce(0) { $0 + ($1?.count ?? 0) } } }
 

@@ -68,8 +68,32 @@ public struct SeriesTable: Sendable {
         }
     }
 
-    private mutating func grow() {
-        let size = buckets.count * 2
+    /// Forgets the series interned from number `count` on (a scrape refused whole).
+    public mutating func truncate(to count: Int) {
+        guard count < entries.count else { return }
+        let arenaEnd = count == 0 ? 0 : entries[count - 1].offset + entries[count - 1].length
+        entries.removeSubrange(count...)
+        arena.removeSubrange(arenaEnd...)
+        rehash(size: buckets.count)
+    }
+
+    /// A table of only the series `keep` says, in their order; `mapping[old]` is each one's new
+    /// number, -1 for those left out. The rest are forgotten: a churning target's dead series.
+    public func keeping(_ keep: (Int32) -> Bool) -> (table: SeriesTable, mapping: [Int32]) {
+        var kept = SeriesTable(capacity: 16)
+        var mapping = [Int32](repeating: -1, count: entries.count)
+        arena.withUnsafeBytes { stored in
+            for (id, entry) in entries.enumerated() where keep(Int32(id)) {
+                let key = UnsafeRawBufferPointer(rebasing: stored[entry.offset..<entry.offset + entry.length])
+                mapping[id] = kept.intern(key, nameLength: entry.nameLength, hash: entry.hash)
+            }
+        }
+        return (kept, mapping)
+    }
+
+    private mutating func grow() { rehash(size: buckets.count * 2) }
+
+    private mutating func rehash(size: Int) {
         buckets = Array(repeating: -1, count: size)
         mask = size - 1
         for (id, entry) in entries.enumerated() {

@@ -19,6 +19,8 @@ public struct ClusterConfig: Sendable, Equatable {
     public var allowAPIExecChecks = false
     /// The most services that may be registered through the API at once (`max_registrations`).
     public var maxRegistrations = 10_000
+    /// Bounds on scraped metrics (`metrics:` at the top of the file).
+    public var metricsLimits = MetricsLimits()
 
     public init(
         name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
@@ -90,6 +92,9 @@ public struct NodeConfig: Sendable, Equatable {
     public var metricsTimeout: Duration?
     /// How long the scraped series rules read are kept (default 1 h).
     public var metricsRetention: Duration?
+    /// This node's own `sample_limit` and `label_limit` (else the file's `metrics:` ones).
+    public var sampleLimit: Int?
+    public var labelLimit: Int?
     /// HTTP endpoints that serve the node's recent log lines.
     public var logURLs: [String]
     /// Local files holding the node's logs (tailed across rotation).
@@ -284,6 +289,18 @@ public struct CheckConfig: Sendable, Equatable {
 
 /// Where Vitals takes logs in: syslog listeners, an HTTP push endpoint, local files, and how
 /// many bytes of lines it keeps.
+/// What scraped metrics may cost, as Prometheus bounds a scrape: an exposition with more samples
+/// than `sampleLimit`, or a new series with more labels than `labelLimit`, fails the scrape with
+/// the reason and nothing of it is kept; every node's store together stays within `maxBytes`
+/// (the oldest samples go first).
+public struct MetricsLimits: Sendable, Equatable {
+    public var maxBytes = 256 * 1024 * 1024
+    public var sampleLimit = 50_000
+    public var labelLimit = 64
+
+    public init() {}
+}
+
 public struct LogIntakeConfig: Sendable, Equatable {
     public var syslogUDP: (host: String, port: Int)?
     public var syslogTCP: (host: String, port: Int)?

@@ -45,7 +45,7 @@ struct ClusterReader {
     func cluster(_ root: Node) -> ClusterConfig? {
         guard let fields = reader.mapping(
             root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks", "locks", "log_intake",
-                       "allow_api_exec_checks", "max_registrations"],
+                       "allow_api_exec_checks", "max_registrations", "metrics"],
             unsupported: Self.notYet
         ) else { return nil }
         let name = fields.string("cluster", required: true)
@@ -70,7 +70,24 @@ struct ClusterReader {
         config.logIntake = intake
         config.allowAPIExecChecks = fields.bool("allow_api_exec_checks") ?? false
         config.maxRegistrations = fields.int("max_registrations", in: 0...1_000_000) ?? config.maxRegistrations
+        if let node = fields.value("metrics") { config.metricsLimits = metricsLimits(node) }
         return config
+    }
+
+    /// `metrics: { max_bytes: 256MB, sample_limit: 50000, label_limit: 64 }`.
+    func metricsLimits(_ node: Node) -> MetricsLimits {
+        var limits = MetricsLimits()
+        guard let fields = reader.mapping(node, "metrics", allowed: ["max_bytes", "sample_limit", "label_limit"]) else { return limits }
+        if let size = fields.value("max_bytes") {
+            if let text = size.scalar?.string, let bytes = Self.byteSize(text), bytes >= 1024 * 1024, bytes <= 64 * 1024 * 1024 * 1024 {
+                limits.maxBytes = bytes
+            } else {
+                reader.error(at: size, "max_bytes in metrics must be a size from 1MB to 64GB, like 256MB or 1GiB")
+            }
+        }
+        limits.sampleLimit = fields.int("sample_limit", in: 1...10_000_000) ?? limits.sampleLimit
+        limits.labelLimit = fields.int("label_limit", in: 1...1_000) ?? limits.labelLimit
+        return limits
     }
 
     /// `log_intake: { syslog_udp: HOST:PORT, syslog_tcp: HOST:PORT, http: HOST:PORT, files: [...], max_bytes: 64MB }`.
@@ -185,7 +202,9 @@ struct ClusterReader {
         var metricsInterval: Duration?
         var metricsTimeout: Duration?
         var metricsRetention: Duration?
-        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout", "retention"]) {
+        var sampleLimit: Int?
+        var labelLimit: Int?
+        if let metrics = fields.value("metrics"), let m = reader.mapping(metrics, "metrics of \(what)", allowed: ["url", "interval", "timeout", "retention", "sample_limit", "label_limit"]) {
             metricsURL = m.string("url", required: true)
             if let url = metricsURL, HTTPTarget(url) == nil {
                 reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// or https:// URL with a host")
@@ -193,6 +212,8 @@ struct ClusterReader {
             metricsInterval = m.duration("interval")
             metricsTimeout = m.duration("timeout")
             metricsRetention = m.duration("retention")
+            sampleLimit = m.int("sample_limit", in: 1...10_000_000)
+            labelLimit = m.int("label_limit", in: 1...1_000)
             if let retention = metricsRetention, retention > .seconds(7 * 86_400) {
                 reader.error(at: m.value("retention"), "retention of \(what) is at most 7 days (the store is in memory)")
                 metricsRetention = nil
@@ -220,6 +241,8 @@ struct ClusterReader {
         result.metricsInterval = metricsInterval
         result.metricsTimeout = metricsTimeout
         result.metricsRetention = metricsRetention
+        result.sampleLimit = sampleLimit
+        result.labelLimit = labelLimit
         result.logFiles = logFiles
         result.breaker = fields.has("breaker") ? fields.value("breaker").flatMap { breaker($0, what: what) } : defaults.breaker
         return result

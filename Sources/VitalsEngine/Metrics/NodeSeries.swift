@@ -29,6 +29,39 @@ struct NodeSeries: Sendable {
     /// For series that alert rules name: their labels (with `node`), else nil.
     private var alertLabels: [AlertLabels?] = []
 
+    /// Set when the engine dropped old samples to keep every store within `metrics.max_bytes`;
+    /// the next scrape says so and clears it.
+    var trimmed = false
+
+    /// Bytes held: the store, the interned series and what is known of each.
+    var memoryBytes: Int {
+        store.memoryBytes + table.memoryBytes + roles.capacity * MemoryLayout<Role>.stride
+            + alertLabels.capacity * MemoryLayout<AlertLabels?>.stride + alertLabels.reduce(0) { $0 + ($1 == nil ? 0 : 128) }
+    }
+
+    /// Forgets every series `seen` (by number) does not mark: their samples, their meaning and
+    /// their interned text. A target that makes new series each scrape leaves dead ones behind.
+    /// - Returns: how many were forgotten.
+    mutating func dropStale(seen: [Bool]) -> Int {
+        let (kept, mapping) = table.keeping { Int($0) < seen.count && seen[Int($0)] }
+        let dropped = table.count - kept.count
+        guard dropped > 0 else { return 0 }
+        table = kept
+        store.renumber(mapping)
+        func moved<T>(_ values: [T], empty: T) -> [T] {
+            var result = [T](repeating: empty, count: kept.count)
+            for (old, value) in values.enumerated() where old < mapping.count && mapping[old] >= 0 { result[Int(mapping[old])] = value }
+            return result
+        }
+        roles = moved(roles, empty: .unset)
+        alertLabels = moved(alertLabels, empty: nil)
+        byName = byName.compactMapValues { ids in
+            let renumbered = ids.compactMap { mapping[Int($0)] >= 0 ? mapping[Int($0)] : nil }
+            return renumbered.isEmpty ? nil : renumbered
+        }
+        return dropped
+    }
+
     /// What series `id` feeds, and its alert labels when a rule reads it.
     mutating func describe(_ id: Int32, node: String, ruleNames: Set<String>) -> (Role, AlertLabels?) {
         let index = Int(id)
@@ -98,4 +131,6 @@ struct ScrapeStats: Sendable, Equatable {
     /// Lines that could not be read (the rest were).
     var badLines: Int
     var firstBadLine: String?
+    /// What the store did to stay bounded (series forgotten, samples dropped), in words.
+    var notes: [String] = []
 }

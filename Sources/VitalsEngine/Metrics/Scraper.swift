@@ -38,7 +38,14 @@ struct Scraper: Sendable {
     /// rules read kept in its store); an answer that is not whole (cut at the body limit, an
     /// OpenMetrics answer without `# EOF`, nothing readable) is an error, and the caller keeps the
     /// previous good data.
-    func read(_ response: HTTPResponse, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date) -> Result<Outcome, any Error> {
+    ///
+    /// An exposition over `limits` (Prometheus' `sample_limit`, `label_limit`) is refused whole
+    /// and the series it had interned forgotten; series a scrape no longer has are forgotten
+    /// once they outnumber the live ones, so a target minting new series cannot grow the table.
+    func read(
+        _ response: HTTPResponse, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date,
+        limits: (samples: Int, labels: Int) = (.max, .max)
+    ) -> Result<Outcome, any Error> {
         guard response.status == 200 else {
             return .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
         }
@@ -56,13 +63,20 @@ struct Scraper: Sendable {
         var reading = NodeMetricsReading(time: time)
         var scraped: [String: [AlertSample]] = [:]
         var table = series.table
+        let known = table.count
         series.table = SeriesTable(capacity: 1)  // moved out while parsing, back below
         var pending: [(Int32, Double)] = []
         pending.reserveCapacity(2048)
         // Only the names Vitals reads are interned: a node_exporter's hundreds of other series
         // cost a hash each and no memory.
         let summary = body.withUnsafeBytes { bytes in
-            ExpositionParser(format: format, only: Self.vitalNames.union(ruleNames)).parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
+            ExpositionParser(format: format, only: Self.vitalNames.union(ruleNames), sampleLimit: limits.samples, labelLimit: limits.labels)
+                .parse(bytes, into: &table) { id, value, _ in pending.append((id, value)) }
+        }
+        if let passed = summary.limitExceeded {
+            table.truncate(to: known)
+            series.table = table
+            return .failure(ScrapeError(reason: "\(passed); scrape refused whole, as Prometheus does".sanitizedForTerminal))
         }
         series.table = table
         if summary.samples == 0, summary.skipped == 0, let first = summary.failures.first {
@@ -92,13 +106,20 @@ struct Scraper: Sendable {
             }
         }
         if storing { series.store.end() }
+        let live = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        var forgotten = 0
+        if series.table.count > max(2 * live, 1_024) { forgotten = series.dropStale(seen: seen) }
         var firstBadLine = summary.failures.first.map { String(describing: $0).sanitizedForTerminal }
         if duplicates > 0, firstBadLine == nil { firstBadLine = "series \(firstDuplicate ?? "?") appears more than once (first value kept)".sanitizedForTerminal }
+        var notes: [String] = []
+        if forgotten > 0 { notes.append("\(forgotten) series gone from the target forgotten") }
+        if series.trimmed { notes.append("oldest samples dropped to keep the store within metrics.max_bytes") }
+        series.trimmed = false
         let stats = ScrapeStats(
             duration: response.latency, samples: summary.samples + summary.skipped - duplicates, series: series.table.count,
-            badLines: summary.failures.count + duplicates, firstBadLine: firstBadLine
+            badLines: summary.failures.count + duplicates, firstBadLine: firstBadLine, notes: notes
         )
-        let store = storing ? (series.store.liveSeries, series.store.sampleCount, series.store.memoryBytes) : nil
+        let store = storing ? (series.store.liveSeries, series.store.sampleCount, series.memoryBytes) : nil
         return .success(Outcome(reading: reading, scraped: scraped, stats: stats, store: store))
     }
 }

@@ -151,9 +151,11 @@ struct EngineState: Sendable {
             metrics.storedSeries = good.store?.series
             metrics.storedSamples = good.store?.samples
             metrics.storedBytes = good.store?.bytes
+            var warnings = good.stats.notes
             if good.stats.badLines > 0 {
-                metrics.scrapeWarning = "\(good.stats.badLines) line(s) skipped; first: \(good.stats.firstBadLine ?? "?")"
+                warnings.insert("\(good.stats.badLines) line(s) skipped; first: \(good.stats.firstBadLine ?? "?")", at: 0)
             }
+            if !warnings.isEmpty { metrics.scrapeWarning = warnings.joined(separator: "; ") }
             facts.metrics[node] = metrics
             facts.history[node].append(metrics)
             readings[node] = good.reading
