@@ -108,6 +108,9 @@ public final class Engine: Sendable {
     private let latestBuilt = Mutex<ClusterSnapshot?>(nil)
     private let stateStore: AlertStateStore?
     private let stateProblem = Mutex<String?>(nil)
+    /// Why the control socket is not listening; stands until a start fixes it (a state-file
+    /// write that succeeds says nothing about the socket).
+    private let controlProblem = Mutex<String?>(nil)
     /// Where alerts are sent (webhooks, Alertmanager); idle when the file names none.
     public let notifier: AlertNotifier
     /// One watcher per `locks:` entry of the file.
@@ -318,7 +321,7 @@ public final class Engine: Sendable {
         do {
             try await control?.start()
         } catch {
-            stateProblem.withLock { $0 = "control socket: \(error)".sanitizedForTerminal }
+            controlProblem.withLock { $0 = "control socket: \(error)".sanitizedForTerminal }
         }
         fileTailer?.poll(first: true) { [self] lines in takeFileLines(lines) }
 
@@ -457,7 +460,8 @@ public final class Engine: Sendable {
         snapshot.alerts = section.alerts
         snapshot.silences = section.silences
         snapshot.alertHistory = section.history
-        snapshot.stateProblem = stateProblem.withLock { $0 }
+        let problems = [stateProblem.withLock { $0 }, controlProblem.withLock { $0 }].compactMap { $0 }
+        snapshot.stateProblem = problems.isEmpty ? nil : problems.joined(separator: "; ")
         snapshot.logStats = logs.stats
         store.publish(snapshot)
         return true

@@ -22,9 +22,21 @@ struct StateOptions: ParsableArguments {
         return base + "/vitals/state.sqlite"
     }
 
-    /// The control socket of the instance using this state file (`vitals ttl` talks to it).
-    var controlSocketPath: String {
-        (path as NSString).deletingLastPathComponent + "/control.sock"
+    /// The control socket of the instance using this state file (`vitals ttl` talks to it): the
+    /// state file's path with `.sock` added, so two state files in one folder have two sockets;
+    /// where that is too long for a socket address, one in the runtime folder named by a hash of it.
+    var controlSocketPath: String { Self.controlSocketPath(forState: path) }
+
+    static func controlSocketPath(forState state: String) -> String {
+        let absolute = URL(fileURLWithPath: state).standardizedFileURL.path
+        let beside = absolute + ".sock"
+        if beside.utf8.count <= 107 { return beside }
+        let environment = ProcessInfo.processInfo.environment
+        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/vitals-\(getuid())"
+        // FNV-1a: stable across runs and builds (Swift's Hasher is seeded per process).
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in absolute.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "\(runtime)/vitals-\(String(hash, radix: 16)).sock"
     }
 
     /// Who acts: `--user`, else `$USER` when it is a usable name, else the login name of this

@@ -143,6 +143,12 @@ struct AlertEndToEndTests {
         let wrong = try Run.process(vitals, ["ttl", "pass", "nope", "--state", state])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("vitals ttl: no ttl check 'nope' (ttl checks: db-1/db/beat)"))
+        // Another state file in the same folder is another dashboard: the heartbeat does not
+        // reach this one.
+        let neighbour = (state as NSString).deletingLastPathComponent + "/other.sqlite"
+        let elsewhere = try Run.process(vitals, ["ttl", "pass", "db-1/db/beat", "--state", neighbour])
+        #expect(elsewhere.status == 1)
+        #expect(elsewhere.stderr.contains("no running vitals listens on \(neighbour).sock"), "\(elsewhere.stderr)")
         try session.press("q")
         try session.waitFor("EXITED:0")
         let gone = try Run.process(vitals, ["ttl", "pass", "beat", "--state", state])

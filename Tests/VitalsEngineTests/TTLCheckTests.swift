@@ -18,9 +18,9 @@ import VitalsTesting
         var options = Engine.Options()
         options.controlSocket = socket
         options.firstRunsWithin = .milliseconds(50)
-        // A socket left behind by a crash is replaced.
+        // A socket left behind by a crash (bound, never unlinked) is replaced.
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: socket, contents: Data())
+        Self.leaveStaleSocket(at: socket)
         let engine = Engine(config: config, options: options)
         let running = Task { await engine.run() }
         defer { running.cancel() }
@@ -42,12 +42,62 @@ import VitalsTesting
         let other = Task { await second.run() }
         // A generous bound: the answer, not the clock, is under test (a loaded CI run took over 5 s).
         let refused = await second.store.first(where: { $0.stateProblem != nil }, timeout: .seconds(30))
-        #expect(refused?.stateProblem?.contains("another vitals listens on") == true)
+        #expect(refused?.stateProblem?.contains("another vitals uses this state file and listens on") == true)
         other.cancel()
         await other.value
         running.cancel()
         await running.value
         #expect(!FileManager.default.fileExists(atPath: socket), "the socket goes when the engine stops")
         #expect(throws: ControlClient.Problem.self) { try ControlClient.send("ping", to: socket) }
+    }
+
+    /// A socket bound and closed without unlinking, as a crash leaves it.
+    static func leaveStaleSocket(at path: String) {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            path.utf8CString.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(raw.count - 1))) }
+        }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(descriptor)
+    }
+
+    /// What is at the socket's path and is not a socket is never deleted; the problem is said
+    /// and stays said while it stands, whatever else the state file does.
+    @Test func aFileWhereTheSocketGoesIsLeftAloneAndTheWarningStays() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-ttl-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let socket = folder + "/state.sqlite.sock"
+        try "notes the user keeps\n".write(toFile: socket, atomically: false, encoding: .utf8)
+        let store = try AlertStateStore(path: folder + "/state.sqlite")
+        let config = ClusterConfig(name: "t", nodes: [
+            NodeConfig(name: "db-1", address: "127.0.0.1", services: [ServiceConfig(name: "db", checks: [
+                CheckConfig(name: "beat", target: .ttl(.seconds(1)), interval: .milliseconds(200)),
+            ])]),
+        ])
+        var options = Engine.Options()
+        options.controlSocket = socket
+        let engine = Engine(config: config, options: options, state: (store, try store.load()))
+        let running = Task { await engine.run() }
+        let said = await engine.store.first(where: { $0.stateProblem != nil }, timeout: .seconds(30))
+        #expect(said?.stateProblem?.contains("exists and is not a socket; it is left alone") == true)
+        // A write to the state file that succeeds (a silence) does not clear what the socket said.
+        let silence = try engine.silence(matching: ["node": "db-1"], for: .seconds(60), by: "ann", comment: "a write that works")
+        _ = await engine.store.first(where: { $0.silences.contains { $0.id == silence.id } }, timeout: .seconds(10))
+        #expect(engine.store.latest.stateProblem?.contains("is not a socket") == true)
+        running.cancel()
+        await running.value
+        #expect(try String(contentsOfFile: socket, encoding: .utf8) == "notes the user keeps\n")
+        let long = folder + "/" + String(repeating: "d", count: 120) + ".sock"
+        var longOptions = Engine.Options()
+        longOptions.controlSocket = long
+        let other = Engine(config: config, options: longOptions)
+        let again = Task { await other.run() }
+        let tooLong = await other.store.first(where: { $0.stateProblem != nil }, timeout: .seconds(30))
+        #expect(tooLong?.stateProblem?.contains("too long for a socket") == true)
+        again.cancel()
+        await again.value
     }
 }

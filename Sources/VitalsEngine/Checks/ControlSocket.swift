@@ -20,13 +20,24 @@ final class ControlSocket: Sendable {
         self.handle = handle
     }
 
-    /// Binds the socket (replacing a stale one no process listens on).
+    /// The longest path a Unix socket address holds (`sun_path`, with its terminating zero).
+    static let pathLimit = 107
+
+    /// Binds the socket, replacing only a stale socket no process listens on: anything else
+    /// at the path (a file, a live instance's socket) is left alone and said.
     func start() async throws {
+        guard path.utf8.count <= Self.pathLimit else {
+            throw ControlClient.Problem(description: "the path \(path) is over \(Self.pathLimit) bytes, too long for a socket")
+        }
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: path) {
+        var status = stat()
+        if lstat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFSOCK else {
+                throw ControlClient.Problem(description: "\(path) exists and is not a socket; it is left alone (move it to let vitals ttl reach this dashboard)")
+            }
             // Another instance listening there keeps it; a socket left by a crash is replaced.
             if (try? ControlClient.send("ping", to: path)) != nil {
-                throw ControlClient.Problem(description: "another vitals listens on \(path)")
+                throw ControlClient.Problem(description: "another vitals uses this state file and listens on \(path)")
             }
             unlink(path)
         }
