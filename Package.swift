@@ -139,7 +139,7 @@ let package = Package(
             name: "VitalsEngineTests",
             dependencies: [
                 "VitalsCore", "VitalsEngine", "VitalsSim", "VitalsTesting", "VitalsLogFormats",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -94,7 +94,7 @@ struct Dashboard: AsyncParsableCommand {
     /// Every theme, the selected one first.
     static func loadThemes(selected: String?) throws -> [Theme] {
         guard let directory = ResourceLocator.themesDirectory else {
-            if let selected { throw ValidationError("cannot find the themes folder to load '\(selected)'") }
+            if let selected { throw ValidationError("cannot find the themes folder to load '\(selected.sanitizedForTerminal)'") }
             return [.builtIn]
         }
         let (themes, failures) = ThemeLoader.loadAll(directory: directory)
@@ -103,7 +103,7 @@ struct Dashboard: AsyncParsableCommand {
         guard let index = themes.firstIndex(where: { $0.name == wanted }) else {
             if selected == nil { return themes.isEmpty ? [.builtIn] : themes }
             let names = themes.map(\.name).joined(separator: ", ")
-            throw ValidationError("no theme '\(wanted)' (have: \(names))")
+            throw ValidationError("no theme '\(wanted.sanitizedForTerminal)' (have: \(names.sanitizedForTerminal))")
         }
         return [themes[index]] + themes.enumerated().filter { $0.offset != index }.map(\.element)
     }

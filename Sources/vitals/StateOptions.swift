@@ -54,9 +54,16 @@ struct StateOptions: ParsableArguments {
         return isUsable(text) ? text : nil
     }
 
-    /// 1 to 64 printable characters.
+    /// 1 to 64 printable characters: no control characters (C0, DEL, C1) and no format
+    /// characters (bidirectional overrides, zero-width), which could change what the next
+    /// person reads beside the name.
     static func isUsable(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && !name.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 || $0 == 127 } == true })
+        !name.isEmpty && name.count <= 64 && !name.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse: true
+            default: false
+            }
+        }
     }
 
     func validate() throws {

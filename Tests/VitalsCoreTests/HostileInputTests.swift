@@ -141,4 +141,25 @@ import VitalsCore
         let result = ClusterConfigLoader.check(text: yaml, file: "ok.yaml")
         #expect(!result.diagnostics.contains { $0.description.contains("alias") }, "\(result.diagnostics)")
     }
+
+    @Test func anIntervalBelowTheFloorIsRefused() {
+        let yaml = """
+            cluster: x
+            nodes: [ { name: a, address: 127.0.0.1, services: [ { name: web, checks: [ { name: h, tcp: "127.0.0.1:1", interval: 1ns } ] } ] } ]
+            """
+        let messages = ClusterConfigLoader.check(text: yaml, file: "i.yaml").diagnostics.map(\.description)
+        #expect(messages.contains { $0.hasPrefix("i.yaml:2:") && $0.hasSuffix("'interval' in a check of service 'web' on node 'a' is 1ns, shorter than the shortest taken, 100ms") }, "\(messages)")
+    }
+
+    /// Opening a named pipe for reading waits for a writer: `validate` on one hung forever.
+    @Test func aNamedPipeIsRefusedNotWaitedOn() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        guard case .failure(let problem) = TextFile.read(path) else {
+            Issue.record("a FIFO was read")
+            return
+        }
+        #expect(problem.diagnostic.message == "this is a named pipe (FIFO), not a file; save the text to a file and give that")
+    }
 }

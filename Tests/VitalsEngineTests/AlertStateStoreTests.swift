@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VitalsCore
 @testable import VitalsEngine
@@ -63,25 +64,56 @@ import VitalsTesting
         #expect(aside.contains { $0.hasPrefix("state.sqlite.broken-") }, "the damaged file is kept, not deleted")
     }
 
-    @Test func aReadOnlyFolderIsAClearError() throws {
-        guard getuid() != 0 else {
-            // root writes through permissions; the read-only case is covered for other users.
-            let path = Self.temporaryPath()
-            _ = try AlertStateStore(path: path)
-            return
+    /// A folder that cannot be made (under /proc, where not even root may write).
+    @Test func aFolderThatCannotBeMadeIsAClearError() throws {
+        #expect {
+            try AlertStateStore(path: "/proc/vitals-\(UUID().uuidString)/state.sqlite")
+        } throws: { error in
+            (error as? AlertStateStore.Problem)?.description.contains("cannot create its folder") == true
         }
+    }
+
+    /// Ack comments are the team's: the file, its journal and its folder are the user's alone,
+    /// and a file of ours that others could read is made private.
+    @Test func theStateFileAndItsFolderArePrivate() throws {
         let path = Self.temporaryPath()
-        let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        chmod(folder, 0o500)
-        defer { chmod(folder, 0o700) }
-        #expect(throws: AlertStateStore.Problem.self) { try AlertStateStore(path: path) }
+        let store = try AlertStateStore(path: path)
+        try store.acknowledge([alert("orders-1")], AlertTracker.Ack(by: "ann", at: Fixtures.time, comment: "private"))
+        func mode(_ path: String) throws -> Int { try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1 }
+        #expect(try mode((path as NSString).deletingLastPathComponent) == 0o700)
+        #expect(try mode(path) == 0o600)
+        #expect(try mode(path + "-wal") == 0o600)
+        chmod(path, 0o644)
+        _ = try AlertStateStore(path: path)
+        #expect(try mode(path) == 0o600)
+    }
+
+    /// Another program's database given as `--state` is refused and left as it was: no table
+    /// of Vitals' is added, and `--reset-state` does not move it aside.
+    @Test func anotherProgramsSQLiteFileIsRefusedAndUntouched() throws {
+        let path = Self.temporaryPath("app.db")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let theirs = try DatabaseQueue(path: path)
+        try theirs.write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)") }
+        try theirs.close()
+        for reset in [false, true] {
+            #expect {
+                try AlertStateStore(path: path, reset: reset)
+            } throws: { error in
+                let problem = error as? AlertStateStore.Problem
+                return problem?.description.contains("an SQLite file of another program (tables: invoices)") == true && problem?.resettable == false
+            }
+        }
+        let tables = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables == ["invoices"])
     }
 
     @Test func aFileLockedByAnotherProgramIsAClearErrorNotAHang() throws {
         let path = Self.temporaryPath()
         _ = try AlertStateStore(path: path)
-        guard ExternalTool.available("sqlite3", package: "sqlite3"), let sqlite = ExternalTool.path(of: "sqlite3") else { return }
+        guard ExternalTool.available("sqlite3", package: "sqlite3") else { return }
+        // Under CI `available` is true whether or not it is installed: missing is a failure there.
+        let sqlite = try #require(ExternalTool.path(of: "sqlite3"), "sqlite3 is needed (scripts/test installs it)")
         // sqlite3 holds the write lock for 5 seconds; a write meanwhile must fail after the 2 s wait.
         let holder = try BackgroundProcess(sqlite, ["-cmd", "BEGIN EXCLUSIVE;", path, ".shell echo locked; sleep 5"])
         defer { holder.stop() }

@@ -39,6 +39,9 @@ public enum ClusterConfigLoader {
 struct ClusterReader {
     let reader: YAMLFields
 
+    /// The shortest interval a check or scrape may have.
+    static let shortestInterval = Duration.milliseconds(100)
+
     /// Top-level sections of the design not built yet: accepted with a warning.
     static let notYet: [String: String] = [:]
 
@@ -166,7 +169,7 @@ struct ClusterReader {
             node, "defaults", allowed: ["interval", "timeout", "success_before_passing", "failures_before_critical", "breaker"]
         ) else { return result }
         result.breaker = fields.value("breaker").flatMap { breaker($0, what: "defaults") }
-        if let value = fields.duration("interval") { result.interval = value }
+        if let value = fields.duration("interval", floor: Self.shortestInterval) { result.interval = value }
         if let value = fields.duration("timeout") { result.timeout = value }
         if let value = fields.int("success_before_passing", in: 1...100) { result.successBeforePassing = value }
         if let value = fields.int("failures_before_critical", in: 1...100) { result.failuresBeforeCritical = value }
@@ -209,7 +212,7 @@ struct ClusterReader {
             if let url = metricsURL, HTTPTarget(url) == nil {
                 reader.error(at: m.value("url"), "metrics url '\(url)' of \(what) is not an http:// or https:// URL with a host")
             }
-            metricsInterval = m.duration("interval")
+            metricsInterval = m.duration("interval", floor: Self.shortestInterval)
             metricsTimeout = m.duration("timeout")
             metricsRetention = m.duration("retention")
             sampleLimit = m.int("sample_limit", in: 1...10_000_000)
@@ -298,7 +301,7 @@ struct ClusterReader {
         for key in ["grpc_service", "grpc_use_tls"] where fields.has(key) && target.map({ $0.typeName != "grpc" }) == true {
             reader.error(at: fields.keyNode(key), "'\(key)' in \(what) only applies to grpc checks")
         }
-        let interval = fields.duration("interval") ?? defaults.interval
+        let interval = fields.duration("interval", floor: Self.shortestInterval) ?? defaults.interval
         let timeout = fields.duration("timeout") ?? defaults.timeout
         if timeout > interval {
             reader.warning(at: fields.value("timeout") ?? fields.node, "\(what): timeout \(timeout.goString) is longer than its interval \(interval.goString)")

@@ -21,6 +21,17 @@ public enum TextFile {
             return problem("no such file")
         }
         if isDirectory.boolValue { return problem("this is a folder, not a file") }
+        // Opening a named pipe waits for a writer, maybe forever: only regular files are read.
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            let kind = switch status.st_mode & S_IFMT {
+            case S_IFIFO: "a named pipe (FIFO)"
+            case S_IFSOCK: "a socket"
+            case S_IFCHR, S_IFBLK: "a device"
+            default: "not a regular file"
+            }
+            return problem("this is \(kind), not a file; save the text to a file and give that")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             return problem("cannot open the file: \(String(cString: strerror(errno)))")
         }

@@ -251,7 +251,9 @@ public final class YAMLFields {
             return number
         }
 
-        public func duration(_ key: String, allowZero: Bool = false) -> Duration? {
+        /// - Parameter floor: the shortest taken (an `interval` of 1ns would run a check every
+        ///   millisecond); shorter is an error that says the floor.
+        public func duration(_ key: String, allowZero: Bool = false, floor: Duration? = nil) -> Duration? {
             guard let value = entries[key]?.value else { return nil }
             guard case .scalar(let scalar) = value else {
                 reader.error(at: value, "'\(key)' in \(what) must be a duration like 500ms, 5s or 1m")
@@ -265,6 +267,10 @@ public final class YAMLFields {
                 }
                 let hint = Double(text) != nil ? "give a unit, like \(text)s" : "use a number and a unit (ms, s, m, h), like 500ms or 5s"
                 reader.error(at: value, "bad duration '\(text)' for '\(key)' in \(what): \(hint)")
+                return nil
+            }
+            if let floor, duration < floor {
+                reader.error(at: value, "'\(key)' in \(what) is \(text.sanitizedForTerminal), shorter than the shortest taken, \(floor.goString)")
                 return nil
             }
             return duration

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import VitalsCore
 
@@ -38,13 +41,15 @@ public final class AlertStateStore: Sendable {
     public init(path: String, reset: Bool = false) throws(Problem) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                // Ack comments and who wrote them are the team's: the folder is the user's alone.
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw Problem(path: path, reason: "cannot create its folder: \(error.localizedDescription)", resettable: false)
             }
         }
+        Self.keepPrivate(path)
         do {
             pool = try Self.open(path)
         } catch let problem as Problem where problem.resettable && reset {
@@ -52,9 +57,23 @@ public final class AlertStateStore: Sendable {
             for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
             }
+            Self.keepPrivate(path)
             do { pool = try Self.open(path) } catch { throw Self.problem(error, path: path) }
         } catch {
             throw Self.problem(error, path: path)
+        }
+    }
+
+    /// Creates the file readable by its owner only (SQLite gives its -wal and -shm files the
+    /// same mode), and takes group and other access away from one of ours that has it.
+    static func keepPrivate(_ path: String) {
+        let descriptor = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+        for suffix in ["", "-wal", "-shm"] {
+            var status = stat()
+            if stat(path + suffix, &status) == 0, status.st_uid == getuid(), status.st_mode & 0o077 != 0 {
+                chmod(path + suffix, status.st_mode & 0o700)
+            }
         }
     }
 
@@ -74,6 +93,17 @@ public final class AlertStateStore: Sendable {
             let check = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
             guard check == "ok" else {
                 throw Problem(path: path, reason: "the database is damaged (\(check ?? "no answer to a check"))", resettable: true)
+            }
+            // Another program's database is never given Vitals' tables (nor moved aside).
+            let tables = try pool.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            }
+            if !tables.isEmpty, !tables.contains("grdb_migrations") {
+                let named = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
+                throw Problem(
+                    path: path, reason: "an SQLite file of another program (tables: \(named)); give Vitals a --state file of its own".sanitizedForTerminal,
+                    resettable: false
+                )
             }
             try migrator.migrate(pool)
         } catch let problem as Problem {

@@ -133,6 +133,9 @@ struct LockBook: Sendable {
         if names.isEmpty, error != nil || !synced { names.insert(config.key) }
         return names.sorted().map { name in
             let queue = queues[name] ?? []
+            // Nothing read yet is nothing known: unknown with the reason, never passing.
+            let endpoints = config.endpoints.joined(separator: ", ")
+            let error = error ?? (synced ? nil : "not read yet: etcd (\(endpoints)) has not answered")
             var lock = LockSnapshot(name: name, kind: config.kind, source: mode, error: error)
             if let head = queue.first {
                 let node = matcher.node(value: head.valueText, key: head.keyText)
