@@ -130,9 +130,13 @@ public final class NcursesTerminal: TerminalBackend {
         let input = fds[0].revents
         if input & Int16(POLLNVAL | POLLERR) != 0 { return .hangUp }
         if input & Int16(POLLIN) != 0 {
-            // Readable with nothing to read is the end of input; a read error (EIO) likewise.
+            // Readable with nothing to read is the end of input; a read error (EIO) likewise —
+            // unless the terminal is there and another job has it (`bg`): then wait for `fg`.
             var available: Int32 = 0
-            if ioctl(STDIN_FILENO, UInt(FIONREAD), &available) != 0 || available == 0 { return .hangUp }
+            if ioctl(STDIN_FILENO, UInt(FIONREAD), &available) != 0 || available == 0 {
+                let owner = tcgetpgrp(STDIN_FILENO)
+                return owner != -1 && owner != getpgrp() ? resumeInForeground() : .hangUp
+            }
             return readAvailableKeys()
         }
         if input & Int16(POLLHUP) != 0 { return .hangUp }
@@ -145,7 +149,24 @@ public final class NcursesTerminal: TerminalBackend {
     private func suspend() -> TerminalEvent {
         _ = endwin()
         vitals_signals_suspend_now()
-        guard isatty(STDIN_FILENO) == 1, tcgetpgrp(STDIN_FILENO) != -1 else { return .hangUp }
+        return resumeInForeground()
+    }
+
+    /// Waits until this job has the terminal again (continued with `bg` it is still in the
+    /// background: it stops as a job reading the terminal does, until `fg`), then draws anew. A
+    /// terminal that went away meanwhile is a hang-up.
+    private func resumeInForeground() -> TerminalEvent {
+        if !isendwin() { _ = endwin() }
+        while true {
+            guard isatty(STDIN_FILENO) == 1 else { return .hangUp }
+            let owner = tcgetpgrp(STDIN_FILENO)
+            if owner == -1 { return .hangUp }
+            if owner == getpgrp() { break }
+            if let signal = pendingSignal { return .signal(signal) }
+            // Stopped until `fg` (SIGCONT); where the kernel will not stop an orphaned job, wait.
+            kill(getpid(), SIGTTIN)
+            usleep(100_000)
+        }
         _ = wrefresh(vitals_stdscr())
         invalidate()
         return .key(.resize(size))

@@ -92,6 +92,28 @@ struct EndToEndTests {
         #expect(try session.alternateScreen() == false)
     }
 
+    /// `bg` continues the dashboard without the terminal: it waits, stopped, for `fg` (it once
+    /// took the missing terminal for a hang-up and ended with 129).
+    @Test func bgThenFgKeepsTheDashboard() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        try session.run("cd \(Fixtures.repositoryRoot.path)")
+        try session.run(vitals)
+        try session.waitFor("web-1", "● passing")
+        try session.press("C-z")
+        try session.waitFor("Stopped", "PROMPT$")
+        try session.run("bg")
+        try session.run("sleep 2; jobs; echo JOBS-LISTED")
+        let listed = try session.waitFor("JOBS-LISTED") { $0.contains("\nJOBS-LISTED") }
+        #expect(!listed.contains("Done") && !listed.contains("Exit"), "the backgrounded dashboard must not end: \(listed.suffix(300))")
+        try session.run("fg")
+        try session.waitFor("the dashboard again") { $0.contains("SERVICE") && $0.contains("web-1") && !$0.contains("Stopped") }
+        try session.press("q")
+        try session.waitFor("the prompt after quitting") { $0.contains("PROMPT$") && !$0.contains("SERVICE ") }
+        try session.run("echo STATUS:$?")
+        try session.waitFor("STATUS:0")
+    }
+
     /// Closing the terminal (the window, the ssh connection, `tmux kill-server`) ends vitals within
     /// a second; it never lingers as an orphan reading a dead terminal.
     @Test func closingTheTerminalEndsVitals() throws {
