@@ -54,12 +54,6 @@ struct ParseBench: AsyncParsableCommand {
             let only = measure { data.withUnsafeBytes { bytes in ExpositionParser(only: vital).parse(bytes, into: &vitalTable) { _, _, _ in } }.samples }
             onlyBest = min(onlyBest, only.seconds)
         }
-        var oldBest = Double.infinity
-        let text = String(decoding: data, as: UTF8.self)
-        for _ in 0..<runs {
-            let old = measure { PrometheusTextParser.parseLenient(text).samples.count }
-            oldBest = min(oldBest, old.seconds)
-        }
         var goLine = "Go baseline not run (no \(go); see --help)"
         var goRate = 0.0
         if FileManager.default.isExecutableFile(atPath: go) {
@@ -80,7 +74,6 @@ struct ParseBench: AsyncParsableCommand {
         print("| ExpositionParser, first scrape (every series new: checked and interned) | \(rate(coldBest)) | \(ratio(coldBest)) |")
         print("| ExpositionParser, later scrape (series found by hash) | \(rate(warmBest)) | \(ratio(warmBest)) |")
         print("| ExpositionParser, a Vitals scrape (only the vital signs' 9 names read, the rest skipped) | \(rate(onlyBest)) | \(ratio(onlyBest)) |")
-        print("| PrometheusTextParser (the one before: a String and a Dictionary per sample) | \(rate(oldBest)) | \(ratio(oldBest)) |")
     }
 
     private func measure<T>(_ body: () -> T) -> (result: T, seconds: Double) {

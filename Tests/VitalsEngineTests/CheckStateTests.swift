@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VitalsCore
-import VitalsEngine
+@testable import VitalsEngine
 
 @Suite struct CheckStateTests {
     let t0 = Date(timeIntervalSince1970: 1_000_000)
@@ -137,19 +137,20 @@ import VitalsEngine
 }
 
 @Suite struct NodeMetricsReadingTests {
-    @Test func ratesComeFromTwoReadings() {
-        func reading(idle: Double, user: Double, ok: Double, failed: Double, at time: Double) -> NodeMetricsReading {
-            NodeMetricsReading(samples: [
-                MetricSample(name: "node_cpu_seconds_total", labels: ["cpu": "0", "mode": "idle"], value: idle),
-                MetricSample(name: "node_cpu_seconds_total", labels: ["cpu": "0", "mode": "user"], value: user),
-                MetricSample(name: "node_memory_MemTotal_bytes", value: 1000),
-                MetricSample(name: "node_memory_MemAvailable_bytes", value: 250),
-                MetricSample(name: "http_requests_total", labels: ["code": "200"], value: ok),
-                MetricSample(name: "http_requests_total", labels: ["code": "500"], value: failed),
-            ], time: Date(timeIntervalSince1970: time))
+    @Test func ratesComeFromTwoReadings() throws {
+        func reading(idle: Double, user: Double, ok: Double, failed: Double, at time: Double) throws -> NodeMetricsReading {
+            try Scraper.reading("""
+                node_cpu_seconds_total{cpu="0",mode="idle"} \(idle)
+                node_cpu_seconds_total{cpu="0",mode="user"} \(user)
+                node_memory_MemTotal_bytes 1000
+                node_memory_MemAvailable_bytes 250
+                http_requests_total{code="200"} \(ok)
+                http_requests_total{code="500"} \(failed)
+
+                """, at: Date(timeIntervalSince1970: time))
         }
-        let first = reading(idle: 100, user: 50, ok: 1000, failed: 10, at: 0)
-        let second = reading(idle: 103, user: 51, ok: 1090, failed: 20, at: 10)
+        let first = try reading(idle: 100, user: 50, ok: 1000, failed: 10, at: 0)
+        let second = try reading(idle: 103, user: 51, ok: 1090, failed: 20, at: 10)
         let memoryOnly = first.metrics(since: nil)
         #expect(memoryOnly.memory == 0.75)
         #expect(memoryOnly.cpu == nil)

@@ -14,6 +14,7 @@ import VitalsTesting
         let layout = ClusterLayout(config)
         var random = SplitMix64(seed: UInt64(seed) &* 7919 &+ 1)
         var state = EngineState(config: config, layout: layout, time: Fixtures.time)
+        var series = config.nodes.map { _ in NodeSeries() }
         var time = Fixtures.time
         let statuses: [Status] = [.passing, .passing, .passing, .warning, .critical]
         for step in 0..<300 {
@@ -26,14 +27,15 @@ import VitalsTesting
                 state.record(check: check, outcome: ProbeOutcome(status: status, output: "step \(step): \(status)", latency: latency), at: time)
             case 6..<8:
                 let node = Int.random(in: 0..<config.nodes.count, using: &random)
-                let result: Result<[MetricSample], any Error> = Bool.random(using: &random)
-                    ? .success([
-                        MetricSample(name: "node_memory_MemTotal_bytes", value: 100),
-                        MetricSample(name: "node_memory_MemAvailable_bytes", value: Double.random(in: 0...100, using: &random)),
-                        MetricSample(name: "http_requests_total", value: Double(step * 10)),
-                    ])
+                // Through the production path: an exposition read by the Scraper, then recorded.
+                let available = Double.random(in: 0...100, using: &random)
+                let outcome = Bool.random(using: &random)
+                    ? Scraper.outcome(
+                        "node_memory_MemTotal_bytes 100\nnode_memory_MemAvailable_bytes \(available)\nhttp_requests_total \(step * 10)\n",
+                        node: config.nodes[node].name, series: &series[node], at: time
+                    )
                     : .failure(ScrapeError(reason: "refused at step \(step)"))
-                state.recordScrape(node: node, result: result, at: time)
+                state.recordScrape(node: node, outcome: outcome)
             case 8:
                 let node = Int.random(in: 0..<config.nodes.count, using: &random)
                 state.recordLogs(node: node, lines: (0..<Int.random(in: 0...3, using: &random)).map { "line \(step).\($0)" })

@@ -1,14 +1,14 @@
 import Foundation
 import Testing
 import VitalsCore
-import VitalsEngine
+@testable import VitalsEngine
 
 /// Scrapes that report numbers no counter can have.
 @Suite struct NonFiniteMetricsTests {
     let t0 = Date(timeIntervalSince1970: 1_000)
 
     func reading(_ exposition: String, at seconds: Double) throws -> NodeMetricsReading {
-        NodeMetricsReading(samples: try PrometheusTextParser.parse(exposition), time: t0.addingTimeInterval(seconds))
+        try Scraper.reading(exposition, at: t0.addingTimeInterval(seconds))
     }
 
     @Test func ratesComeFromTwoScrapes() throws {
@@ -20,7 +20,17 @@ import VitalsEngine
         #expect(metrics.scrapeError == nil)
     }
 
-    @Test(arguments: ["+Inf", "1e400", "NaN", "-Inf"])
+    /// `1e400` is no float at all: the scrape skips its line and says which.
+    @Test func anOutOfRangeValueIsASkippedLineWithItsReason() throws {
+        var series = NodeSeries()
+        let text = "http_requests_total{code=\"200\"} 130\nhttp_requests_total{code=\"500\"} 1e400\n"
+        let outcome = try Scraper.outcome(text, series: &series, at: t0).get()
+        #expect(outcome.reading.requests == 130, "the good line still counts")
+        #expect(outcome.stats.badLines == 1)
+        #expect(outcome.stats.firstBadLine == "line 2, column 33: value '1e400' is out of range", "\(outcome.stats.firstBadLine ?? "nil")")
+    }
+
+    @Test(arguments: ["+Inf", "NaN", "-Inf"])
     func aNonFiniteCounterIsIgnoredAndNamed(value: String) throws {
         let first = try reading("http_requests_total{code=\"200\"} 100\nnode_memory_MemTotal_bytes 100\nnode_memory_MemAvailable_bytes 25\n", at: 0)
         let second = try reading(

@@ -39,9 +39,15 @@ import VitalsTesting
             let fetcher = HTTPFetcher()
             let metrics = try await fetcher.get(try #require(HTTPTarget("http://\(address):9100/metrics")), timeout: .seconds(2))
             #expect(metrics.status == 200)
-            let samples = try PrometheusTextParser.parse(metrics.body)
-            #expect(samples.contains { $0.name == "node_memory_MemTotal_bytes" })
-            #expect(samples.filter { $0.name == "node_cpu_seconds_total" }.count == 12)
+            var table = SeriesTable()
+            var ids: [Int32] = []
+            let summary = Array(metrics.body.utf8).withUnsafeBytes { bytes in
+                ExpositionParser().parse(bytes, into: &table) { id, _, _ in ids.append(id) }
+            }
+            let names = ids.map { table.name($0) }
+            #expect(summary.failures.isEmpty, "\(summary.failures)")
+            #expect(names.contains("node_memory_MemTotal_bytes"))
+            #expect(names.filter { $0 == "node_cpu_seconds_total" }.count == 12)
             // The node logs its first line at once, then every 1.5–3.5 s: poll until one is there.
             let logsTarget = try #require(HTTPTarget("http://\(address):8080/logs"))
             var logs = try await fetcher.get(logsTarget, timeout: .seconds(2))

@@ -63,35 +63,6 @@ public struct NodeMetricsReading: Sendable, Equatable {
         }
     }
 
-    public init(samples: [MetricSample], time: Date) {
-        self.time = time
-        for sample in samples {
-            // A counter or gauge of +Inf, NaN or 1e400 (read as +Inf) says nothing usable; keep it
-            // out of every sum so one bad series cannot poison the node's numbers.
-            guard sample.value.isFinite else {
-                if Self.used.contains(sample.name), !nonFinite.contains(sample.name) { nonFinite.append(sample.name) }
-                continue
-            }
-            switch sample.name {
-            case "node_cpu_seconds_total":
-                cpuTotalSeconds = (cpuTotalSeconds ?? 0) + sample.value
-                if sample.labels["mode"] == "idle" || sample.labels["mode"] == "iowait" {
-                    cpuIdleSeconds = (cpuIdleSeconds ?? 0) + sample.value
-                }
-            case "node_memory_MemTotal_bytes": memoryTotalBytes = sample.value
-            case "node_memory_MemAvailable_bytes": memoryAvailableBytes = sample.value
-            case "http_requests_total":
-                requests = (requests ?? 0) + sample.value
-                if sample.labels["code"]?.hasPrefix("5") == true { errors = (errors ?? 0) + sample.value }
-            default: break
-            }
-        }
-    }
-
-    static let used: Set = [
-        "node_cpu_seconds_total", "node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "http_requests_total",
-    ]
-
     /// The metrics between `previous` and this reading (rates need two readings; memory needs one).
     public func metrics(since previous: NodeMetricsReading?) -> NodeMetrics {
         var result = NodeMetrics()

@@ -167,20 +167,6 @@ struct EngineState: Sendable {
         dirtyNodes.insert(node)
     }
 
-    mutating func recordScrape(node: Int, result: Result<[MetricSample], any Error>, at time: Date) {
-        switch result {
-        case .success(let samples):
-            let reading = NodeMetricsReading(samples: samples, time: time)
-            facts.metrics[node] = reading.metrics(since: readings[node])
-            readings[node] = reading
-            if !scrapedNames.isEmpty { keepScraped(node: node, samples: samples) }
-        case .failure(let error):
-            // The last good numbers stay; the reason the newest scrape failed is added to them.
-            facts.metrics[node].scrapeError = String(describing: error).sanitizedForTerminal
-        }
-        dirtyNodes.insert(node)
-    }
-
     mutating func recordLogs(node: Int, lines: [String]) {
         guard facts.logs[node] != lines else { return }
         facts.logs[node] = lines
@@ -224,16 +210,5 @@ struct EngineState: Sendable {
         var result: [String: [AlertSample]] = [:]
         for node in scraped { for (name, samples) in node { result[name, default: []] += samples } }
         return result
-    }
-
-    private mutating func keepScraped(node: Int, samples: [MetricSample]) {
-        let name = builder.config.nodes[node].name
-        var kept: [String: [AlertSample]] = [:]
-        for sample in samples where scrapedNames.contains(sample.name) {
-            var labels = AlertLabels(sample.labels)
-            labels["node"] = name
-            kept[sample.name, default: []].append(AlertSample(labels: labels, value: sample.value))
-        }
-        scraped[node] = kept
     }
 }
