@@ -37,7 +37,6 @@ import VitalsTesting
     @Test func aDownNodeFiresAlertsAnAckIsStoredAndSurvivesARestart() async throws {
         let path = AlertStateStoreTests.temporaryPath()
         let webhook = try await RecordingServer.start()
-        defer { Task { await webhook.stop() } }
         let config = Self.cluster(webhooks: [webhook.url + "/hook"])
         let firstStore = try AlertStateStore(path: path)
         let acked = try await LiveCluster.with(config, faults: ["b": .down], options: Self.options(), state: firstStore) { live in
@@ -49,6 +48,7 @@ import VitalsTesting
             let alert = try #require(again?.alerts.first { $0.id == acked })
             #expect(alert.acknowledgedBy == "alice" && alert.comment == "restarting b")
         }
+        await webhook.stop()
     }
 
     /// The first run of the restart test: alerts fire, are acknowledged, and reach the webhook.
@@ -110,7 +110,6 @@ import VitalsTesting
     @Test func aWebhookThatHangsOrFailsNeverHoldsTheEngine() async throws {
         let hanging = try await RecordingServer.start(.hang)
         let failing = try await RecordingServer.start(.answer(status: 500))
-        defer { Task { await hanging.stop(); await failing.stop() } }
         let config = Self.cluster(webhooks: [hanging.url + "/hook", failing.url + "/hook"])
         try await LiveCluster.with(config, faults: ["b": .down], options: Self.options(timeout: .milliseconds(300), attempts: 2)) { live in
             let firing = try #require(await live.first(timeout: .seconds(30), where: { $0.alerts.contains { $0.name == "NodeDown" && $0.state == .firing } }))
@@ -126,6 +125,8 @@ import VitalsTesting
             #expect(stats.lastError != nil)
             #expect(failing.requests.filter { $0.path == "/hook" }.count >= 2, "retried")
         }
+        await hanging.stop()
+        await failing.stop()
     }
 }
 

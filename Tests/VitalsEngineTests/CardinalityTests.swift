@@ -70,7 +70,6 @@ import VitalsTesting
         let server = try await CannedServer.start(
             answer: Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)".utf8), close: true
         )
-        defer { Task { await server.stop() } }
         let yaml = """
             cluster: card
             metrics: { sample_limit: 1000, max_bytes: 1MB }
@@ -90,6 +89,7 @@ import VitalsTesting
         let deadline = ContinuousClock.now + .seconds(20)
         while engine.store.latest.nodes.first?.metrics.scrapeError == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(engine.store.latest.nodes.first?.metrics.scrapeError == "more than 1000 samples (sample_limit); scrape refused whole, as Prometheus does")
+        await server.stop()
     }
 
     @Test func limitsAreReadFromTheFileWithTheirPlace() {

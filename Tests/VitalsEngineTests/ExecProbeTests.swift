@@ -51,8 +51,10 @@ import VitalsTesting
         #expect(outcome.output.hasPrefix("timed out after 1s; killed its process group: child "))
         let child = try #require(Int32(outcome.output.split(separator: " ").last ?? ""))
         // The child it left behind is gone too (or a zombie waiting for its new parent).
-        try await Task.sleep(for: .milliseconds(200))
-        let state = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+        func state() -> Substring? { (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while let now = state(), now != "Z", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let state = state()
         #expect(state == nil || state == "Z", "child \(child) is \(state ?? "?")")
     }
 

@@ -16,10 +16,13 @@ import VitalsTesting
     func theParserAnswersEveryInput(file: String) throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(file)))
         var table = SeriesTable()
+        // From the input itself: no more samples than lines that are not comments.
+        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).filter { $0.first != UInt8(ascii: "#") }.count
         for format in [ExpositionFormat.prometheus, .openMetrics] {
             var count = 0
             let summary = bytes.withUnsafeBytes { ExpositionParser(format: format).parse($0, into: &table) { _, _, _ in count += 1 } }
             #expect(summary.samples == count)
+            #expect(count <= lines, "\(count) samples from \(lines) lines")
             #expect(summary.failures.allSatisfy { !$0.description.isEmpty })
         }
         for id in 0..<Int32(table.count) {

@@ -167,16 +167,8 @@ import VitalsTesting
 @Suite struct VitalSignsTests {
     @Test func theNodeExporterSampleGivesLoadDisksFilesAndNetwork() throws {
         let text = try String(contentsOfFile: Fixtures.path("Tests/Fixtures/node_exporter_sample.prom"), encoding: .utf8)
-        var series = NodeSeries()
-        var reading = NodeMetricsReading(time: Fixtures.time)
-        var ids: [(Int32, Double)] = []
-        var table = series.table
-        _ = Array(text.utf8).withUnsafeBytes { ExpositionParser().parse($0, into: &table) { id, value, _ in ids.append((id, value)) } }
-        series.table = table
-        for (id, value) in ids {
-            let (role, _) = series.describe(id, node: "n", ruleNames: [])
-            reading.add(role, value: value, name: series.table.name(id))
-        }
+        // Read as a scrape is read in production.
+        let reading = try Scraper.reading(text, at: Fixtures.time)
         let metrics = reading.metrics(since: nil)
         #expect(metrics.load1 != nil && metrics.load5 != nil && metrics.load15 != nil)
         #expect(metrics.openFiles.map { $0 > 0 } == true)

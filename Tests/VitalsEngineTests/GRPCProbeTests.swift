@@ -13,8 +13,7 @@ import VitalsTesting
         return check
     }
 
-    @Test func etcdIsServingAndAnUnknownServiceIsNot() async throws {
-        guard RealEtcd.isAvailable else { return }
+    @Test(.enabled(if: RealEtcd.isAvailable, "needs the real component; scripts/test installs it")) func etcdIsServingAndAnUnknownServiceIsNot() async throws {
         let etcd = try RealEtcd()
         defer { etcd.stop() }
         let serving = await GRPCProbe().run(check(etcd.host))
@@ -26,8 +25,7 @@ import VitalsTesting
         #expect(unknown.output.hasPrefix("gRPC \(etcd.host):2379 service 'vitals.Nothing': the server does not know this service (NOT_FOUND"), "\(unknown.output)")
     }
 
-    @Test func theEngineRunsAGRPCCheckFromTheClusterFile() async throws {
-        guard RealEtcd.isAvailable else { return }
+    @Test(.enabled(if: RealEtcd.isAvailable, "needs the real component; scripts/test installs it")) func theEngineRunsAGRPCCheckFromTheClusterFile() async throws {
         let etcd = try RealEtcd()
         defer { etcd.stop() }
         let yaml = """
@@ -49,8 +47,7 @@ import VitalsTesting
         #expect(check.output == "gRPC \(etcd.host):2379 (server): SERVING")
     }
 
-    @Test func etcdOverTLSIsTrustedThroughItsCA() async throws {
-        guard RealEtcd.isAvailable, TestCertificates.isAvailable else { return }
+    @Test(.enabled(if: RealEtcd.isAvailable && TestCertificates.isAvailable, "needs the real component; scripts/test installs it")) func etcdOverTLSIsTrustedThroughItsCA() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
         let host = TestCluster.uniqueAddress()
@@ -66,8 +63,7 @@ import VitalsTesting
         #expect(plain.status == .critical, "\(plain.output)")
     }
 
-    @Test func etcdAskingForAClientCertificateGetsOne() async throws {
-        guard RealEtcd.isAvailable, TestCertificates.isAvailable else { return }
+    @Test(.enabled(if: RealEtcd.isAvailable && TestCertificates.isAvailable, "needs the real component; scripts/test installs it")) func etcdAskingForAClientCertificateGetsOne() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
         let host = TestCluster.uniqueAddress()

@@ -98,8 +98,7 @@ struct LockTests {
         }
     }
 
-    @Test func anEtcdThatSpeaksOnlyTLSAndWantsAClientCertificate() async throws {
-        guard TestCertificates.isAvailable else { return }
+    @Test(.enabled(if: TestCertificates.isAvailable, "needs the real component; scripts/test installs it")) func anEtcdThatSpeaksOnlyTLSAndWantsAClientCertificate() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
         let host = TestCluster.uniqueAddress()

@@ -51,7 +51,6 @@ struct NodeExporterTests {
 
     static func scrape(_ answer: [UInt8]) async throws -> NodeMetrics {
         let server = try await CannedServer.start(answer: answer)
-        defer { Task { await server.stop() } }
         var node = NodeConfig(name: "n", address: server.host, metricsURL: "http://\(server.host):\(server.port)/metrics")
         node.metricsInterval = .milliseconds(200)
         var options = Engine.Options()
@@ -62,6 +61,7 @@ struct NodeExporterTests {
         running.cancel()
         await running.value
         return try #require(seen?.nodes.first?.metrics)
+        await server.stop()
     }
 
     @Test func aGzipBodyIsInflated() async throws {

@@ -37,7 +37,6 @@ import VitalsTesting
 
     @Test func unchangedChecksAndAcksCarryOverAndNewOnesStartAfresh() async throws {
         let web = try await CannedServer.start(answer: [], close: false)
-        defer { Task { await web.stop() } }
         let db = TestCluster.uniqueAddress()
         var options = Engine.Options()
         options.firstRunsWithin = .milliseconds(50)
@@ -87,5 +86,6 @@ import VitalsTesting
         let resolved = try #require(await third.store.first(where: { $0.alerts.isEmpty && !$0.alertHistory.isEmpty }, timeout: .seconds(10)))
         #expect(resolved.alertHistory.first?.summary == "rule NodeDown removed by a reload")
         await stop(third, thirdRun)
+        await web.stop()
     }
 }

@@ -93,6 +93,7 @@ import VitalsTesting
             clock.advance(to: Int64(time) * Self.ms)
         }
         await until { scheduler.snapshot.skipped == 3 }
+        #expect(scheduler.snapshot.skipped == 3, "each of the three rounds due while the job ran is skipped")
         #expect(scheduler.snapshot.started == 1)
         task.cancel()
         gate.open(10)
@@ -100,8 +101,10 @@ import VitalsTesting
     }
 
     /// Waits, yielding and never sleeping, until `condition` holds.
-    private func until(_ condition: () -> Bool) async {
+    /// Yields until `condition` holds; a condition never met is a failure, not a silent pass.
+    private func until(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async {
         for _ in 0..<1_000_000 where !condition() { await Task.yield() }
+        if !condition() { Issue.record("the condition was never met", sourceLocation: sourceLocation) }
     }
 }
 
