@@ -108,6 +108,10 @@ public final class Engine: Sendable {
     private let latestBuilt = Mutex<ClusterSnapshot?>(nil)
     private let stateStore: AlertStateStore?
     private let stateProblem = Mutex<String?>(nil)
+    /// Held while a snapshot is published.
+    private let publishing = Mutex<Void>(())
+    /// Where alert records and expiries are written, one after another, off the publish path.
+    private let stateWriter = DispatchQueue(label: "vitals.engine.state-writes")
     /// Why the control socket is not listening; stands until a start fixes it (a state-file
     /// write that succeeds says nothing about the socket).
     private let controlProblem = Mutex<String?>(nil)
@@ -351,6 +355,8 @@ public final class Engine: Sendable {
         await pushServer?.stop()
         await control?.stop()
         releaseFeedLines(force: true)
+        // What the publish path handed the writer is in the file before `run` returns.
+        await withCheckedContinuation { continuation in stateWriter.async { continuation.resume() } }
     }
 
     /// What the scheduler has done so far (nil before `run`).
@@ -430,12 +436,18 @@ public final class Engine: Sendable {
     /// alerts that fired or resolved. Returns whether a snapshot was published.
     @discardableResult
     private func publish(force: Bool) -> Bool {
+        // One at a time: the loop and a person's command each publish; unserialised, a newer
+        // generation could be overtaken by an older one (an ack vanishing for a second).
+        publishing.withLock { _ in publishNow(force: force) }
+    }
+
+    private func publishNow(force: Bool) -> Bool {
         let time = wallClock()
         let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
         refreshRecentLogs()
         let ended = state.withLock { $0.expireMaintenance(at: time) }
         for maintenance in ended {
-            persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.save(maintenance, ended: true, by: "vitals (expired)", at: time) }
+            persistLater { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.save(maintenance, ended: true, by: "vitals (expired)", at: time) }
         }
         let built = state.withLock { $0.publish(time: time, force: force, locks: locks) }
         // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
@@ -453,7 +465,7 @@ public final class Engine: Sendable {
         }
         let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, ranges: ranges, time: time, force: force) }
         if !changes.isEmpty {
-            persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
+            persistLater { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
             notifier.enqueue(.changes(changes))
         }
         guard var snapshot = built ?? (changed ? state.withLock({ $0.nextGeneration(time: time) }) : nil) else { return false }
@@ -589,6 +601,12 @@ public final class Engine: Sendable {
             }
             return result
         }
+    }
+
+    /// Writes on the state writer's thread, in order: the publish path never waits on SQLite.
+    private func persistLater(_ write: @escaping @Sendable (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {
+        guard stateStore != nil else { return }
+        stateWriter.async { self.persist(write) }
     }
 
     private func persist(_ write: (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {

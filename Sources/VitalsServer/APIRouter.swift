@@ -113,11 +113,51 @@ public final class APIRouter: Sendable {
         case .failure(let error):
             return error.response
         case .success(let (route, parameters)):
+            if Self.writesStateFile(route) {
+                // A state-file write may wait up to 2 s on SQLite's lock (synchronous=FULL): on a
+                // thread of its own, never on the cooperative pool or an event loop.
+                return await withCheckedContinuation { continuation in
+                    Self.writer.async {
+                        do throws(APIError) {
+                            continuation.resume(returning: try self.answerWriting(route, parameters, request))
+                        } catch {
+                            continuation.resume(returning: error.response)
+                        }
+                    }
+                }
+            }
             do {
                 return try await answer(route, parameters, request)
             } catch {
                 return error.response
             }
+        }
+    }
+
+    /// Where the commands that write the state file run, one at a time, as SQLite takes them.
+    private static let writer = DispatchQueue(label: "vitals.api.state-writes")
+
+    static func writesStateFile(_ route: APIRoute) -> Bool {
+        switch (route.method, route.pattern) {
+        case ("PUT", "/v1/nodes/{name}/maintenance"), ("DELETE", "/v1/nodes/{name}/maintenance"),
+             ("POST", "/v1/alerts/{fingerprint}/ack"), ("POST", "/v1/alerts/{fingerprint}/unack"),
+             ("POST", "/v1/silences"), ("DELETE", "/v1/silences/{id}"), ("PUT", "/v1/checks/{id...}/ttl"): true
+        default: false
+        }
+    }
+
+    /// The routes `writesStateFile` names.
+    private func answerWriting(_ route: APIRoute, _ parameters: [String: String], _ request: APIRequest) throws(APIError) -> APIResponse {
+        let engine = backend.engine
+        switch (route.method, route.pattern) {
+        case ("PUT", "/v1/nodes/{name}/maintenance"): return try beginMaintenance(engine, node: parameters["name"] ?? "", request)
+        case ("DELETE", "/v1/nodes/{name}/maintenance"): return try endMaintenance(engine, node: parameters["name"] ?? "", request)
+        case ("POST", "/v1/alerts/{fingerprint}/ack"): return try acknowledge(engine, parameters["fingerprint"] ?? "", request)
+        case ("POST", "/v1/alerts/{fingerprint}/unack"): return try unacknowledge(engine, parameters["fingerprint"] ?? "", request)
+        case ("POST", "/v1/silences"): return try silence(engine, request)
+        case ("DELETE", "/v1/silences/{id}"): return try expireSilence(engine, parameters["id"] ?? "", request)
+        case ("PUT", "/v1/checks/{id...}/ttl"): return try heartbeat(engine, parameters["id"] ?? "", request)
+        default: throw APIError(.internalError, "route \(route.method) \(route.pattern) does not write the state file")
         }
     }
 
@@ -128,17 +168,10 @@ public final class APIRouter: Sendable {
         case ("GET", "/v1/snapshot"): return try snapshot(engine, pretty: request.query["pretty"] != nil)
         case ("GET", "/v1/events"): return APIResponse(status: 200, headers: EventHub.headers, body: .events)
         case ("GET", "/v1/nodes/{name}"): return try node(engine, parameters["name"] ?? "")
-        case ("PUT", "/v1/nodes/{name}/maintenance"): return try beginMaintenance(engine, node: parameters["name"] ?? "", request)
-        case ("DELETE", "/v1/nodes/{name}/maintenance"): return try endMaintenance(engine, node: parameters["name"] ?? "", request)
         case ("GET", "/v1/logs"): return try searchLogs(engine, request.query)
         case ("POST", "/v1/logs"): return pushLogs(engine, request)
         case ("GET", "/v1/alerts"): return .json(AlertList(alerts: engine.store.latest.alerts, history: engine.store.latest.alertHistory))
-        case ("POST", "/v1/alerts/{fingerprint}/ack"): return try acknowledge(engine, parameters["fingerprint"] ?? "", request)
-        case ("POST", "/v1/alerts/{fingerprint}/unack"): return try unacknowledge(engine, parameters["fingerprint"] ?? "", request)
         case ("GET", "/v1/silences"): return .json(SilenceList(silences: engine.store.latest.silences))
-        case ("POST", "/v1/silences"): return try silence(engine, request)
-        case ("DELETE", "/v1/silences/{id}"): return try expireSilence(engine, parameters["id"] ?? "", request)
-        case ("PUT", "/v1/checks/{id...}/ttl"): return try heartbeat(engine, parameters["id"] ?? "", request)
         case ("POST", "/v1/reload"): return try await reload(request)
         case ("GET", "/metrics"): return metrics(engine)
         case (_, let pattern) where pattern.hasPrefix("/v1/agent/") || pattern.hasPrefix("/v1/catalog/") || pattern.hasPrefix("/v1/health/"):

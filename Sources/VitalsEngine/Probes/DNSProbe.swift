@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import VitalsCore
 
 /// Asks a DNS server for a name's records over UDP: passing when records of the type come back
@@ -20,8 +21,18 @@ public struct DNSProbe: Probe {
         }
     }
 
-    /// The first `nameserver` of /etc/resolv.conf, else 127.0.0.1.
+    private static let knownServer = Mutex<(server: String, at: ContinuousClock.Instant)?>(nil)
+
+    /// The first `nameserver` of /etc/resolv.conf, else 127.0.0.1; the file is read again at
+    /// most every 30 s, not on every probe.
     static func systemServer() -> String {
+        if let known = knownServer.withLock({ $0 }), ContinuousClock.now - known.at < .seconds(30) { return known.server }
+        let server = readSystemServer()
+        knownServer.withLock { $0 = (server, ContinuousClock.now) }
+        return server
+    }
+
+    private static func readSystemServer() -> String {
         let text = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         for line in text.split(separator: "\n") {
             let words = line.split(separator: " ", omittingEmptySubsequences: true)

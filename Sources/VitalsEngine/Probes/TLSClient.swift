@@ -14,6 +14,10 @@ public final class TLSClient: Sendable {
     }
 
     private let contexts = Mutex<[Key: NIOSSLContext]>([:])
+    /// Options that could not be used, with why and when that was found: a bad CA file is
+    /// read again only after `retryFailedAfter`, not on every probe (on an event loop).
+    private let failures = Mutex<[Key: (error: FetchError, at: ContinuousClock.Instant)]>([:])
+    static let retryFailedAfter = Duration.seconds(30)
 
     public init() {}
 
@@ -34,6 +38,19 @@ public final class TLSClient: Sendable {
 
     private func context(_ key: Key) throws -> NIOSSLContext {
         if let context = contexts.withLock({ $0[key] }) { return context }
+        if let failed = failures.withLock({ $0[key] }), ContinuousClock.now - failed.at < Self.retryFailedAfter { throw failed.error }
+        do {
+            let context = try build(key)
+            contexts.withLock { $0[key] = context }
+            failures.withLock { _ = $0.removeValue(forKey: key) }
+            return context
+        } catch let error as FetchError {
+            failures.withLock { $0[key] = (error, ContinuousClock.now) }
+            throw error
+        }
+    }
+
+    private func build(_ key: Key) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.applicationProtocols = key.alpn
         if key.options.skipVerify {
@@ -63,7 +80,6 @@ public final class TLSClient: Sendable {
         } catch {
             throw FetchError.tls("cannot set up TLS: \(error)")
         }
-        contexts.withLock { $0[key] = context }
         return context
     }
 
