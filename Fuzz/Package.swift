@@ -5,7 +5,7 @@ import PackageDescription
 // A package's identity is its folder's name, which differs between checkouts ("main", a CI clone).
 let vitals = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
-// libFuzzer harnesses for the cluster-file loader, the registration decoder, the exposition parser, and the syslog and JSON-lines readers. Not part of the main build: `Fuzz/run` builds it
+// libFuzzer harnesses for the cluster-file loader, the registration decoder, alert expressions, control-socket lines, the exposition parser, and the syslog and JSON-lines readers. Not part of the main build: `Fuzz/run` builds it
 // with -sanitize=fuzzer and runs it; crashers found are kept in Tests/Fixtures/fuzz-crashers and
 // replayed by the core tests.
 let package = Package(
@@ -32,6 +32,16 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzRegistration",
+            dependencies: ["FuzzSupport", .product(name: "VitalsCore", package: vitals)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzAlertExpression",
+            dependencies: ["FuzzSupport", .product(name: "VitalsCore", package: vitals)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzControl",
             dependencies: ["FuzzSupport", .product(name: "VitalsCore", package: vitals)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),

@@ -67,66 +67,66 @@ public final class Engine: Sendable {
     public let config: ClusterConfig
     public let store: SnapshotStore
     public let layout: ClusterLayout
-    private let jobs: [Job]
-    private let intervals: [Int64]
-    private let probes: [String: any Probe]
-    private let scraper: Scraper
-    private let tailer: LogTailer
+    let jobs: [Job]
+    let intervals: [Int64]
+    let probes: [String: any Probe]
+    let scraper: Scraper
+    let tailer: LogTailer
     /// Every log line taken in, from every source, bounded by bytes.
     public let logs: LogStore
     let router: LogRouter
-    private let pushServer: LogPushServer?
-    private let fileTailer: LogFileTailer?
+    let pushServer: LogPushServer?
+    let fileTailer: LogFileTailer?
     /// Why a node's log endpoint could not be read, by node number.
-    private let logProblems = Mutex<[Int: String]>([:])
+    let logProblems = Mutex<[Int: String]>([:])
     /// Whether a dashboard shows the Logs pane (nil: no dashboard has said, read at full speed).
-    private let logsWatched = Mutex<Bool?>(nil)
+    let logsWatched = Mutex<Bool?>(nil)
     /// When each log endpoint was last read, by "node/feed".
-    private let feedReadAt = Mutex<[Int: Date]>([:])
+    let feedReadAt = Mutex<[Int: Date]>([:])
     /// Nodes whose recent lines must be taken again (a log endpoint failed or recovered).
-    private let logRefresh = Mutex<Set<Int>>([])
+    let logRefresh = Mutex<Set<Int>>([])
     /// Lines read from log endpoints, held until every endpoint has been read past their time,
     /// then stored in time order: endpoints are read one after another, every few seconds, so
     /// without this the Logs pane would show each node's lines in a lump as it was read.
-    private let heldFeedLines = Mutex<[(line: LogStore.Line, time: Date)]>([])
+    let heldFeedLines = Mutex<[(line: LogStore.Line, time: Date)]>([])
     let wallClock: @Sendable () -> Date
-    private let clock: any EngineClock
-    private let options: Options
-    private let state: Mutex<EngineState>
-    private let alertState: Mutex<AlertState>
-    private let publishTimes = Mutex(LatencyHistogram())
+    let clock: any EngineClock
+    let options: Options
+    let state: Mutex<EngineState>
+    let alertState: Mutex<AlertState>
+    let publishTimes = Mutex(LatencyHistogram())
     /// What `GET /metrics` counts: probes by type with their durations, scrapes and their failures.
     let counters = Mutex(EngineCounters())
     /// Each node's interned series and their stored past, by node number.
-    private let nodeSeries: [NodeSeriesBox]
+    let nodeSeries: [NodeSeriesBox]
     /// Bytes each node's store held after its last scrape, to keep their sum within
     /// `metrics.max_bytes`.
-    private let storeBytes: Mutex<[Int]>
+    let storeBytes: Mutex<[Int]>
     /// Scraped series names that alert rules read.
-    private let scrapedNames: Set<String>
+    let scrapedNames: Set<String>
     /// The newest snapshot the state built (without alerts): what alert rules read.
-    private let latestBuilt = Mutex<ClusterSnapshot?>(nil)
-    private let stateStore: AlertStateStore?
-    private let stateProblem = Mutex<String?>(nil)
+    let latestBuilt = Mutex<ClusterSnapshot?>(nil)
+    let stateStore: AlertStateStore?
+    let stateProblem = Mutex<String?>(nil)
     /// Held while a snapshot is published.
-    private let publishing = Mutex<Void>(())
+    let publishing = Mutex<Void>(())
     /// Where alert records and expiries are written, one after another, off the publish path.
-    private let stateWriter = DispatchQueue(label: "vitals.engine.state-writes")
+    let stateWriter = DispatchQueue(label: "vitals.engine.state-writes")
     /// Why the control socket is not listening; stands until a start fixes it (a state-file
     /// write that succeeds says nothing about the socket).
-    private let controlProblem = Mutex<String?>(nil)
+    let controlProblem = Mutex<String?>(nil)
     /// Where alerts are sent (webhooks, Alertmanager); idle when the file names none.
     public let notifier: AlertNotifier
     /// One watcher per `locks:` entry of the file.
     public let lockWatchers: [LockWatcher]
     /// The syslog listener, when the file names one.
-    private let intake: SyslogIntake?
-    private let intakeBox: StateBox
-    private let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
+    let intake: SyslogIntake?
+    let intakeBox: StateBox
+    let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
     /// The newest heartbeat of each ttl check, by check number.
-    private let heartbeats = Mutex<[Int: (time: Date, status: Status, note: String)]>([:])
-    private let control: ControlSocket?
-    private let controlBox: ControlBox?
+    let heartbeats = Mutex<[Int: (time: Date, status: Status, note: String)]>([:])
+    let control: ControlSocket?
+    let controlBox: ControlBox?
 
     /// - Parameters:
     ///   - config: the cluster to watch.
@@ -389,351 +389,7 @@ public final class Engine: Sendable {
         counters.withLock { $0.recordProbe(type: layout.checkConfigs[index].target.typeName, latency: outcome.latency) }
     }
 
-    /// Keeps every node's store together within `metrics.max_bytes`: while over, the biggest
-    /// store drops its oldest chunk of scrapes (and says so on its next scrape).
-    private func boundStores(node: Int, bytes: Int) {
-        let limit = config.metricsLimits.maxBytes
-        var sizes = storeBytes.withLock { sizes in
-            sizes[node] = bytes
-            return sizes
-        }
-        guard sizes.reduce(0, +) > limit else { return }
-        while sizes.reduce(0, +) > limit, let largest = sizes.indices.max(by: { sizes[$0] < sizes[$1] }) {
-            let (dropped, now) = nodeSeries[largest].series.withLock { series in
-                let dropped = series.store.dropOldest()
-                if dropped { series.trimmed = true }
-                return (dropped, series.memoryBytes)
-            }
-            sizes[largest] = now
-            guard dropped else { break }
-        }
-        storeBytes.withLock { $0 = sizes }
-    }
-
-    private func publishLoop() async {
-        let interval = options.publishInterval.nanoseconds
-        var next = clock.now + interval
-        var dropsReadAt = clock.now
-        while (try? await clock.sleep(until: next)) != nil {
-            let started = clock.now
-            releaseFeedLines(force: false)
-            if started - dropsReadAt >= 2_000_000_000 {
-                if let drops = intake?.kernelDrops() { logs.setUDPDropped(drops) }
-                let counts = [intake?.connections.counts, pushServer?.connections.counts].compactMap { $0 }
-                logs.setConnections(
-                    refused: counts.reduce(0) { $0 + Int($1.refused) }, cut: counts.reduce(0) { $0 + Int($1.timedOut) }
-                )
-                dropsReadAt = started
-            }
-            if publish(force: false) {
-                publishTimes.withLock { $0.record(nanoseconds: clock.now - started) }
-            }
-            next = max(next + interval, clock.now)
-        }
-    }
-
-    /// Publishes the next snapshot if anything changed (or `force`), then persists and sends the
-    /// alerts that fired or resolved. Returns whether a snapshot was published.
-    @discardableResult
-    private func publish(force: Bool) -> Bool {
-        // One at a time: the loop and a person's command each publish; unserialised, a newer
-        // generation could be overtaken by an older one (an ack vanishing for a second).
-        publishing.withLock { _ in publishNow(force: force) }
-    }
-
-    private func publishNow(force: Bool) -> Bool {
-        let time = wallClock()
-        let locks = lockWatchers.contains(where: \.hasChanges) ? lockWatchers.flatMap { $0.take() } : nil
-        refreshRecentLogs()
-        let ended = state.withLock { $0.expireMaintenance(at: time) }
-        for maintenance in ended {
-            persistLater { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.save(maintenance, ended: true, by: "vitals (expired)", at: time) }
-        }
-        let built = state.withLock { $0.publish(time: time, force: force, locks: locks) }
-        // Alerts are evaluated outside the state lock: probes keep recording meanwhile.
-        let base = built ?? latestBuilt.withLock { $0 }
-        if let built { latestBuilt.withLock { $0 = built } }
-        guard let base else { return false }
-        let ranges = rangeReader(at: time)
-        // The scraped samples rules read are gathered only when the rules are evaluated (once a
-        // second), not on every publish. (Lock order: alerts, then state; nothing takes them the
-        // other way round.)
-        let scraped = {
-            var series = self.state.withLock { $0.scrapedSeries }
-            series.merge(self.logSeries(at: time)) { $0 + $1 }
-            return series
-        }
-        let (section, changed, changes) = alertState.withLock { $0.step(base, scraped: scraped, ranges: ranges, time: time, force: force) }
-        if !changes.isEmpty {
-            persistLater { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
-            notifier.enqueue(.changes(changes))
-        }
-        guard var snapshot = built ?? (changed ? state.withLock({ $0.nextGeneration(time: time) }) : nil) else { return false }
-        snapshot.alerts = section.alerts
-        snapshot.silences = section.silences
-        snapshot.alertHistory = section.history
-        let problems = [stateProblem.withLock { $0 }, controlProblem.withLock { $0 }].compactMap { $0 }
-        snapshot.stateProblem = problems.isEmpty ? nil : problems.joined(separator: "; ")
-        snapshot.logStats = logs.stats
-        store.publish(snapshot)
-        return true
-    }
-
-    /// Consul's `Status` of a registered TTL check holds from the registration until its TTL
-    /// runs out: as a heartbeat at the registration's time, by check number.
-    static func registeredTTLStatus(config: ClusterConfig, layout: ClusterLayout) -> [Int: (time: Date, status: Status, note: String)] {
-        var origins: [String: NodeOrigin] = [:]
-        for node in config.nodes { if let origin = node.origin { origins[node.name] = origin } }
-        guard !origins.isEmpty else { return [:] }
-        var result: [Int: (time: Date, status: Status, note: String)] = [:]
-        for (index, check) in layout.checkConfigs.enumerated() {
-            guard case .ttl = check.target, let status = check.initialStatus, let origin = origins[layout.checkIDs[index].node] else { continue }
-            result[index] = (origin.at, status, "\(status.rawValue) as registered; no heartbeat yet")
-        }
-        return result
-    }
-
-    /// A ttl check's verdict now: its newest heartbeat's while within the TTL, else critical.
-    private func ttlOutcome(_ check: Int, ttl: Duration) -> ProbeOutcome {
-        guard let beat = heartbeats.withLock({ $0[check] }) else {
-            return ProbeOutcome(status: .critical, output: "no heartbeat yet (TTL \(ttl.goString)): vitals ttl pass \(layout.checkIDs[check])", latency: nil)
-        }
-        let age = wallClock().timeIntervalSince(beat.time)
-        guard age <= ttl.seconds else {
-            return ProbeOutcome(status: .critical, output: "TTL expired: last heartbeat \(Int(age))s ago (TTL \(ttl.goString))", latency: nil)
-        }
-        return ProbeOutcome(status: beat.status, output: beat.note.isEmpty ? "heartbeat \(beat.status.rawValue)" : beat.note, latency: nil)
-    }
-
-    /// Runs one control-socket command: `ping`, or `ttl pass|warn|fail CHECK NOTE…`.
-    func command(_ line: String) -> String {
-        let words = line.split(separator: " ", maxSplits: 3).map(String.init)
-        if words == ["ping"] { return "pong" }
-        guard words.count >= 3, words[0] == "ttl" else { return "error: unknown command (ttl pass|warn|fail CHECK [NOTE])" }
-        let status: Status
-        switch words[1] {
-        case "pass": status = .passing
-        case "warn": status = .warning
-        case "fail": status = .critical
-        default: return "error: ttl takes pass, warn or fail, not '\(words[1])'"
-        }
-        let name = words[2]
-        let ttlChecks = layout.checkConfigs.indices.filter { if case .ttl = layout.checkConfigs[$0].target { true } else { false } }
-        let matches = ttlChecks.filter { layout.checkIDs[$0].description == name || layout.checkIDs[$0].check == name }
-        guard matches.count == 1, let check = matches.first else {
-            let known = ttlChecks.map { layout.checkIDs[$0].description }.joined(separator: ", ")
-            return matches.isEmpty ? "error: no ttl check '\(name)' (ttl checks: \(known.isEmpty ? "none" : known))" : "error: '\(name)' names several checks; give node/service/check"
-        }
-        let note = words.count > 3 ? String(words[3].prefix(2_000)) : ""
-        heartbeats.withLock { $0[check] = (wallClock(), status, note.sanitizedForTerminal) }
-        guard case .ttl(let ttl) = layout.checkConfigs[check].target else { return "error: not a ttl check" }
-        record(check: check, outcome: ttlOutcome(check, ttl: ttl))
-        return "ok \(layout.checkIDs[check]) \(status.rawValue)"
-    }
-
-    /// Lines per minute from the log store, as series alert rules read: `log_lines_per_min`,
-    /// `log_warnings_per_min`, `log_errors_per_min` (errors and worse), by node and service.
-    private func logSeries(at time: Date) -> [String: [AlertSample]] {
-        var result: [String: [AlertSample]] = [:]
-        for (key, rates) in logs.rates(at: time) {
-            let labels = AlertLabels(["node": key.node, "service": key.service])
-            result["log_lines_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.lines)))
-            result["log_warnings_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.warnings)))
-            result["log_errors_per_min", default: []].append(AlertSample(labels: labels, value: Double(rates.errors)))
-        }
-        return result
-    }
-
-    /// Gives the nodes whose lines changed their newest lines again, for the snapshot.
-    private func refreshRecentLogs() {
-        let changed = logs.takeChangedNodes()
-        let refresh = logRefresh.withLock { nodes in defer { nodes.removeAll() }; return nodes }
-        guard !changed.isEmpty || !refresh.isEmpty else { return }
-        let problems = logProblems.withLock { $0 }
-        for (index, node) in config.nodes.enumerated() where changed.contains(node.name) || refresh.contains(index) {
-            var lines = logs.recent(node: node.name, limit: Self.logLinesKept).map(Self.recentLine)
-            if let problem = problems[index] { lines.append("(\(problem))".sanitizedForTerminal) }
-            state.withLock { $0.recordLogs(node: index, lines: lines) }
-        }
-    }
-
-    static func recentLine(_ record: LogRecord) -> String {
-        "\(ClusterSnapshot.timestamp(record.time)) \(record.level.word) \(record.service.isEmpty ? "-" : record.service): \(record.message)"
-    }
-
-    private func takeFileLines(_ lines: [(LogEntry, file: LogFileConfig, path: String)]) {
-        let routed = lines.map { entry, file, path -> LogStore.Line in
-            var entry = entry
-            if entry.service == nil { entry.service = file.service }
-            if let node = file.node { return router.route(entry, source: nil, fixedNode: node) }
-            // A file that names no node: its lines may name one; else its file name may.
-            var line = router.route(entry, source: nil)
-            if line.unclaimed {
-                let base = String(path.split(separator: "/").last ?? "")
-                let stem = String(base.prefix { $0 != "." })
-                if config.nodes.contains(where: { $0.name == stem }) { line = LogStore.Line(entry, node: stem) }
-                else if entry.node == nil && entry.host == nil { line.node = base }
-            }
-            return line
-        }
-        logs.append(routed, received: wallClock())
-    }
-
-    /// Range functions of the scraped series rules read, over their stored past.
-    private func rangeReader(at time: Date) -> @Sendable (String, String, Duration) -> [AlertSample] {
-        let boxes = nodeSeries
-        let names = config.nodes.map(\.name)
-        return { function, name, window in
-            let now = time.timeIntervalSince1970
-            var result: [AlertSample] = []
-            for (index, box) in boxes.enumerated() {
-                box.series.withLock { series in
-                    for id in series.byName[name] ?? [] {
-                        let samples = series.store.samples(of: id)
-                            .map { (time: Double($0.time) / 1000, value: $0.value) }
-                            .filter { $0.time >= now - window.seconds && $0.time <= now + 1 }
-                        guard let value = RangeFunction.apply(function, samples) else { continue }
-                        var labels = AlertLabels(series.table.labels(id))
-                        labels["node"] = names[index]
-                        result.append(AlertSample(labels: labels, value: value))
-                    }
-                }
-            }
-            return result
-        }
-    }
-
-    /// Writes on the state writer's thread, in order: the publish path never waits on SQLite.
-    private func persistLater(_ write: @escaping @Sendable (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {
-        guard stateStore != nil else { return }
-        stateWriter.async { self.persist(write) }
-    }
-
-    private func persist(_ write: (AlertStateStore) throws(AlertStateStore.Problem) -> Void) {
-        guard let stateStore else { return }
-        do {
-            try write(stateStore)
-            stateProblem.withLock { $0 = nil }
-        } catch {
-            stateProblem.withLock { $0 = error.description }
-        }
-    }
-
-    /// Acknowledges the pending or firing alerts `ids`: written to the state file first, and only
-    /// then shown, so an ack the screen shows survives a crash.
-    /// - Returns: the alerts acknowledged.
-    /// - Throws: `AlertStateStore.Problem` when the ack could not be stored (nothing changes then).
-    @discardableResult
-    public func acknowledge(_ ids: [String], by who: String, comment: String) throws(AlertStateStore.Problem) -> [AlertSnapshot] {
-        let time = wallClock()
-        let ack = AlertTracker.Ack(by: who, at: time, comment: comment)
-        let alerts = alertState.withLock { state in ids.compactMap { state.tracker.alert($0, at: time) } }
-        guard !alerts.isEmpty else { return [] }
-        try stateStore?.acknowledge(alerts, ack)
-        alertState.withLock { state in
-            state.tracker.acknowledge(alerts.map(\.id), ack)
-            state.changedByPerson = true
-        }
-        publish(force: true)
-        notifier.enqueue(.acknowledged(alerts, ack))
-        return alerts
-    }
-
-    /// Writes an event that is not an alert (a registered service the engine deregistered, say)
-    /// into the alert history as an `info` entry, kept in the state file like a resolved alert.
-    public func recordInHistory(name: String, node: String?, service: String?, summary: String) {
-        let time = wallClock()
-        var labels = ["alertname": name]
-        labels["node"] = node
-        labels["service"] = service
-        let entry = AlertSnapshot(
-            id: "\(name)/\(node ?? "")/\(service ?? "")/\(time.timeIntervalSince1970)", name: name, severity: .info, state: .resolved,
-            node: node, service: service, since: time, resolvedAt: time, summary: summary, labels: labels
-        )
-        persist { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(AlertTracker.Changes(resolved: [entry])) }
-        alertState.withLock { state in
-            state.tracker.note(entry)
-            state.changedByPerson = true
-        }
-        publish(force: true)
-    }
-
-    /// Removes the acknowledgement of the alerts `ids`; returns how many had one.
-    @discardableResult
-    public func unacknowledge(_ ids: [String], by who: String) throws(AlertStateStore.Problem) -> Int {
-        let time = wallClock()
-        let acked = alertState.withLock { state in ids.filter { state.tracker.acks[$0] != nil } }
-        guard !acked.isEmpty else { return 0 }
-        try stateStore?.unacknowledge(acked, by: who, at: time)
-        alertState.withLock { state in
-            state.tracker.unacknowledge(acked)
-            state.changedByPerson = true
-        }
-        publish(force: true)
-        notifier.enqueue(.unacknowledged(acked))
-        return acked.count
-    }
-
-    /// Puts `node` (or its `service`) in maintenance: written to the state file first, then shown.
-    /// Its status is `maintenance`, masking its checks (which still run) and their alerts.
-    /// - Returns: false when there is no such node or service.
-    @discardableResult
-    public func beginMaintenance(node: String, service: String?, reason: String, for duration: Duration?, by who: String) throws(AlertStateStore.Problem) -> Bool {
-        let time = wallClock()
-        let maintenance = Maintenance(node: node, service: service, reason: reason, by: who, since: time, until: duration.map { time.addingTimeInterval($0.seconds) })
-        guard config.nodes.contains(where: { $0.name == node && (service == nil || $0.services.contains { $0.name == service }) }) else { return false }
-        try stateStore?.save(maintenance, ended: false, by: who, at: time)
-        state.withLock { $0.setMaintenance(node: node, service: service, maintenance) }
-        publish(force: true)
-        return true
-    }
-
-    /// Ends the maintenance of `node` (or its `service`); false when there was none.
-    @discardableResult
-    public func endMaintenance(node: String, service: String?, by who: String) throws(AlertStateStore.Problem) -> Bool {
-        let time = wallClock()
-        guard let current = state.withLock({ $0.maintenances.first { $0.node == node && $0.service == service } }) else { return false }
-        try stateStore?.save(current, ended: true, by: who, at: time)
-        state.withLock { $0.setMaintenance(node: node, service: service, nil) }
-        publish(force: true)
-        return true
-    }
-
-    /// Silences alerts whose labels match every one of `matchers`, for `duration`.
-    @discardableResult
-    public func silence(matching matchers: [String: String], for duration: Duration, by who: String, comment: String) throws(AlertStateStore.Problem) -> SilenceSnapshot {
-        let time = wallClock()
-        let silence = SilenceSnapshot(
-            id: UUID().uuidString.lowercased(), matchers: matchers, startsAt: time,
-            endsAt: time.addingTimeInterval(duration.seconds), createdBy: who, comment: comment
-        )
-        try stateStore?.save(silence, action: "silence", by: who, at: time)
-        alertState.withLock { state in
-            state.tracker.addSilence(silence)
-            state.changedByPerson = true
-        }
-        publish(force: true)
-        notifier.enqueue(.silenced(silence))
-        return silence
-    }
-
-    /// Ends the active silence `id` now; false when there is none.
-    @discardableResult
-    public func expireSilence(_ id: String, by who: String) throws(AlertStateStore.Problem) -> Bool {
-        let time = wallClock()
-        guard var silence = alertState.withLock({ state in state.tracker.silences.first { $0.id == id && $0.isActive(at: time) } }) else { return false }
-        silence.endsAt = time
-        try stateStore?.save(silence, action: "expire", by: who, at: time)
-        alertState.withLock { state in
-            _ = state.tracker.expireSilence(id, at: time)
-            state.changedByPerson = true
-        }
-        publish(force: true)
-        notifier.enqueue(.expired(id))
-        return true
-    }
-
-    private func perform(_ index: Int) async {
+    func perform(_ index: Int) async {
         switch jobs[index] {
         case .check(let check):
             let config = layout.checkConfigs[check]
@@ -791,59 +447,16 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Stores the held endpoint lines older than one sweep of the endpoints (all with `force`),
-    /// oldest first.
-    private func releaseFeedLines(force: Bool) {
-        // Lines wait one sweep (at most 2 s) and a little more: by then the other endpoints' lines
-        // of that moment are in too.
-        let holdback = options.logHoldback?.seconds ?? (min(options.logSweep.seconds, 2) + 0.5)
-        let cutoff = wallClock().addingTimeInterval(-holdback)
-        let due = heldFeedLines.withLock { held -> [(line: LogStore.Line, time: Date)] in
-            guard !held.isEmpty else { return [] }
-            let (ready, waiting) = force ? (held, []) : (held.filter { $0.time <= cutoff }, held.filter { $0.time > cutoff })
-            held = waiting
-            return ready
-        }
-        guard !due.isEmpty else { return }
-        // Stable: lines of one endpoint with the same time keep their order.
-        let ordered = due.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element.line)
-        logs.append(ordered, received: wallClock())
-    }
-
-    private func readLogs(node: Int, feed: Int) async {
-        let url = config.nodes[node].logURLs[feed]
-        guard let target = HTTPTarget(url) else { return }
-        let name = config.nodes[node].name
-        switch await tailer.read(target, url: url) {
-        case .lines(let lines):
-            if logProblems.withLock({ $0.removeValue(forKey: node) }) != nil { logRefresh.withLock { _ = $0.insert(node) } }
-            let now = wallClock()
-            let routed = lines.map { text -> (line: LogStore.Line, time: Date) in
-                let entry = PlainLogLine.parse(Array(text.utf8)[...])
-                // A line's own time orders it, unless it has none or it is far off.
-                let own = entry.time.map { Date(timeIntervalSince1970: Double($0) / 1000) }
-                let time = own.flatMap { abs($0.timeIntervalSince(now)) < 3_600 ? $0 : nil } ?? now
-                return (router.route(entry, source: nil, fixedNode: name), time)
-            }
-            heldFeedLines.withLock { $0 += routed }
-        case .failed(let reason):
-            let changed = logProblems.withLock { problems in
-                defer { problems[node] = reason }
-                return problems[node] != reason
-            }
-            if changed { logRefresh.withLock { _ = $0.insert(node) } }
-        }
-    }
 }
 
 /// Lets the control socket reach the engine once it runs.
-private final class ControlBox: @unchecked Sendable {
+final class ControlBox: @unchecked Sendable {
     // Set once, before the socket is bound; read from its event loop afterwards.
     var handle: (@Sendable (String) -> String)?
 }
 
 /// Lets the listeners reach the engine once it runs (they are made in `init`).
-private final class StateBox: @unchecked Sendable {
+final class StateBox: @unchecked Sendable {
     // Set once, before the listeners are bound; read from their event loops afterwards.
     var syslog: SyslogIntake.Deliver?
     var pushed: LogPushServer.Deliver?
