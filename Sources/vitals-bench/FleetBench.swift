@@ -46,10 +46,14 @@ struct FleetBench: AsyncParsableCommand {
     }
 
     /// Serves `fleet` from another process, runs an engine on it for `seconds`, and reports.
+    /// - Parameters:
+    ///   - extraYAML: added to the fleet's file (a `log_intake:` section, say).
+    ///   - beside: started once the engine runs, stopped at the end (an attacker, say).
     static func measure(
-        vitals: String, fleet generator: FleetGenerator, seconds: Int, title: String, lagGroup: (@Sendable (CheckID) -> Int)? = nil
+        vitals: String, fleet generator: FleetGenerator, seconds: Int, title: String, lagGroup: (@Sendable (CheckID) -> Int)? = nil,
+        extraYAML: String = "", beside: () throws -> [BackgroundProcess] = { [] }
     ) async throws -> Result {
-        let fleet = try SimulatedFleet(vitals: vitals, yaml: generator.yaml)
+        let fleet = try SimulatedFleet(vitals: vitals, yaml: generator.yaml + extraYAML)
         defer { fleet.stop() }
         let loadStart = ContinuousClock.now
         let config = try ClusterConfigLoader.load(path: fleet.file)
@@ -61,6 +65,8 @@ struct FleetBench: AsyncParsableCommand {
         let simulatorBefore = try ProcStat(pid: fleet.process.pid)
         let started = ContinuousClock.now
         let running = Task { await engine.run() }
+        let others = try beside()
+        defer { for other in others { other.stop() } }
         try await Task.sleep(for: .seconds(seconds))
         let elapsed = (ContinuousClock.now - started).seconds
         let selfAfter = ProcStat.current
@@ -91,6 +97,10 @@ struct FleetBench: AsyncParsableCommand {
             "| engine resident memory at the end | \(Report.mb(selfAfter.residentBytes)) |",
             "| checks with a result / passing at the end | \(results) / \(passing) of \(checkCount) |",
         ]
+        if !extraYAML.isEmpty {
+            let logs = snapshot.logStats ?? LogStats()
+            lines.append("| log listeners: connections refused at the cap / cut for slowness | \(logs.connectionsRefused) / \(logs.connectionsCut) |")
+        }
         if stats.lagByGroup.count > 1 {
             for (group, lag) in stats.lagByGroup.enumerated() {
                 lines.append("| lag of group \(group) p50 / p99 / max (\(lag.count) starts) | \(Report.ms(nanoseconds: lag.percentile(0.5))) / \(Report.ms(nanoseconds: lag.percentile(0.99))) / \(Report.ms(nanoseconds: lag.maxNanoseconds)) |")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsTesting
 
 /// Input made to crash or hang Vitals — expressions nested until the stack overflows, regular
 /// expressions that backtrack exponentially, alias bombs as keys — is refused or read in bounded
@@ -161,5 +162,29 @@ import VitalsCore
             return
         }
         #expect(problem.diagnostic.message == "this is a named pipe (FIFO), not a file; save the text to a file and give that")
+    }
+
+    static let expressionInputs = Fixtures.files(in: ["Tests/Fixtures/fuzz-crashers-expression"])
+    static let controlInputs = Fixtures.files(in: ["Tests/Fixtures/fuzz-crashers-control"])
+
+    /// What the fuzzer (and the attacker's report) found for alert expressions, replayed: each
+    /// parses or is refused with a place inside it, never traps.
+    @Test(arguments: expressionInputs)
+    func expressionFindingsAreAnswered(file: String) throws {
+        let text = try String(contentsOfFile: Fixtures.path(file), encoding: .utf8)
+        do throws(AlertExpressionError) {
+            _ = try AlertExpression(parsing: text)
+        } catch {
+            #expect(error.offset >= 0 && error.offset <= text.count && !error.message.isEmpty)
+        }
+    }
+
+    @Test(arguments: controlInputs)
+    func controlFindingsAreAnswered(file: String) throws {
+        let line = try String(contentsOfFile: Fixtures.path(file), encoding: .utf8)
+        switch ControlCommand.parse(line) {
+        case .success(let command): #expect(command == .ping || line.hasPrefix("ttl"))
+        case .failure(let refusal): #expect(!refusal.description.contains("\u{1B}") && !refusal.description.contains("\u{07}"))
+        }
     }
 }

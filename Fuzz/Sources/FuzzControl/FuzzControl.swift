@@ -11,7 +11,7 @@ public func fuzzControl(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     func safe(_ text: String) -> Bool { !text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B } }
     switch ControlCommand.parse(line) {
     case .success(.ping):
-        precondition(line == "ping")
+        precondition(line.split(separator: " ") == ["ping"], "ping from \(line.debugDescription)")
     case .success(.ttl(_, let check, let note)):
         precondition(!check.isEmpty && !check.contains(" "), "check '\(check)'")
         precondition(note.count <= ControlCommand.noteLimit * 4 && safe(note), "unsafe or long note")
