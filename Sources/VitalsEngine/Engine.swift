@@ -102,6 +102,11 @@ public final class Engine: Sendable {
     /// Bytes each node's store held after its last scrape, to keep their sum within
     /// `metrics.max_bytes`.
     let storeBytes: Mutex<[Int]>
+    /// Series rules read that each node's store held after its last scrape.
+    let storeSeries: Mutex<[Int]>
+    /// What one series alert rules read costs, all told (its labels, its past, its samples for
+    /// the rules): `metrics.max_bytes` divided by it is how many all nodes may have.
+    static let bytesPerRuleSeries = 4_096
     /// Scraped series names that alert rules read.
     let scrapedNames: Set<String>
     /// The newest snapshot the state built (without alerts): what alert rules read.
@@ -204,6 +209,7 @@ public final class Engine: Sendable {
             return NodeSeriesBox(interval: node.metricsInterval ?? config.defaults.interval, retention: node.metricsRetention ?? .seconds(3600))
         }
         storeBytes = Mutex(Array(repeating: 0, count: config.nodes.count))
+        storeSeries = Mutex(Array(repeating: 0, count: config.nodes.count))
         lockWatchers = config.locks.map { LockWatcher(config: $0, nodes: config.nodes, now: now) }
         let box = StateBox()
         intakeBox = box
@@ -417,14 +423,19 @@ public final class Engine: Sendable {
             let limits = (
                 samples: nodeConfig.sampleLimit ?? config.metricsLimits.sampleLimit, labels: nodeConfig.labelLimit ?? config.metricsLimits.labelLimit
             )
+            let others = storeSeries.withLock { counts in counts.indices.reduce(0) { $0 + ($1 == node ? 0 : counts[$1]) } }
+            let ruleSeries = max(1_000, config.metricsLimits.maxBytes / Self.bytesPerRuleSeries - others)
             let outcome: Result<Scraper.Outcome, any Error> = switch fetched {
             case .success(let response):
                 nodeSeries[node].series.withLock { series in
-                    scraper.read(response, node: nodeConfig.name, series: &series, ruleNames: names, at: time, limits: limits)
+                    scraper.read(response, node: nodeConfig.name, series: &series, ruleNames: names, at: time, limits: limits, ruleSeries: ruleSeries)
                 }
             case .failure(let error): .failure(error)
             }
-            if case .success(let good) = outcome, let bytes = good.store?.bytes { boundStores(node: node, bytes: bytes) }
+            if case .success(let good) = outcome, let store = good.store {
+                storeSeries.withLock { $0[node] = store.series }
+                boundStores(node: node, bytes: store.bytes)
+            }
             state.withLock { $0.recordScrape(node: node, outcome: outcome) }
             counters.withLock { $0.recordScrape(failed: (try? outcome.get()) == nil) }
         case .logs(let node, let feed):

@@ -91,7 +91,7 @@ struct CardinalityBench: AsyncParsableCommand {
     /// The node's scrape error or warning, from its JSON.
     static func scrapeNote(_ json: String) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let metrics = object["metrics"] as? [String: Any] else { return "?" }
+              let node = object["node"] as? [String: Any], let metrics = node["metrics"] as? [String: Any] else { return "?" }
         let text = (metrics["scrape_error"] as? String) ?? (metrics["scrape_warning"] as? String) ?? "–"
         return String(text.prefix(90)).replacingOccurrences(of: "|", with: "/")
     }

@@ -41,6 +41,18 @@ import VitalsTesting
         #expect(series.store.samples(of: id).map(\.value) == [3])
     }
 
+    /// Series rules read cost kilobytes each: no more than `metrics.max_bytes` leaves room for.
+    @Test func seriesRulesReadAreBoundedByTheStoresBytes() throws {
+        let scraper = Scraper(fetcher: HTTPFetcher())
+        var series = NodeSeries()
+        let text = exposition(300) + exposition(50, name: "other")
+        let refused = scraper.read(response(text), node: "n", series: &series, ruleNames: ["card"], at: Date(), ruleSeries: 200)
+        guard case .failure(let error) = refused else { Issue.record("300 rule series passed a budget of 200"); return }
+        #expect("\(error)" == "300 series read by alert rules, more than the 200 metrics.max_bytes leaves room for; scrape refused whole")
+        #expect(series.table.count == 0)
+        #expect((try? scraper.read(response(text), node: "n", series: &series, ruleNames: ["card"], at: Date(), ruleSeries: 300).get()) != nil)
+    }
+
     /// 1,000 new series a scrape for 100 scrapes, beside ten that stay: the table holds what
     /// the target still has, and the ten keep their history across the renumbering.
     @Test func seriesATargetMintsAreForgottenAndTheRestKeepTheirPast() throws {

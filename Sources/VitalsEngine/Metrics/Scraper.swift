@@ -44,7 +44,7 @@ struct Scraper: Sendable {
     /// once they outnumber the live ones, so a target minting new series cannot grow the table.
     func read(
         _ response: HTTPResponse, node: String, series: inout NodeSeries, ruleNames: Set<String>, at time: Date,
-        limits: (samples: Int, labels: Int) = (.max, .max)
+        limits: (samples: Int, labels: Int) = (.max, .max), ruleSeries: Int = .max
     ) -> Result<Outcome, any Error> {
         guard response.status == 200 else {
             return .failure(ScrapeError(reason: "HTTP \(response.status) \(response.reason)"))
@@ -79,6 +79,18 @@ struct Scraper: Sendable {
             return .failure(ScrapeError(reason: "\(passed); scrape refused whole, as Prometheus does".sanitizedForTerminal))
         }
         series.table = table
+        // Series rules read cost kilobytes each (labels, past, samples): as many as the store's
+        // bytes leave room for. Counted only when there could be too many.
+        if pending.count > ruleSeries, !ruleNames.isEmpty {
+            var read = 0
+            for (id, _) in pending where ruleNames.contains(series.table.name(id)) { read += 1 }
+            if read > ruleSeries {
+                series.table.truncate(to: known)
+                return .failure(ScrapeError(
+                    reason: "\(read) series read by alert rules, more than the \(ruleSeries) metrics.max_bytes leaves room for; scrape refused whole"
+                ))
+            }
+        }
         if summary.samples == 0, summary.skipped == 0, let first = summary.failures.first {
             return .failure(ScrapeError(reason: "malformed exposition: \(first)"))
         }

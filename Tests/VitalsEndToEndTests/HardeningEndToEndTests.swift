@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VitalsTesting
+
+/// What an attacker's report found, on the release binary: every case ends with a clear error
+/// (or the right verdict) and the exit status a script can trust, never a crash or a hang.
+@Suite struct HardeningEndToEndTests {
+    let vitals = VitalsBinary.path
+
+    func file(_ text: String, name: String = "cluster.yaml") throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-hard-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func cluster(expression: String) -> String {
+        """
+        cluster: x
+        nodes: [ { name: a, address: 127.0.0.1, services: [ { name: web, checks: [ { name: h, tcp: "127.0.0.1:1" } ] } ] } ]
+        alerts:
+          - name: Deep
+            expr: '\(expression)'
+        """
+    }
+
+    /// 100,000 `(` and 50,000 `-` once took `validate` (139) and the dashboard down.
+    @Test(arguments: [String(repeating: "(", count: 100_000) + "node_up" + String(repeating: ")", count: 100_000), String(repeating: "-", count: 50_000) + "node_up"])
+    func deepExpressionsAreAnErrorWithTheirPlace(expression: String) throws {
+        let path = try file(cluster(expression: expression))
+        let result = try Run.process(vitals, ["validate", path], timeout: 60)
+        #expect(result.status == 1, "\(result.stderr.prefix(300))")
+        #expect(result.stderr.contains("\(path):5:") && result.stderr.contains("the expression nests deeper than 100 levels"), "\(result.stderr.prefix(300))")
+    }
+
+    @Test func anAliasBombAsAKeyIsRefusedAtOnce() throws {
+        var yaml = "cluster: x\nbomb:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 { yaml += "  l\(level): &l\(level) [\(Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", "))]\n" }
+        yaml += "  keys: { *l9 : 1, *l8 : 2 }\nnodes: []\n"
+        let path = try file(yaml)
+        let result = try Run.process(vitals, ["validate", path], timeout: 30)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(path):13:11: an alias (*l9) may not be a mapping key"), "\(result.stderr)")
+    }
+
+    @Test func aNamedPipeAndAnIntervalOf1nsAreErrors() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fifo-\(UUID().uuidString).yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let piped = try Run.process(vitals, ["validate", fifo], timeout: 30)
+        #expect(piped.status == 1)
+        #expect(piped.stderr.contains("this is a named pipe (FIFO), not a file"))
+        let fast = try file("cluster: x\nnodes: [ { name: a, address: 127.0.0.1, services: [ { name: web, checks: [ { name: h, tcp: \"127.0.0.1:1\", interval: 1ns } ] } ] } ]\n")
+        let tooFast = try Run.process(vitals, ["validate", fast], timeout: 30)
+        #expect(tooFast.status == 1)
+        #expect(tooFast.stderr.contains("is 1ns, shorter than the shortest taken, 100ms"))
+    }
+
+    /// `(a+)+b` over 23 `a`s held `snapshot --wait 3` for 45 s and more.
+    @Test func aBacktrackingBodyRegexIsJudgedWithinTheWait() async throws {
+        let server = try await CannedServer.start(answer: Array("HTTP/1.1 200 OK\r\nContent-Length: 23\r\n\r\n\(String(repeating: "a", count: 23))".utf8), close: true)
+        let path = try file("""
+            cluster: x
+            nodes:
+              - name: a
+                address: \(server.host)
+                services: [ { name: web, checks: [ { name: body, http: "\(server.url)", body_regex: "(a+)+b", timeout: 2s } ] } ]
+            """)
+        let started = Date()
+        let result = try Run.process(vitals, ["snapshot", path, "--wait", "3", "--format", "json", "--no-sim", "--state", path + ".state"], timeout: 40)
+        let took = Date().timeIntervalSince(started)
+        await server.stop()
+        #expect(result.stdout.contains("body does not match /(a+)+b/"), "\(result.stdout.prefix(400)) \(result.stderr.prefix(300))")
+        #expect(took < 30, "the wait is a few seconds, not the regex's: \(took) s")
+    }
+
+    @Test func aThemeNameIsNeverEchoedRaw() throws {
+        let result = try Run.process(vitals, ["--theme", "x\u{1B}]2;pwned\u{07}", "--no-sim"], timeout: 30)
+        #expect(result.status != 0)
+        #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\u{07}"), "\(result.stderr.debugDescription)")
+    }
+
+    @Test func anotherProgramsDatabaseIsNotTakenAsTheStateFile() throws {
+        let sqlite = try #require(ExternalTool.path(of: "sqlite3"), "sqlite3 is needed (scripts/test installs it)")
+        let path = try file("", name: "app.db")
+        unlink(path)
+        _ = try Run.process(sqlite, [path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"])
+        let served = try Run.process(vitals, ["serve", Fixtures.sampleCluster("minimal"), "--no-sim", "--listen", "127.0.0.1:0", "--state", path], timeout: 60)
+        #expect(served.status == 1)
+        #expect(served.stderr.contains("an SQLite file of another program (tables: invoices)"), "\(served.stderr)")
+        let tables = try Run.process(sqlite, [path, ".tables"]).stdout.split(whereSeparator: \.isWhitespace)
+        #expect(tables == ["invoices"])
+    }
+}
