@@ -79,10 +79,10 @@ struct CardinalityBench: AsyncParsableCommand {
                 peak = max(peak, try ProcStat(pid: server.pid).residentBytes)
             }
             let during = try ProcStat(pid: server.pid)
+            let node = (try? Run.process("/usr/bin/curl", ["-s", "http://\(api)/v1/nodes/noisy"], timeout: 10).stdout) ?? ""
             target.stop()
             try await Task.sleep(for: .seconds(10))
             let after = try ProcStat(pid: server.pid)
-            let node = (try? Run.process("/usr/bin/curl", ["-s", "http://\(api)/v1/nodes/noisy"], timeout: 10).stdout) ?? ""
             let said = Self.scrapeNote(node)
             print("| \(name) | \(limits.isEmpty ? "defaults (sample_limit 50000, max_bytes 256MB)" : "sample_limit 1000000, max_bytes 128MB") | \(Report.mb(before.residentBytes)) | \(Report.mb(peak)) | \(Report.mb(during.residentBytes)) | \(Report.pct((during.cpuSeconds - before.cpuSeconds) / Double(seconds))) | \(Report.pct((after.cpuSeconds - during.cpuSeconds) / 10)) | \(said) |")
         }

@@ -86,7 +86,7 @@ import VitalsTesting
         let path = try file("", name: "app.db")
         unlink(path)
         _ = try Run.process(sqlite, [path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY);"])
-        let served = try Run.process(vitals, ["serve", Fixtures.sampleCluster("minimal"), "--no-sim", "--listen", "127.0.0.1:0", "--state", path], timeout: 60)
+        let served = try Run.process(vitals, ["serve", Fixtures.sampleCluster("minimal"), "--no-sim", "--listen", "\(TestCluster.uniqueAddress()):7070", "--state", path], timeout: 60)
         #expect(served.status == 1)
         #expect(served.stderr.contains("an SQLite file of another program (tables: invoices)"), "\(served.stderr)")
         let tables = try Run.process(sqlite, [path, ".tables"]).stdout.split(whereSeparator: \.isWhitespace)
