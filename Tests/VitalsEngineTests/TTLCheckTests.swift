@@ -12,7 +12,8 @@ import VitalsTesting
         let socket = folder + "/control.sock"
         let config = ClusterConfig(name: "t", nodes: [
             NodeConfig(name: "db-1", address: "127.0.0.1", services: [ServiceConfig(name: "db", checks: [
-                CheckConfig(name: "beat", target: .ttl(.seconds(1)), interval: .milliseconds(200)),
+                // A TTL of 3 s: the passing window must outlast a publish on a loaded machine.
+                CheckConfig(name: "beat", target: .ttl(.seconds(3)), interval: .milliseconds(200)),
             ])]),
         ])
         var options = Engine.Options()
@@ -26,13 +27,13 @@ import VitalsTesting
         defer { running.cancel() }
         let waiting = try #require(await engine.store.first(where: { $0.services[0].checks[0].hasResult }, timeout: .seconds(10)))
         #expect(waiting.services[0].checks[0].status == .critical)
-        #expect(waiting.services[0].checks[0].output == "no heartbeat yet (TTL 1s): vitals ttl pass db-1/db/beat")
+        #expect(waiting.services[0].checks[0].output == "no heartbeat yet (TTL 3s): vitals ttl pass db-1/db/beat")
         #expect(try ControlClient.send("ping", to: socket) == "pong")
         #expect(try ControlClient.send("ttl pass db-1/db/beat migrations done", to: socket) == "ok db-1/db/beat passing")
-        let up = await engine.store.first(where: { $0.services[0].checks[0].status == .passing }, timeout: .seconds(5))
+        let up = await engine.store.first(where: { $0.services[0].checks[0].status == .passing }, timeout: .seconds(30))
         #expect(up?.services[0].checks[0].output == "migrations done")
         // No more heartbeats: critical once the TTL passes.
-        let expired = await engine.store.first(where: { $0.services[0].checks[0].status == .critical }, timeout: .seconds(10))
+        let expired = await engine.store.first(where: { $0.services[0].checks[0].status == .critical }, timeout: .seconds(30))
         #expect(expired?.services[0].checks[0].output.hasPrefix("TTL expired: last heartbeat") == true)
         #expect(try ControlClient.send("ttl warn beat disk 91%", to: socket) == "ok db-1/db/beat warning")
         #expect(try ControlClient.send("ttl pass nope", to: socket) == "error: no ttl check 'nope' (ttl checks: db-1/db/beat)")
