@@ -83,6 +83,9 @@ import VitalsTesting
         var config = TestCluster.make(nodes: ["kept"], interval: .milliseconds(100))
         // Only the scrape: no checks, so every connection the node accepts is a scrape's.
         config.nodes[0].services[0].checks = []
+        // A timeout longer than the interval: on a loaded machine a slow scrape must not be cut
+        // (a cut connection is not reused, and that is not what this test is about).
+        config.nodes[0].metricsTimeout = .seconds(5)
         try await LiveCluster.with(config) { live in
             let first = try #require(await live.first(where: { $0.nodes[0].metrics.cpu != nil }))
             // With no checks, each new generation is a new scrape: wait for five more.
