@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsUITests",
-            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsTesting"],
+            dependencies: ["VitalsCore", "VitalsUI", "VitalsEngine", "VitalsTesting", "VitalsTerminal"],
             exclude: ["Snapshots"],
             swiftSettings: strict
         ),

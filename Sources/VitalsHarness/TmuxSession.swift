@@ -68,6 +68,9 @@ public final class TmuxSession: @unchecked Sendable {
 
     public func capture() throws -> String { try tmuxCommand(["capture-pane", "-p", "-t", "main"]) }
 
+    /// The pane with its colours and attributes as escape sequences (`capture-pane -e`).
+    public func captureWithStyles() throws -> String { try tmuxCommand(["capture-pane", "-p", "-e", "-t", "main"]) }
+
     /// Whether the program in the pane is using the alternate screen.
     public func alternateScreen() throws -> Bool {
         try tmuxCommand(["display-message", "-p", "-t", "main", "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"

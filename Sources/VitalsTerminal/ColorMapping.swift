@@ -36,6 +36,14 @@ enum ColorMapping {
     ]
 
     static func nearestANSI(_ rgb: (Int, Int, Int), colors: Int) -> Int {
+        // A grey never becomes a hue: among 8 colours the nearest to mid-grey is yellow, the
+        // colour of warnings. Greys go to white (light grey) or black; with 16, bright black too.
+        let (r, g, b) = rgb
+        if max(r, g, b) - min(r, g, b) < 40 {
+            let level = (r + g + b) / 3
+            if colors >= 16, (96...176).contains(level) { return 8 }
+            return level >= 64 ? 7 : 0
+        }
         let candidates = ansi.prefix(min(16, max(8, colors)))
         return candidates.enumerated().min { distance($0.element, rgb) < distance($1.element, rgb) }!.offset
     }

@@ -60,7 +60,9 @@ public final class NcursesTerminal: TerminalBackend {
         if has_colors() {
             _ = start_color()
             _ = use_default_colors()
-            colors = Int(vitals_colors())
+            // NO_COLOR (no-color.org): attributes only, whatever the terminal can do.
+            let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+            colors = noColor ? 0 : Int(vitals_colors())
         }
         _ = wclear(vitals_stdscr())
     }

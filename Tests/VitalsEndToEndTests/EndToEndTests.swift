@@ -92,6 +92,26 @@ struct EndToEndTests {
         #expect(try session.alternateScreen() == false)
     }
 
+    /// NO_COLOR (no-color.org): the dashboard draws with attributes only, no colour at all.
+    @Test func noColorMeansNoColour() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        let state = Self.temporaryStatePath()
+        try session.run("cd \(Fixtures.repositoryRoot.path) && NO_COLOR=1 \(vitals) --state \(state); echo EXITED:$?")
+        try session.waitFor("web-1", "● passing")
+        let styled = try session.captureWithStyles()
+        // Every SGR sequence's parameters: 30–38, 40–48, 90–97, 100–107 set a colour (39 and 49
+        // put back the default: not a colour).
+        let sequences = styled.matches(of: /\x1B\[([0-9;]*)m/).map { String($0.output.1) }
+        let colours = sequences.filter { sequence in
+            sequence.split(separator: ";").compactMap { Int($0) }.contains { (30...38).contains($0) || (40...48).contains($0) || (90...97).contains($0) || (100...107).contains($0) }
+        }
+        #expect(colours.isEmpty, "colours were sent: \(colours.prefix(5))")
+        #expect(styled.contains("\u{1B}["), "attributes are still drawn")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+
     /// `bg` continues the dashboard without the terminal: it waits, stopped, for `fg` (it once
     /// took the missing terminal for a hang-up and ended with 129).
     @Test func bgThenFgKeepsTheDashboard() throws {

@@ -75,6 +75,12 @@ import VitalsUI
         #expect(state.overlay == .help)
         _ = press([.down], &state)
         #expect(state.overlay == nil)
+        // The overlay says any key closes it: q too, without quitting; then q quits.
+        _ = press([.character("?")], &state)
+        #expect(press([.character("q")], &state).isEmpty)
+        #expect(state.overlay == nil)
+        _ = press([.character("?"), .escape], &state)
+        #expect(state.overlay == nil)
         #expect(press([.character("q")], &state) == [.quit])
         #expect(press([.control("c")], &state) == [.quit])
         #expect(press([.character("t")], &state) == [.cycleTheme])
@@ -111,6 +117,15 @@ import VitalsUI
         #expect(state.selectedNode(in: snapshot) == "web-2")
         _ = press([.character("g"), .enter], &state)
         #expect(state.detail == "orders-1")
+    }
+
+    /// Maintenance is a person already on it: below critical, warning, unknown and passing.
+    @Test func maintenanceSortsLast() {
+        var paused = snapshot
+        paused.services[0].status = .maintenance
+        let rows = Rows.services(paused, filter: "", worstFirst: true)
+        #expect(rows.last.map(Rows.id(of:)) == Rows.id(of: paused.services[0]))
+        #expect(rows.first?.status == .critical)
     }
 
     @Test func theMouseSelectsOpensSwitchesAndScrolls() {

@@ -22,6 +22,18 @@ public enum Status: String, Sendable, Codable, CaseIterable, Comparable {
 
     public static func < (lhs: Status, rhs: Status) -> Bool { lhs.severity < rhs.severity }
 
+    /// How much a row with this status needs someone's attention, for worst-first lists; higher
+    /// first. Maintenance comes last: a person is already on it.
+    public var attention: Int {
+        switch self {
+        case .critical: 4
+        case .warning: 3
+        case .unknown: 2
+        case .passing: 1
+        case .maintenance: 0
+        }
+    }
+
     /// The position in `allCases`, for counting into an array.
     var countIndex: Int {
         switch self {

@@ -16,18 +16,9 @@ public enum KeyMap {
         if state.isEditingFilter { return filterAction(key) }
         if state.prompt != nil { return promptAction(key) }
         if case .faultMenu = state.overlay { return menuAction(key, state: state) }
-        if state.overlay == .help {
-            switch key {
-            case .character("q"): return .quit
-            default: return .toggleHelp
-            }
-        }
-        if case .report = state.overlay {
-            switch key {
-            case .character("q"): return .quit
-            default: return .back
-            }
-        }
+        // An overlay says any key closes it: `q` and `esc` too (Ctrl-C still quits).
+        if state.overlay == .help { return .toggleHelp }
+        if case .report = state.overlay { return .back }
         if state.pane == .logs, state.detail == nil, let action = logsAction(key) { return action }
         if state.detail != nil, key == .character("L") { return .showNodeLogs }
         switch key {

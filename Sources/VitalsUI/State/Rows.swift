@@ -15,10 +15,11 @@ public enum Rows {
         return worstFirst ? worstFirstOrder(rows, status: \.status) : rows
     }
 
-    /// A stable sort by severity, worst first, so rows of equal status keep the file's order.
+    /// A stable sort by the attention a status needs, worst first and maintenance last, so rows
+    /// of equal status keep the file's order.
     private static func worstFirstOrder<Row>(_ rows: [Row], status: (Row) -> Status) -> [Row] {
         rows.enumerated().sorted { a, b in
-            let (sa, sb) = (status(a.element).severity, status(b.element).severity)
+            let (sa, sb) = (status(a.element).attention, status(b.element).attention)
             return sa != sb ? sa > sb : a.offset < b.offset
         }.map(\.element)
     }
