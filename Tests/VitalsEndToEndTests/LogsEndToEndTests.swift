@@ -34,7 +34,7 @@ struct LogsEndToEndTests {
         try session.press("/")
         try session.press("-l", "payment")
         try session.press("Enter")
-        try session.waitFor("search payment: 1 matches")
+        try session.waitFor("search payment: 1 match")
         try session.press("N")
         try session.waitFor("paused")
         try session.press("Enter")

@@ -121,10 +121,17 @@ import VitalsUI
         #expect(state.selectedLogLine(store)?.message == "upstream orders: Timeout")
         _ = state.reduce(.previousMatch, snapshot: snapshot, logs: store)
         #expect(state.selectedLogLine(store)?.message == "request failed: db timeout after 2000ms")
+        // Past the first match, N wraps to the last (as less and vim do), and says so.
         _ = state.reduce(.previousMatch, snapshot: snapshot, logs: store)
-        #expect(state.message == "no earlier match of timeout")
+        #expect(state.message == "search wrapped to the last match")
+        #expect(state.selectedLogLine(store)?.message == "upstream orders: Timeout")
+        _ = state.reduce(.nextMatch, snapshot: snapshot, logs: store)
+        #expect(state.message == "search wrapped to the first match")
+        #expect(state.selectedLogLine(store)?.message == "request failed: db timeout after 2000ms")
         // A regex between slashes; a bad one is refused with the reason and the prompt stays.
+        // `/` opens empty, not with the last search.
         _ = state.reduce(.startLogSearch, snapshot: snapshot, logs: store)
+        #expect(state.prompt?.text == "")
         state.prompt?.text = "/([0-9]+ms/"
         _ = state.reduce(.promptCommit, snapshot: snapshot, logs: store)
         #expect(state.prompt != nil)

@@ -123,7 +123,8 @@ public enum LogsPane {
         if let search = view.search {
             var query = view.query
             query.pattern = search
-            parts.append("search \(search): \(logs.count(query)) matches")
+            let count = logs.count(query)
+            parts.append("search \(search): \(count) \(count == 1 ? "match" : "matches")")
         }
         var status: String
         if view.follow {

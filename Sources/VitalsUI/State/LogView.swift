@@ -76,11 +76,22 @@ extension AppState {
             var withPattern = query
             withPattern.pattern = search
             let from = logView.selected ?? logs.stats.nextSequence
-            let found = action == .nextMatch
+            var found = action == .nextMatch
                 ? logs.lines(withPattern, after: from, limit: 1).first
                 : logs.lines(withPattern, before: from, limit: 1).first
+            if found == nil {
+                // Past the last match: wrap around to the first (or the last), as less and vim do.
+                found = action == .nextMatch
+                    ? logs.lines(withPattern, after: -1, limit: 1).first
+                    : logs.lines(withPattern, before: nil, limit: 1).last
+                if let wrapped = found, wrapped.sequence != from {
+                    message = action == .nextMatch ? "search wrapped to the first match" : "search wrapped to the last match"
+                } else {
+                    found = nil
+                }
+            }
             guard let found else {
-                message = action == .nextMatch ? "no later match of \(search)" : "no earlier match of \(search)"
+                message = "no other match of \(search)"
                 return nil
             }
             select(found.sequence, logs: logs)
@@ -125,8 +136,8 @@ extension AppState {
         case .scrollRight:
             if !logView.wrap { logView.offset += 20 }
         case .startLogSearch:
+            // Opens empty: a new search is typed anew (n and N repeat the last one).
             prompt = Prompt(purpose: .logSearch, title: "search (text, or /regex/): ")
-            prompt?.text = logView.search?.description ?? ""
         default:
             break
         }
