@@ -93,11 +93,7 @@ struct Dashboard: AsyncParsableCommand {
 
     /// Every theme, the selected one first.
     static func loadThemes(selected: String?) throws -> [Theme] {
-        guard let directory = ResourceLocator.themesDirectory else {
-            if let selected { throw ValidationError("cannot find the themes folder to load '\(selected.sanitizedForTerminal)'") }
-            return [.builtIn]
-        }
-        let (themes, failures) = ThemeLoader.loadAll(directory: directory)
+        let (themes, failures) = ResourceLocator.allThemes()
         for failure in failures { Output.error("vitals: theme skipped:\n\(failure)") }
         let wanted = selected ?? "default"
         guard let index = themes.firstIndex(where: { $0.name == wanted }) else {

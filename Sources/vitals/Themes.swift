@@ -7,11 +7,7 @@ struct Themes: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the themes, with a preview line each.")
 
     func run() throws {
-        guard let directory = ResourceLocator.themesDirectory else {
-            Output.line("built-in  (no themes folder found; set VITALS_HOME)")
-            return
-        }
-        let (themes, failures) = ThemeLoader.loadAll(directory: directory)
+        let (themes, failures) = ResourceLocator.allThemes()
         let color = isatty(STDOUT_FILENO) == 1
         for theme in themes {
             var preview = ""

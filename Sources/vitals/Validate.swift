@@ -46,7 +46,7 @@ struct ClusterFileArgument: ParsableArguments {
     func path() throws -> String {
         if let file { return file }
         guard let demo = ResourceLocator.demoCluster else {
-            throw ValidationError("cannot find sample-clusters/ecommerce.yaml; run from the repository or set VITALS_HOME")
+            throw ValidationError("cannot write the built-in demo to the cache folder ($XDG_CACHE_HOME or ~/.cache); give a cluster file, or write the demo out with vitals demo --write DIR")
         }
         return demo
     }

@@ -10,7 +10,7 @@ struct Vitals: AsyncParsableCommand {
             on a two-minute loop. Press ? in the dashboard for keys.
             """,
         version: "0.1.0",
-        subcommands: [Dashboard.self, Validate.self, Snapshot.self, Check.self, Simulate.self, Fleet.self, Themes.self, TTL.self, Serve.self, Attach.self],
+        subcommands: [Dashboard.self, Validate.self, Snapshot.self, Check.self, Simulate.self, Fleet.self, Themes.self, Demo.self, TTL.self, Serve.self, Attach.self],
         defaultSubcommand: Dashboard.self
     )
 }

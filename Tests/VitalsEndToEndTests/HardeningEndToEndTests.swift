@@ -93,3 +93,35 @@ import VitalsTesting
         #expect(tables == ["invoices"])
     }
 }
+
+/// The release binary copied alone into an empty folder, as a user installs it: the demo, the
+/// themes and `vitals demo --write` work with nothing beside it.
+/// (In the serialized end-to-end suite: the demo's loopback addresses are one at a time.)
+extension EndToEndTests {
+    @Test func theBinaryAloneRunsTheDemoAndHasItsThemes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-alone-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/home", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let binary = folder + "/vitals"
+        try FileManager.default.copyItem(atPath: VitalsBinary.path, toPath: binary)
+        let environment = ["HOME": folder + "/home", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color"]
+        let themes = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals themes"], environment: environment)
+        let names = themes.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(Set(names).isSuperset(of: ["default", "light", "mono"]), "\(themes.stdout) \(themes.stderr)")
+        let written = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals demo --write out"], environment: environment)
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/out/sample-clusters/ecommerce.yaml"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/out/themes/light.yaml"))
+        let again = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals demo --write out"], environment: environment)
+        #expect(again.stderr.contains("is there already; left alone"))
+        let validated = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals validate out/sample-clusters/ecommerce.yaml out/sample-clusters/minimal.yaml"], environment: environment)
+        #expect(validated.status == 0, "\(validated.stderr)")
+        #expect(validated.stdout.contains("ok: cluster 'ecommerce'"), "\(validated.stdout)")
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        try session.run("cd \(folder) && HOME=\(folder)/home ./vitals --state \(folder)/state.sqlite; echo EXITED:$?")
+        try session.waitFor("web-1", "● passing")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+}
