@@ -127,3 +127,32 @@ import VitalsUI
         #expect(seen.count == themes.count, "every theme looks different")
     }
 }
+
+/// The status bar says what it counts, and counts what the pane lists; the Alerts tab says how
+/// many fire; a click on a tab still lands on the tab it shows.
+@Suite struct HeaderAndTabCountsTests {
+    @Test func theCountsAreOfWhatThePaneLists() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncidentWithAlerts()
+        // A second instance on one node, critical: services and nodes now count differently.
+        var extra = snapshot.services[0]
+        extra.name = "sidecar"
+        extra.status = .critical
+        snapshot.services.append(extra)
+        let services = snapshot.serviceCounts[.critical] ?? 0
+        let nodes = snapshot.nodeCounts[.critical] ?? 0
+        #expect(services != nodes)
+        var state = AppState(size: Size(width: 120, height: 40))
+        var header = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines[0]
+        #expect(header.contains("services") && header.contains("✖ \(services) critical"), "\(header)")
+        state.pane = .nodes
+        header = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines[0]
+        #expect(header.contains("nodes") && header.contains("✖ \(nodes) critical"), "\(header)")
+        let firing = snapshot.alertCounts.firing
+        #expect(firing > 0)
+        let tabs = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines[1]
+        #expect(tabs.contains(" 4 Alerts \(firing) "), "\(tabs)")
+        let logsAt = Array(tabs).firstIndex(of: "5")!
+        #expect(Layout.tab(at: logsAt, firing: firing) == .logs)
+        #expect(Layout.tab(at: logsAt - 3, firing: firing) == .alerts)
+    }
+}

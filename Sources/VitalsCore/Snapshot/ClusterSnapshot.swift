@@ -69,6 +69,15 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     }
 
     /// How many nodes are in each status.
+    /// Services (instances) by status, as the Services pane lists them.
+    public var serviceCounts: [Status: Int] {
+        var counts = [Int](repeating: 0, count: Status.allCases.count)
+        for index in services.indices { counts[services[index].status.countIndex] += 1 }
+        var result: [Status: Int] = [:]
+        for (status, count) in zip(Status.allCases, counts) where count > 0 { result[status] = count }
+        return result
+    }
+
     public var nodeCounts: [Status: Int] {
         // Counted by index so no node is copied: this runs every frame over the whole fleet.
         var counts = [Int](repeating: 0, count: Status.allCases.count)

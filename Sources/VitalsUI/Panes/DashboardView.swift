@@ -16,7 +16,7 @@ public enum DashboardView {
         let layout = Layout(size: state.size)
         screen.fill(layout.content, style: theme[.text])
         drawHeader(into: &screen, rect: layout.header, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
-        drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme)
+        drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme, firing: snapshot.alertCounts.firing)
         if let connection = state.connection {
             // Over the tabs, where the eye goes first: the panes below keep their last data,
             // which must not pass for live.
@@ -53,7 +53,11 @@ public enum DashboardView {
         screen.fill(rect, style: theme[.statusBar])
         var x = screen.put(" vitals ", x: rect.x, y: rect.y, style: theme[.statusBarAccent])
         x = screen.put(" \(snapshot.cluster) ", x: x, y: rect.y, style: theme[.statusBar])
-        let counts = snapshot.nodeCounts
+        // The counts are of what the pane lists, and say so: services on the Services pane
+        // (3 services, 2 critical, must not read "1 critical" because one node is).
+        let ofServices = state.pane == .services && state.detail == nil
+        let counts = ofServices ? snapshot.serviceCounts : snapshot.nodeCounts
+        x = screen.put(ofServices ? " services" : " nodes", x: x, y: rect.y, style: theme[.statusBar])
         // Narrow terminals get glyphs and numbers only, leaving room for the clock.
         let words = rect.width >= 100
         for status in [Status.passing, .warning, .critical, .unknown, .maintenance] {
@@ -77,12 +81,14 @@ public enum DashboardView {
         }
     }
 
-    static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme) {
+    static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme, firing: Int = 0) {
         screen.fill(rect, style: theme[.tabInactive])
         var x = rect.x + 1
         for pane in Pane.allCases {
             let active = pane == state.pane && state.detail == nil
-            x = screen.put(" \(pane.key) \(pane.rawValue) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
+            // The Alerts tab says how many fire, so they are seen from any pane.
+            let count = pane == .alerts && firing > 0 ? " \(firing)" : ""
+            x = screen.put(" \(pane.key) \(pane.rawValue)\(count) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
         }
         if let detail = state.detail {
             x = screen.put(" \(state.pane.rawValue) › \(detail) ", x: x, y: rect.y, style: theme[.tabActive]) + 1

@@ -386,7 +386,7 @@ public struct AppState: Sendable, Equatable {
         }
         let layout = Layout(size: size)
         if y == layout.tabs.y {
-            if let pane = Layout.tab(at: x) {
+            if let pane = Layout.tab(at: x, firing: snapshot.alertCounts.firing) {
                 detail = nil
                 self.pane = pane
             }

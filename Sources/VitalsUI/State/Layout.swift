@@ -16,10 +16,12 @@ public struct Layout: Sendable, Equatable {
     }
 
     /// The pane whose tab label covers column `x` of the tabs row (` 1 Services `, ` 2 Nodes `, ` 4 Alerts `).
-    public static func tab(at x: Int) -> Pane? {
+    /// - Parameter firing: the count the Alerts tab shows (its width depends on it).
+    public static func tab(at x: Int, firing: Int = 0) -> Pane? {
         var start = 1
         for pane in Pane.allCases {
-            let width = " \(pane.key) \(pane.rawValue) ".count
+            let count = pane == .alerts && firing > 0 ? " \(firing)" : ""
+            let width = " \(pane.key) \(pane.rawValue)\(count) ".count
             if x >= start && x < start + width { return pane }
             start += width + 1
         }
