@@ -55,24 +55,43 @@ import VitalsTesting
 
     /// 1,000 new series a scrape for 100 scrapes, beside ten that stay: the table holds what
     /// the target still has, and the ten keep their history across the renumbering.
-    @Test func seriesATargetMintsAreForgottenAndTheRestKeepTheirPast() throws {
+    @Test func seriesATargetMintsAreForgottenAndTheRestKeepTheirPast() async throws {
+        // Two seconds of CPU in a debug build: on a thread of its own, not the cooperative pool;
+        // what it found is checked here.
+        let found = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Minted, any Error>) in
+            Thread.detachNewThread { continuation.resume(with: Result { try self.mintedSeries() }) }
+        }
+        #expect(found.mostHeld <= 2 * 1_010 + 1_024, "\(found.mostHeld) series held at most")
+        #expect(found.notes.contains { $0.hasSuffix("series gone from the target forgotten") })
+        #expect(found.stableSamples == Array(repeating: 7, count: 100), "a stable series keeps every sample")
+        #expect(!found.goneKept)
+    }
+
+    struct Minted: Sendable {
+        var mostHeld = 0
+        var notes: [String] = []
+        var stableSamples: [Double] = []
+        var goneKept = true
+    }
+
+    /// 1,000 new series a scrape for 100 scrapes beside ten that stay.
+    func mintedSeries() throws -> Minted {
         let scraper = Scraper(fetcher: HTTPFetcher())
         var series = NodeSeries(interval: .seconds(1), retention: .seconds(3600))
-        var notes: [String] = []
+        var found = Minted()
         for scrape in 0..<100 {
             let text = exposition(10, name: "stable") + exposition(1_000, from: scrape * 1_000)
             let outcome = try scraper.read(
                 response(text), node: "n", series: &series, ruleNames: ["card", "stable"], at: Date(timeIntervalSince1970: Double(scrape))
             ).get()
-            notes += outcome.stats.notes
-            #expect(series.table.count <= 2 * 1_010 + 1_024, "scrape \(scrape): \(series.table.count) series held")
+            found.notes += outcome.stats.notes
+            found.mostHeld = max(found.mostHeld, series.table.count)
         }
-        #expect(notes.contains { $0.hasSuffix("series gone from the target forgotten") })
-        let id = try #require(Array("stable{id=\"7\"}".utf8).withUnsafeBytes { series.table.find($0) })
-        #expect(series.store.samples(of: id).count == 100, "a stable series keeps every sample")
-        #expect(series.store.samples(of: id).allSatisfy { $0.value == 7 })
-        let gone = Array("card{id=\"5\"}".utf8).withUnsafeBytes { series.table.find($0) }
-        #expect(gone == nil)
+        if let id = Array("stable{id=\"7\"}".utf8).withUnsafeBytes({ series.table.find($0) }) {
+            found.stableSamples = series.store.samples(of: id).map(\.value)
+        }
+        found.goneKept = Array("card{id=\"5\"}".utf8).withUnsafeBytes { series.table.find($0) } != nil
+        return found
     }
 
     /// A live engine against a real socket: the limit from the cluster file fails the scrape

@@ -124,7 +124,10 @@ struct LockTests {
             #expect(seen != nil, "\(engine.store.latest.locks)")
         }
         try await Self.run(Self.cluster(locks: [anonymous])) { engine in
-            let refused = await engine.store.first(where: { $0.locks.first?.status == .unknown }, timeout: .seconds(20))
+            // Unknown at first ("not read yet"), then unknown with the handshake's reason.
+            let refused = await engine.store.first(where: { snapshot in
+                snapshot.locks.first?.status == .unknown && snapshot.locks.first?.error?.hasPrefix("not read yet") == false
+            }, timeout: .seconds(20))
             let problem = refused?.locks.first?.error ?? ""
             #expect(problem.contains("the server refused the client certificate, or wants one"), "\(problem)")
         }
@@ -142,7 +145,7 @@ struct LockTests {
         try await Self.run(config) { engine in
             let first = await engine.store.first(where: { snapshot in
                 snapshot.locks.first { $0.name == "/service/pg/leader" }?.holderNode == "postgres-primary"
-                    && snapshot.locks.first { $0.name == "/locks/" }?.status == .unknown
+                    && snapshot.locks.first { $0.name == "/locks/" }?.error?.contains("etcd unreachable") == true
             }, timeout: .seconds(20))
             let never = try #require(first?.locks.first { $0.name == "/locks/" })
             #expect(never.error?.contains("etcd unreachable") == true && never.error?.contains("connection refused") == true, "\(never.error ?? "")")
