@@ -179,6 +179,15 @@ import VitalsUI
         #expect(state.logView.nodes == ["payments-1"])
         let shown = self.shown(state)
         #expect(shown.count == 1 && shown[0].contains("upstream orders: Timeout"))
+        // esc goes back where L came from: the node view, the Logs' own filter as it was.
+        #expect(KeyMap.action(for: .escape, in: state) == .back)
+        _ = state.reduce(.back, snapshot: snapshot, logs: store)
+        #expect(state.detail == "payments-1")
+        #expect(state.logView.nodes == nil)
+        // Chosen by hand, the Logs pane has no way back to remember.
+        _ = state.reduce(.showPane(.logs), snapshot: snapshot, logs: store)
+        _ = state.reduce(.back, snapshot: snapshot, logs: store)
+        #expect(state.detail == nil && state.pane == .logs)
     }
 
     @Test func aClickSelectsALineAndADoubleClickOpensItsNode() {

@@ -52,6 +52,15 @@ public struct AppState: Sendable, Equatable {
     public var scrollTop: [Pane: Int] = [:]
     /// The node whose detail view is open.
     public var detail: String?
+    /// Where `L` came from (a node view, in a pane, with the Logs' node filter before it), so
+    /// `esc` goes back there; forgotten when another pane is chosen.
+    public var logsCameFrom: LogsOrigin?
+
+    public struct LogsOrigin: Sendable, Equatable {
+        public var node: String
+        public var pane: Pane
+        public var nodes: Set<String>?
+    }
     public var detailScroll = 0
     public var overlay: Overlay?
     public var filter = ""
@@ -111,6 +120,11 @@ public struct AppState: Sendable, Equatable {
         case .back:
             if overlay != nil {
                 overlay = nil
+            } else if detail == nil, pane == .logs, let origin = logsCameFrom {
+                logsCameFrom = nil
+                logView.nodes = origin.nodes
+                pane = origin.pane
+                detail = origin.node
             } else if detail != nil {
                 detail = nil
             } else if pane == .logs, logView.search != nil {
@@ -128,6 +142,7 @@ public struct AppState: Sendable, Equatable {
             return maintenanceAction(snapshot: snapshot)
         case .showNodeLogs:
             guard let node = detail else { return nil }
+            logsCameFrom = LogsOrigin(node: node, pane: pane, nodes: logView.nodes)
             detail = nil
             pane = .logs
             logView.nodes = [node]
@@ -167,12 +182,14 @@ public struct AppState: Sendable, Equatable {
             }
         case .showPane(let target):
             detail = nil
+            logsCameFrom = nil
             pane = target
         case .nextPane, .previousPane:
             let all = Pane.allCases
             let index = all.firstIndex(of: pane) ?? 0
             pane = all[(index + (action == .nextPane ? 1 : all.count - 1)) % all.count]
             detail = nil
+            logsCameFrom = nil
         case .openFaultMenu:
             guard !faultMenuItems.isEmpty else {
                 message = "fault injection works on simulated clusters only"
