@@ -25,12 +25,10 @@ import VitalsTesting
         ("node_up" + String(repeating: " + 1", count: 100_000), 0),
     ]
 
-    @Test(arguments: 0..<4)
-    func deepExpressionsAreRefusedWithTheirPlace(index: Int) async throws {
-        // CPU-bound for a second or two in a debug build: off the cooperative pool, so the
-        // servers of the tests beside it are not starved.
-        let (text, _) = Self.deepExpressions[index]
-        let error = await offThePool { () -> AlertExpressionError? in
+    /// Why `text` is refused as an expression (nil when it parses), worked out off the pool:
+    /// a 100,000-character expression takes a debug build seconds to read.
+    static func parseError(_ text: String) async throws -> AlertExpressionError? {
+        try await offThePool {
             do throws(AlertExpressionError) {
                 _ = try AlertExpression(parsing: text)
                 return nil
@@ -38,11 +36,19 @@ import VitalsTesting
                 return error
             }
         }
+    }
+
+    @Test(arguments: 0..<4)
+    func deepExpressionsAreRefusedWithTheirPlace(index: Int) async throws {
+        // CPU-bound for a second or two in a debug build: off the cooperative pool, so the
+        // servers of the tests beside it are not starved.
+        let (text, _) = Self.deepExpressions[index]
+        let error = try await Self.parseError(text)
         #expect(error?.message == "the expression nests deeper than 100 levels")
         #expect((error?.offset ?? 0) > 0 && (error?.offset ?? 0) < text.count)
         // Through the cluster file, with the place (a thousand levels show it as well as 100,000).
         let small = String(text.prefix(2_000))
-        let result = await offThePool { self.check(expression: small) }
+        let result = try await offThePool { self.check(expression: small) }
         #expect(result.config == nil)
         let said = try #require(result.diagnostics.first { $0.description.contains("nests deeper") }, "\(result.diagnostics.prefix(2))")
         #expect(said.description.hasPrefix("f.yaml:5:"), "\(said.description.prefix(80))")
@@ -179,14 +185,7 @@ import VitalsTesting
     @Test(arguments: expressionInputs)
     func expressionFindingsAreAnswered(file: String) async throws {
         let text = try String(contentsOfFile: Fixtures.path(file), encoding: .utf8)
-        let error = await offThePool { () -> AlertExpressionError? in
-            do throws(AlertExpressionError) {
-                _ = try AlertExpression(parsing: text)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let error = try await Self.parseError(text)
         if let error { #expect(error.offset >= 0 && error.offset <= text.count && !error.message.isEmpty) }
     }
 
@@ -197,13 +196,5 @@ import VitalsTesting
         case .success(let command): #expect(command == .ping || line.hasPrefix("ttl"))
         case .failure(let refusal): #expect(!refusal.description.contains("\u{1B}") && !refusal.description.contains("\u{07}"))
         }
-    }
-}
-
-/// Runs CPU-bound `body` on a thread of its own and waits for it: a test that computes for
-/// seconds on the cooperative pool (two threads on two cores) starves every server beside it.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(returning: body()) }
     }
 }

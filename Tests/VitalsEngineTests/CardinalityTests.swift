@@ -58,9 +58,7 @@ import VitalsTesting
     @Test func seriesATargetMintsAreForgottenAndTheRestKeepTheirPast() async throws {
         // Two seconds of CPU in a debug build: on a thread of its own, not the cooperative pool;
         // what it found is checked here.
-        let found = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Minted, any Error>) in
-            Thread.detachNewThread { continuation.resume(with: Result { try self.mintedSeries() }) }
-        }
+        let found = try await offThePool { try self.mintedSeries() }
         #expect(found.mostHeld <= 2 * 1_010 + 1_024, "\(found.mostHeld) series held at most")
         #expect(found.notes.contains { $0.hasSuffix("series gone from the target forgotten") })
         #expect(found.stableSamples == Array(repeating: 7, count: 100), "a stable series keeps every sample")
