@@ -178,8 +178,10 @@ struct EndToEndTests {
         _ = try session.waitFor("modes off", timeout: 5) { _ in (try? session.modesLeftOn().isEmpty) == true }
         #expect(try session.modesLeftOn() == [])
         try session.run("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo -e icanon -e -icanon | tr '\\n' ' ' | sed 's/^/MODES: /'; echo")
-        let screen = try session.waitFor("MODES: ") { $0.contains("MODES: ") && $0.contains("icanon") }
-        let modes = screen.split(separator: "\n").last { $0.hasPrefix("MODES: ") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        // The typed command contains "MODES: " and "icanon" too: wait for the line it prints.
+        func printed(_ screen: String) -> Substring? { screen.split(separator: "\n").last { $0.hasPrefix("MODES: ") } }
+        let screen = try session.waitFor("the printed modes") { printed($0)?.contains("icanon") == true }
+        let modes = printed(screen).map { Set($0.split(separator: " ").map(String.init)) } ?? []
         #expect(modes.isSuperset(of: ["echo", "icanon"]) && modes.isDisjoint(with: ["-echo", "-icanon"]), "\(modes)")
     }
 
