@@ -191,7 +191,7 @@ func withRegisteringServer<T: Sendable>(
             #expect(try await exchange(server, "PUT", "/v1/agent/service/register", body: body).status == 200)
             await waitUntil(seconds: 5) { backend.engine.store.latest.nodes.contains { $0.name == "gone-1" } }
             #expect(backend.engine.store.latest.nodes.contains { $0.name == "gone-1" })
-            await waitUntil(seconds: 10) { backend.services.registration(id: "gone-1") == nil && !backend.engine.store.latest.nodes.contains { $0.name == "gone-1" } }
+            await waitUntil(seconds: 30) { backend.services.registration(id: "gone-1") == nil && !backend.engine.store.latest.nodes.contains { $0.name == "gone-1" } }
             #expect(backend.services.registration(id: "gone-1") == nil)
             let said = try #require(backend.engine.store.latest.alertHistory.first { $0.name == "Deregistered" })
             #expect(said.node == "gone-1")
