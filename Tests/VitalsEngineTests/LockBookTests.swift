@@ -16,14 +16,14 @@ import VitalsTesting
 
     func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
-    func diagnose(_ book: LockBook, at time: Date, status: [String: Status] = [:]) -> [LockSnapshot] {
+    func diagnose(_ book: LockBook, at time: Date, status: [String: Status] = [:], trouble: [String: String] = [:]) -> [LockSnapshot] {
         let matcher = HolderMatcher(nodes: nodes, pattern: book.config.holderPattern)
         return book.locks(at: time, matcher: matcher).map { lock in
             let context = LockDiagnosis.Context(
                 config: book.config, changesInWindow: [lock.name: book.changeCount(lock.name, within: book.config.flapWindow.seconds, at: time)],
                 renewalSlack: lock.lease.flatMap { Int64($0, radix: 16) }.flatMap { book.renewalSlack(ofLease: $0) }.map { [lock.name: $0] } ?? [:]
             )
-            return LockDiagnosis.apply(lock, context: context, nodeStatus: { status[$0] }, now: time)
+            return LockDiagnosis.apply(lock, context: context, nodeStatus: { status[$0] }, nodeTrouble: { trouble[$0] }, now: time)
         }
     }
 
@@ -49,11 +49,35 @@ import VitalsTesting
         var book = LockBook(config: LockConfig(endpoints: ["http://e:2379"], target: .prefix("/locks/")))
         book.replace([kv("/locks/m/a", "orders-1", revision: 5, lease: 1)], revision: 5, at: at(0))
         book.recordLease(1, ttl: 10, granted: 10, at: at(0))
-        let lock = try #require(diagnose(book, at: at(1), status: ["orders-1": .critical]).first)
+        let lock = try #require(diagnose(book, at: at(1), status: ["orders-1": .critical], trouble: ["orders-1": "is down"]).first)
         #expect(lock.status == .critical && lock.isStale)
         #expect(lock.diagnoses == ["orders-1 is down but holds /locks/m for 9 s more"])
+        let unexplained = try #require(diagnose(book, at: at(1), status: ["orders-1": .critical]).first)
+        #expect(unexplained.diagnoses == ["orders-1 is critical but holds /locks/m for 9 s more"])
         let healthy = try #require(diagnose(book, at: at(1), status: ["orders-1": .passing]).first)
         #expect(healthy.status == .passing && !healthy.isStale && healthy.diagnoses.isEmpty)
+    }
+
+    /// A holder whose node is slow is not called down: only a node that answers nothing is.
+    @Test func theDiagnosisSaysWhetherTheHolderIsDownOrOnlyFailing() throws {
+        let t = Date(timeIntervalSince1970: 1_000)
+        func check(_ name: String, _ status: Status, _ output: String) -> CheckSnapshot {
+            CheckSnapshot(name: name, type: "http", target: "x", status: status, output: output, latencyMs: nil, since: t, lastRun: t)
+        }
+        var node = NodeSnapshot(name: "orders-1", address: "127.0.0.1", status: .critical, services: ["orders"])
+        node.checks = [check("ping", .passing, "up")]
+        let service = ServiceSnapshot(
+            name: "orders", node: "orders-1", status: .critical,
+            checks: [check("http", .critical, "timed out after 1s: the server took longer than the check's timeout to answer")]
+        )
+        #expect(LockDiagnosis.trouble(of: node, services: [service]) == "is critical (check 'http': timed out after 1s: the server took lon…)")
+        node.checks = [check("ping", .critical, "no answer")]
+        #expect(LockDiagnosis.trouble(of: node, services: [service]) == "is down", "every check fails")
+        node.checks = [check("ping", .passing, "up")]
+        node.breakerOpenedAt = t
+        #expect(LockDiagnosis.trouble(of: node, services: [service]) == "is down", "its breaker is open")
+        node.status = .passing
+        #expect(LockDiagnosis.trouble(of: node, services: [service]) == nil)
     }
 
     @Test func longQueuesLongWaitsAndFlappingAreWarnings() throws {

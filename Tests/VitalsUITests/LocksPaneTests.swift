@@ -27,7 +27,7 @@ import VitalsUI
         let stale = lines[3]
         #expect(stale.contains("✖ critical") && stale.contains("▸ /locks/orders-migration") && stale.contains("mutex") && stale.contains("orders-1"))
         #expect(stale.contains("≥30m00s") && stale.contains("9s") && stale.contains("1 · 1m35s"))
-        #expect(stale.contains("orders-1 is down but holds /locks/o…"), "the reason, cut to the column")
+        #expect(stale.contains("orders-1 is down but holds /locks/orders-migra…"), "the reason, cut to the column")
         #expect(lines[4].contains("● passing") && lines[4].contains("/election/inventory") && lines[4].contains("election") && lines[4].contains("5m00s"))
         #expect(lines[5].contains("/service/postgres/leader") && lines[5].contains("leader") && lines[5].contains("postgres-primary"))
     }

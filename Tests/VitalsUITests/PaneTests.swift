@@ -18,7 +18,7 @@ import VitalsUI
         #expect(lines[0] == String(repeating: "·", count: 80))
         #expect(lines[1] == String(repeating: "·", count: 80))
         #expect(lines[10] == String(repeating: "·", count: 80))
-        #expect(lines[2].hasPrefix(" SERVICE          NODE"))
+        #expect(lines[2].hasPrefix(" SERVICE     NODE "), "SERVICE as wide as the longest name on screen, api-gateway")
     }
 
     @Test func theNodeViewShowsBreakerThresholdProgressFlappingAndPercentiles() throws {

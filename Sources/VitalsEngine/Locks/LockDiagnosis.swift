@@ -14,7 +14,13 @@ enum LockDiagnosis {
         var renewalSlack: [String: Double]
     }
 
-    static func apply(_ lock: LockSnapshot, context: Context, nodeStatus: (String) -> Status?, now: Date) -> LockSnapshot {
+    /// - Parameters:
+    ///   - nodeStatus: the status of a node, by name.
+    ///   - nodeTrouble: what is wrong with a critical node, in words ("is down", "is critical:
+    ///     its check 'http' timed out"), so a slow holder is not called dead.
+    static func apply(
+        _ lock: LockSnapshot, context: Context, nodeStatus: (String) -> Status?, nodeTrouble: (String) -> String? = { _ in nil }, now: Date
+    ) -> LockSnapshot {
         var lock = lock
         lock.isStale = false
         var statuses: [Status] = [.passing]
@@ -31,7 +37,7 @@ enum LockDiagnosis {
                 statuses.append(.critical)
                 lock.isStale = true
                 let more = ttl.map { " for \($0) s more" } ?? ""
-                reasons.insert("\(node) is down but holds \(lock.name)\(more)", at: 0)
+                reasons.insert("\(node) \(nodeTrouble(node) ?? "is critical") but holds \(lock.name)\(more)", at: 0)
             }
         }
         if lock.holder == nil, lock.error == nil {
@@ -64,5 +70,18 @@ enum LockDiagnosis {
         lock.status = Status.worst(statuses)
         lock.diagnoses = reasons
         return lock
+    }
+
+    /// What is wrong with `node`, in the words a lock's diagnosis uses: "is down" only when it
+    /// answers nothing (its breaker is open, or every check of it and its services fails);
+    /// otherwise "is critical" with the first failing check and what it said.
+    static func trouble(of node: NodeSnapshot, services: [ServiceSnapshot]) -> String? {
+        guard node.status == .critical else { return nil }
+        let checks = node.checks + services.lazy.filter { $0.node == node.name }.flatMap(\.checks)
+        if node.breakerOpenedAt != nil || (!checks.isEmpty && checks.allSatisfy { $0.status == .critical }) { return "is down" }
+        guard let failing = checks.first(where: { $0.status == .critical }) else { return "is critical" }
+        let said = failing.output.split(separator: "\n").first.map(String.init) ?? ""
+        let brief = said.count > 40 ? String(said.prefix(39)) + "…" : said
+        return "is critical (check '\(failing.name)'" + (brief.isEmpty ? "" : ": \(brief)") + ")"
     }
 }

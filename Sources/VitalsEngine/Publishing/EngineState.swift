@@ -187,7 +187,14 @@ struct EngineState: Sendable {
             // A lock's diagnosis depends on its holder's node: recomputed when either changes.
             var statuses: [String: Status] = [:]
             for node in snapshot.nodes { statuses[node.name] = node.status }
-            lockSection = lockFacts.map { LockDiagnosis.apply($0.lock, context: $0.context, nodeStatus: { statuses[$0] }, now: time) }
+            let holders = Set(lockFacts.compactMap(\.lock.holderNode))
+            var troubles: [String: String] = [:]
+            for node in snapshot.nodes where holders.contains(node.name) {
+                troubles[node.name] = LockDiagnosis.trouble(of: node, services: snapshot.services)
+            }
+            lockSection = lockFacts.map {
+                LockDiagnosis.apply($0.lock, context: $0.context, nodeStatus: { statuses[$0] }, nodeTrouble: { troubles[$0] }, now: time)
+            }
         }
         guard force || factsChanged || lockSection != self.lockSection else { return nil }
         self.lockSection = lockSection

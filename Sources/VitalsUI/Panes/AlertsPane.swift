@@ -12,22 +12,22 @@ public enum AlertsPane {
         switch state.alertView {
         case .active:
             table = Table(columns: [
-                .init("SEV", width: 6), .init("STATE", width: 9), .init("ALERT", width: 20), .init("WHERE", width: 30),
-                .init("AGE", width: 6, alignRight: true), .init("WHAT", width: nil),
+                .value("SEV", 4...12), .value("STATE", 5...9, drop: 2), .name("ALERT", 10...28), .name("WHERE", 8...40),
+                .value("AGE", 3...6, right: true, drop: 1), .reason("WHAT", minimum: 20),
             ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
                 activeRow(rows[index], now: snapshot.time, theme: theme)
             }
         case .history:
             table = Table(columns: [
-                .init("RESOLVED", width: 9, alignRight: true), .init("SEV", width: 6), .init("ALERT", width: 18), .init("WHERE", width: 30),
-                .init("LASTED", width: 7, alignRight: true), .init("ACK · SUMMARY", width: nil),
+                .value("RESOLVED", 6...10, right: true, drop: 2), .value("SEV", 4...6), .name("ALERT", 10...28), .name("WHERE", 8...40),
+                .value("LASTED", 6...7, right: true, drop: 1), .reason("ACK · SUMMARY", minimum: 20),
             ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
                 historyRow(rows[index], now: snapshot.time, theme: theme)
             }
         case .silences:
             table = Table(columns: [
-                .init("STATE", width: 8), .init("MATCHERS", width: 44), .init("ENDS", width: 10, alignRight: true),
-                .init("BY", width: 12), .init("COMMENT", width: nil),
+                .value("STATE", 6...6), .name("MATCHERS", 16...90), .value("ENDS", 4...10, right: true, drop: 1),
+                .name("BY", 4...16), .reason("COMMENT", minimum: 12),
             ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
                 silenceRow(rows[index], now: snapshot.time, theme: theme)
             }

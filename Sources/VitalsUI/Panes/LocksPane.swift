@@ -9,9 +9,9 @@ public enum LocksPane {
         let selectedID = state.selection[.locks] ?? rows.first?.id
         let table = Table(
             columns: [
-                .init("STATUS", width: 11), .init("LOCK", width: 30), .init("KIND", width: 8), .init("HOLDER", width: 18),
-                .init("HELD", width: 7, alignRight: true), .init("TTL", width: 5, alignRight: true), .init("WAITING", width: 10),
-                .init("CHG/H", width: 5, alignRight: true), .init("WHY", width: nil),
+                .value("STATUS", 9...11), .name("LOCK", 10...40), .value("KIND", 6...8, drop: 4), .name("HOLDER", 8...24),
+                .value("HELD", 4...7, right: true, drop: 1), .value("TTL", 3...5, right: true, drop: 2), .value("WAITING", 7...12, drop: 1),
+                .value("CHG/H", 5...5, right: true, drop: 3), .reason("WHY", minimum: 14),
             ],
             rowCount: rows.count,
             selected: rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0),

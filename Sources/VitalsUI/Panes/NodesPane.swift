@@ -34,11 +34,11 @@ public enum NodesPane {
         }
         let table = Table(
             columns: [
-                .init("NODE", width: 18), .init("ADDRESS", width: 15), .init("STATUS", width: 13),
-                .init("CPU", width: 4, alignRight: true), .init("", width: 8), .init("MEM", width: 4, alignRight: true),
-                .init("DISK", width: 4, alignRight: true), .init("LOAD", width: 5, alignRight: true), .init("NET", width: 8, alignRight: true),
-                .init("REQ", width: 7, alignRight: true), .init("ERR", width: 4, alignRight: true),
-                .init("SERVICES", width: nil),
+                .name("NODE", 8...24), .value("ADDRESS", 9...21, drop: 10), .value("STATUS", 9...13),
+                .value("CPU", 4...4, right: true), .value("", 8...8, drop: 8), .value("MEM", 4...4, right: true, drop: 2),
+                .value("DISK", 4...4, right: true, drop: 3), .value("LOAD", 4...5, right: true, drop: 7), .value("NET", 6...8, right: true, drop: 9),
+                .value("REQ", 4...7, right: true, drop: 6), .value("ERR", 4...4, right: true, drop: 4),
+                .reason("SERVICES", minimum: 10),
             ],
             rowCount: nodes.count,
             selected: nodes.firstIndex { $0.name == selectedName },

@@ -25,9 +25,9 @@ public enum ServicesPane {
         }
         let table = Table(
             columns: [
-                .init("SERVICE", width: 16), .init("NODE", width: 18), .init("STATUS", width: 13),
-                .init("CHECKS", width: 6, alignRight: true), .init("LATENCY", width: 8, alignRight: true),
-                .init("SINCE", width: 7, alignRight: true), .init("OUTPUT", width: nil),
+                .name("SERVICE", 7...24), .name("NODE", 8...24), .value("STATUS", 9...13),
+                .value("CHECKS", 6...6, right: true, drop: 3), .value("LATENCY", 7...8, right: true, drop: 2),
+                .value("SINCE", 5...7, right: true, drop: 1), .reason("OUTPUT", minimum: 22),
             ],
             rowCount: services.count,
             selected: selectedID.flatMap { id in services.firstIndex { id.hasSuffix($0.name) && Rows.id(of: $0) == id } },

@@ -40,6 +40,29 @@ extension String {
     /// Columns the text takes in a terminal.
     public var terminalWidth: Int { reduce(0) { $0 + $1.terminalWidth } }
 
+    /// The text cut to at most `width` columns by taking out its middle (`postgr…primary`), so
+    /// names that differ at the end stay apart.
+    public func truncatedInTheMiddle(toWidth width: Int) -> String {
+        guard terminalWidth > width else { return self }
+        guard width >= 5 else { return truncated(toWidth: width) }
+        let characters = Array(self)
+        var tail: [Character] = []
+        var tailWidth = 0
+        for character in characters.reversed() {
+            if tailWidth + character.terminalWidth > (width - 1) / 2 { break }
+            tail.insert(character, at: 0)
+            tailWidth += character.terminalWidth
+        }
+        var head = ""
+        var headWidth = 0
+        for character in characters {
+            if headWidth + character.terminalWidth > width - 1 - tailWidth { break }
+            head.append(character)
+            headWidth += character.terminalWidth
+        }
+        return head + "…" + String(tail)
+    }
+
     /// The text cut to at most `width` columns, ending in `…` when it was cut.
     public func truncated(toWidth width: Int) -> String {
         guard width > 0 else { return "" }
