@@ -22,6 +22,25 @@ import VitalsUI
         ScreenSnapshot.check(screen, named: "services-\(width)x\(height)")
     }
 
+    /// At 80×24 every pane keeps its name, its status and the column that says why; the least
+    /// needed columns go, and the row count never overwrites a title.
+    @Test(arguments: [
+        (Pane.services, ["SERVICE", "NODE", "STATUS", "OUTPUT"], "500 Internal Server"),
+        (.nodes, ["NODE", "STATUS", "CPU", "MEM", "SERVICES"], "api-gateway-1"),
+        (.locks, ["STATUS", "LOCK", "HOLDER", "HELD", "TTL", "WAITING", "WHY"], "orders-1 is down"),
+        (.alerts, ["SEV", "ALERT", "WHERE", "WHAT"], "root cause of 3"),
+    ])
+    func everyPaneKeepsItsWhyAt80x24(pane: Pane, titles: [String], reason: String) throws {
+        var state = AppState(size: Size(width: 80, height: 24))
+        state.pane = pane
+        var snapshot = try FixedSnapshot.ecommerceIncidentWithAlerts()
+        snapshot.locks = try FixedSnapshot.ecommerceIncidentWithLocks().locks
+        let lines = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn, timeZone: utc).lines
+        let header = lines[2].split(separator: " ").map(String.init)
+        for title in titles { #expect(header.contains(title), "\(pane): \(title) missing from \(lines[2])") }
+        #expect(lines.dropFirst(3).contains { $0.contains(reason) }, "\(pane): \(reason)\n\(lines.joined(separator: "\n"))")
+    }
+
     @Test func aRefusedReloadShowsItsErrorsWrappedUntilAKey() throws {
         var state = AppState(size: Size(width: 80, height: 24))
         #expect(KeyMap.action(for: .character("r"), in: state) == .reload)

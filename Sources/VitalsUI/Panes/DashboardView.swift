@@ -68,7 +68,7 @@ public enum DashboardView {
         }
         let (firing, open) = snapshot.alertCounts
         if firing > 0 {
-            let text = words ? " ⚑ \(firing) firing, \(open) unacked" : " ⚑ \(firing)/\(open)"
+            let text = words || rect.width - x > 44 ? " ⚑ \(firing) firing, \(open) unacked" : " ⚑ \(firing) firing"
             x = screen.put(text, x: x, y: rect.y, style: open > 0 ? theme[.critical].over(theme[.statusBar]) : theme[.statusBar])
         }
         if snapshot.stateProblem != nil {

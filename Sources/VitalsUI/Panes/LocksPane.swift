@@ -10,8 +10,8 @@ public enum LocksPane {
         let table = Table(
             columns: [
                 .value("STATUS", 9...11), .name("LOCK", 10...40), .value("KIND", 6...8, drop: 4), .name("HOLDER", 8...24),
-                .value("HELD", 4...7, right: true, drop: 1), .value("TTL", 3...5, right: true, drop: 2), .value("WAITING", 7...12, drop: 1),
-                .value("CHG/H", 5...5, right: true, drop: 3), .reason("WHY", minimum: 14),
+                .value("HELD", 4...7, right: true, drop: 1), .value("TTL", 3...5, right: true, drop: 1), .value("WAITING", 7...12, drop: 1),
+                .value("CHG/H", 5...5, right: true, drop: 3), .reason("WHY", minimum: 20),
             ],
             rowCount: rows.count,
             selected: rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0),

@@ -175,13 +175,18 @@ public struct Table {
                 widths[widest] -= 1
             }
         }
-        shrinkNames { max($0.minimum, Self.readableName) }
-        while needed() > total {
-            let candidates = widths.indices.filter { widths[$0] > 0 && columns[$0].dropRank != nil }
-            guard let least = candidates.max(by: { (columns[$0].dropRank ?? 0, $0) < (columns[$1].dropRank ?? 0, $1) }) else { break }
-            widths[least] = 0
+        func drop(ranksFrom lowest: Int) {
+            while needed() > total {
+                let candidates = widths.indices.filter { widths[$0] > 0 && (columns[$0].dropRank ?? -1) >= lowest }
+                guard let least = candidates.max(by: { (columns[$0].dropRank ?? 0, $0) < (columns[$1].dropRank ?? 0, $1) }) else { break }
+                widths[least] = 0
+            }
         }
+        // Rank 1 is for columns worth names cut short: they go last.
+        shrinkNames { max($0.minimum, Self.readableName) }
+        drop(ranksFrom: 2)
         shrinkNames { $0.minimum }
+        drop(ranksFrom: 0)
         if let reason {
             let others = widths.indices.reduce(0) { $0 + ($1 == reason || widths[$1] == 0 ? 0 : widths[$1] + 1) }
             let room = total - others - 1
