@@ -40,15 +40,103 @@ import VitalsUI
         var state = AppState(size: Size(width: 80, height: 24))
         _ = press([.character("/"), .character("o"), .character("r"), .character("d")], &state)
         #expect(state.isEditingFilter)
-        #expect(Rows.services(snapshot, filter: state.filter).map(\.node) == ["orders-1", "orders-2"])
+        // Every field shown counts: api-gateway-1's output names orders.
+        #expect(Rows.services(snapshot, filter: state.filter).map(\.node) == ["api-gateway-1", "orders-1", "orders-2"])
         _ = press([.character("q")], &state) // typed into the filter, does not quit
         #expect(state.filter == "ordq")
         _ = press([.backspace, .enter], &state)
         #expect(!state.isEditingFilter)
         #expect(state.filter == "ord")
-        #expect(state.selectedNode(in: snapshot) == "orders-1")
+        #expect(state.selectedNode(in: snapshot) == "api-gateway-1")
         _ = press([.escape], &state)
         #expect(state.filter.isEmpty)
+    }
+
+    /// `/` takes a regular expression (lower case matches either case), `!` hides what matches,
+    /// and text that is not a regex is matched as text with the reason said.
+    @Test func filtersAreRegexesAndBangInverts() {
+        let nodes = { (filter: String) in Rows.services(snapshot, filter: filter).map(\.node) }
+        #expect(nodes("^orders-[0-9]$") == ["orders-1", "orders-2"])
+        #expect(nodes("ORDERS-1") == [], "a capital makes case count")
+        #expect(nodes("!passing").count == snapshot.services.filter { $0.status != .passing }.count)
+        #expect(!nodes("!passing").contains("web-1"))
+        #expect(nodes("!^(web|etcd)").allSatisfy { !$0.hasPrefix("web") && !$0.hasPrefix("etcd") })
+        let broken = RowFilter("orders(")
+        #expect(broken.problem?.hasPrefix("not a regular expression") == true, "\(broken.problem ?? "")")
+        #expect(nodes("orders(").isEmpty, "matched as text: no name holds 'orders('")
+        var state = AppState(size: Size(width: 100, height: 24))
+        _ = press([.character("/")] + "(a".map { Key.character($0) }, &state)
+        let footer = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines[23]
+        #expect(footer.contains("/(a▏  not a regular expression"), "\(footer)")
+    }
+
+    /// `<` `>` choose the column rows are sorted by, `I` reverses it, and the header marks it.
+    @Test func sortingByAColumnWithKeys() {
+        var state = AppState(size: Size(width: 120, height: 40))
+        _ = press([.character("2")], &state)
+        for _ in 0..<4 { _ = press([.character(">")], &state) } // NODE, ADDRESS, STATUS, CPU
+        #expect(state.sort[.nodes] == Table.SortMark(column: "CPU", descending: true))
+        let cpus = state.nodeRows(snapshot).compactMap(\.metrics.cpu)
+        #expect(cpus == cpus.sorted(by: >) && cpus.count == snapshot.nodes.count)
+        #expect(state.message?.hasPrefix("sorted by CPU ▼") == true)
+        let screen = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines
+        #expect(screen[2].contains("CPU▼"), "\(screen[2])")
+        _ = press([.character("I")], &state)
+        #expect(state.nodeRows(snapshot).compactMap(\.metrics.cpu) == cpus.sorted())
+        // The selection is kept by identity, and enter opens the node under the cursor.
+        _ = press([.character("g"), .enter], &state)
+        #expect(state.detail == state.nodeRows(snapshot).first?.name)
+        _ = press([.escape, .character("<"), .character("<"), .character("<"), .character("<")], &state)
+        #expect(state.sort[.nodes] == nil || state.sort[.nodes]?.column != "CPU")
+        // Services by latency, highest first; maintenance and missing values last.
+        _ = press([.character("1")], &state)
+        _ = press([.character(":")] + "sort lat".map { Key.character($0) } + [.enter], &state)
+        #expect(state.sort[.services] == Table.SortMark(column: "LATENCY", descending: true))
+        #expect(state.serviceRows(snapshot).first?.node == "postgres-primary", "1.00s is the slowest")
+        _ = press([.character(":")] + "sort name".map { Key.character($0) } + [.enter], &state)
+        #expect(state.message?.hasPrefix("no column 'name' here: service node status") == true, "\(state.message ?? "")")
+        _ = press([.character(":")] + "sort off".map { Key.character($0) } + [.enter], &state)
+        #expect(state.sort[.services] == nil)
+    }
+
+    /// `:` commands, with tab completing command names and their arguments.
+    @Test func commandsCompleteAndRun() {
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.themeNames = ["default", "light", "solarized-dark"]
+        _ = press([.character(":"), .character("n")], &state)
+        #expect(state.command?.candidates == ["nodes", "node"])
+        _ = press([.tab], &state)
+        #expect(state.command?.text == "node")
+        _ = press([.character(" "), .character("c"), .character("a"), .tab], &state)
+        #expect(state.command?.text == "node cart-", "two carts: completed to what they share")
+        #expect(state.command?.candidates == ["cart-1", "cart-2"])
+        _ = press([.character("2"), .enter], &state)
+        #expect(state.detail == "cart-2" && state.command == nil)
+        let themeEffect = press([.character(":")] + "theme so".map { Key.character($0) } + [.tab, .enter], &state)
+        #expect(themeEffect == [.setTheme("solarized-dark")])
+        _ = press([.character(":")] + "theme nope".map { Key.character($0) } + [.enter], &state)
+        #expect(state.message == "no theme 'nope': default, light, solarized-dark")
+        _ = press([.character(":")] + "silences".map { Key.character($0) } + [.enter], &state)
+        #expect(state.pane == .alerts && state.alertView == .silences && state.detail == nil)
+        _ = press([.character(":")] + "frobnicate".map { Key.character($0) } + [.enter], &state)
+        #expect(state.message?.hasPrefix("no command 'frobnicate'") == true)
+        _ = press([.character(":"), .character("x"), .backspace, .backspace], &state)
+        #expect(state.command == nil, "backspace on an empty line closes it")
+        _ = press([.character(":"), .character("q"), .escape], &state)
+        #expect(state.command == nil)
+        #expect(press([.character(":"), .character("q"), .enter], &state) == [.quit])
+    }
+
+    /// The help is drawn from the key map: every binding is listed, and every key listed does
+    /// what the help says where the help says it works.
+    @Test func theHelpIsTheKeyMap() {
+        let listed = KeyMap.help.flatMap(\.keys).map(\.0)
+        #expect(listed.sorted() == KeyMap.bindings.map(\.label).sorted())
+        #expect(listed.contains(":") && listed.contains("< >  I"))
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.overlay = .help
+        let text = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        for binding in KeyMap.bindings { #expect(text.contains(binding.label), "\(binding.label) missing from the help") }
     }
 
     @Test func faultMenuReturnsTheChosenEffect() {
@@ -73,10 +161,18 @@ import VitalsUI
         var state = AppState(size: Size(width: 80, height: 24))
         _ = press([.character("?")], &state)
         #expect(state.overlay == .help)
-        _ = press([.down], &state)
+        // At 80×24 the help is taller than the screen: the moving keys scroll it.
+        _ = press([.down, .character("j")], &state)
+        #expect(state.overlay == .help && state.helpScroll == 2)
+        let bottom = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        _ = press(Array(repeating: .down, count: 40), &state)
+        let end = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(bottom.contains("j ↓ more") && end.contains("q  Ctrl-C") && end.contains("k ↑ back"))
+        _ = press([.character("x")], &state)
         #expect(state.overlay == nil)
-        // The overlay says any key closes it: q too, without quitting; then q quits.
+        // Any other key closes it: q too, without quitting; then q quits.
         _ = press([.character("?")], &state)
+        #expect(state.helpScroll == 0)
         #expect(press([.character("q")], &state).isEmpty)
         #expect(state.overlay == nil)
         _ = press([.character("?"), .escape], &state)

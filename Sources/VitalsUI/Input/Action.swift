@@ -46,6 +46,15 @@ public enum Action: Sendable, Equatable {
     case showNodeLogs
     /// Services, Nodes, node view: ask for a reason and put the selection in maintenance, or end it.
     case toggleMaintenance
+    /// Lists: sort by the column left / right of the current one (none: file order), or the other way.
+    case sortPreviousColumn, sortNextColumn, invertSort
+    /// `:` opens the command line; tab completes the word being typed.
+    case startCommand
+    case commandInput(Character)
+    case commandBackspace
+    case commandComplete
+    case commandCommit
+    case commandCancel
     case promptInput(Character)
     case promptBackspace
     case promptCommit
@@ -62,6 +71,8 @@ public enum Effect: Sendable, Equatable {
     /// Run fault-menu item `item` (a fault name, or "heal") against `node`.
     case injectFault(node: String, item: String)
     case cycleTheme
+    /// Use the theme of this name (`:theme NAME`).
+    case setTheme(String)
     /// Read the cluster file again; keep the running config when it has errors.
     case reload
     /// Ask the engine to act on alerts.

@@ -5,7 +5,7 @@ import VitalsCore
 /// or the history of resolved alerts; or the silences.
 public enum AlertsPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let rows = Rows.alerts(snapshot, view: state.alertView, filter: state.filter, expanded: state.expandedAlerts)
+        let rows = state.alertRows(snapshot)
         let selectedID = state.selection[.alerts] ?? rows.first?.id
         let selected = rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0)
         let table: Table
@@ -14,21 +14,21 @@ public enum AlertsPane {
             table = Table(columns: [
                 .value("SEV", 4...12), .value("STATE", 5...9, drop: 2), .name("ALERT", 10...28), .name("WHERE", 8...40),
                 .value("AGE", 3...6, right: true, drop: 1), .reason("WHAT", minimum: 20),
-            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0, sort: state.sort[.alerts]) { index in
                 activeRow(rows[index], now: snapshot.time, theme: theme)
             }
         case .history:
             table = Table(columns: [
                 .value("RESOLVED", 6...10, right: true, drop: 2), .value("SEV", 4...6), .name("ALERT", 10...28), .name("WHERE", 8...40),
                 .value("LASTED", 6...7, right: true, drop: 1), .reason("ACK · SUMMARY", minimum: 20),
-            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0, sort: state.sort[.alerts]) { index in
                 historyRow(rows[index], now: snapshot.time, theme: theme)
             }
         case .silences:
             table = Table(columns: [
                 .value("STATE", 6...6), .name("MATCHERS", 16...90), .value("ENDS", 4...10, right: true, drop: 1),
                 .name("BY", 4...16), .reason("COMMENT", minimum: 12),
-            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0) { index in
+            ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0, sort: state.sort[.alerts]) { index in
                 silenceRow(rows[index], now: snapshot.time, theme: theme)
             }
         }

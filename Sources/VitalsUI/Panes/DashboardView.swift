@@ -38,7 +38,7 @@ public enum DashboardView {
         }
         drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)
         switch state.overlay {
-        case .help: Overlays.drawHelp(into: &screen, theme: theme)
+        case .help: Overlays.drawHelp(into: &screen, theme: theme, scroll: state.helpScroll)
         case .faultMenu(let node, let selected):
             Overlays.drawFaultMenu(into: &screen, node: node, selected: selected, items: state.faultMenuItems, theme: theme)
         case .report(let title, let lines): Overlays.drawReport(into: &screen, title: title, lines: lines, theme: theme)
@@ -103,10 +103,23 @@ public enum DashboardView {
 
     static func drawFooter(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme) {
         screen.fill(rect, style: theme[.footer])
+        if let command = state.command {
+            let x = screen.put(" :", x: rect.x, y: rect.y, style: theme[.footerKey])
+            var end = screen.put(command.text, x: x, y: rect.y, style: theme[.footer], maxWidth: rect.maxX - x - 1)
+            end = screen.put("▏ ", x: end, y: rect.y, style: theme[.footer])
+            let hint = command.candidates.isEmpty ? "enter runs · esc cancels" : command.candidates.joined(separator: " ")
+            screen.put(hint, x: end, y: rect.y, style: theme[.muted], maxWidth: rect.maxX - end)
+            return
+        }
         if state.isEditingFilter {
             let x = screen.put(" /", x: rect.x, y: rect.y, style: theme[.footerKey])
             let end = screen.put(state.filter, x: x, y: rect.y, style: theme[.footer])
-            screen.put("▏  enter keep · esc clear", x: end, y: rect.y, style: theme[.muted])
+            // A half-typed regex is said, not silently ignored: it is matched as text meanwhile.
+            if let problem = RowFilter(state.filter).problem {
+                screen.put("▏  " + problem, x: end, y: rect.y, style: theme[.warning].over(theme[.footer]), maxWidth: rect.maxX - end)
+            } else {
+                screen.put("▏  regex · !hides · enter keep · esc clear", x: end, y: rect.y, style: theme[.muted], maxWidth: rect.maxX - end)
+            }
             return
         }
         if let prompt = state.prompt {
@@ -127,7 +140,8 @@ public enum DashboardView {
         } else if state.pane == .alerts {
             [("a", "ack"), ("s", "silence"), ("u", "un-ack"), ("x", "end silence"), ("enter", "unfold"), ("v", "history/silences"), ("/", "filter"), ("?", "help")]
         } else {
-            [("↑↓", "move"), ("enter", "open"), ("tab", "pane"), ("/", "filter"), ("f", "fault"), ("?", "help"), ("q", "quit")]
+            [("↑↓", "move"), ("enter", "open"), ("tab", "pane"), ("/", "filter"), ("< >", "sort"), (":", "command"), ("f", "fault"), ("?", "help"),
+             ("q", "quit")]
         }
         var x = rect.x + 1
         for (key, meaning) in hints {

@@ -5,7 +5,7 @@ import VitalsCore
 /// how often it changes hands, and what is wrong — worst first.
 public enum LocksPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let rows = Rows.locks(snapshot, filter: state.filter, expanded: state.expandedLocks)
+        let rows = state.lockRows(snapshot)
         let selectedID = state.selection[.locks] ?? rows.first?.id
         let table = Table(
             columns: [
@@ -15,7 +15,8 @@ public enum LocksPane {
             ],
             rowCount: rows.count,
             selected: rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0),
-            scrollTop: state.scrollTop[.locks] ?? 0
+            scrollTop: state.scrollTop[.locks] ?? 0,
+            sort: state.sort[.locks]
         ) { index in
             let row = rows[index]
             if let waiter = row.waiter { return waiterRow(waiter, lock: row.lock, now: snapshot.time, theme: theme) }

@@ -4,7 +4,7 @@ import VitalsCore
 /// load, network), traffic and the services it runs.
 public enum NodesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let nodes = Rows.nodes(snapshot, filter: state.filter, worstFirst: state.worstFirst)
+        let nodes = state.nodeRows(snapshot)
         let selectedName = state.selection[.nodes] ?? nodes.first?.name
         let row = { (index: Int) -> [Table.Item] in
             let node = nodes[index]
@@ -43,6 +43,7 @@ public enum NodesPane {
             rowCount: nodes.count,
             selected: nodes.firstIndex { $0.name == selectedName },
             scrollTop: state.scrollTop[.nodes] ?? 0,
+            sort: state.sort[.nodes],
             row: row
         )
         let empty = state.filter.isEmpty ? "no nodes" : "no node matches '\(state.filter)'"

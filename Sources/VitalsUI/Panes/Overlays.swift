@@ -1,22 +1,32 @@
 /// Boxes drawn over the dashboard: the help screen and the fault menu.
 public enum Overlays {
-    public static func drawHelp(into screen: inout Screen, theme: Theme) {
-        // Roomy when the terminal is tall enough; without blank lines and padding when it is not.
+    /// The help's lines (a section title has no meaning), with blank lines between sections
+    /// when the terminal is tall enough for them.
+    static func helpLines(height: Int) -> [(String, String)] {
         let keyCount = KeyMap.help.reduce(0) { $0 + $1.keys.count + 1 }
-        let roomy = keyCount + KeyMap.help.count - 1 + 4 <= screen.height - 2
+        let roomy = keyCount + KeyMap.help.count - 1 + 4 <= height - 2
         var lines: [(String, String)] = []
         for (index, section) in KeyMap.help.enumerated() {
             if index > 0 && roomy { lines.append(("", "")) }
             lines.append((section.section, ""))
             lines.append(contentsOf: section.keys)
         }
+        return lines
+    }
+
+    /// The keys, from the key map; scrolled by `scroll` lines when they do not all fit.
+    public static func drawHelp(into screen: inout Screen, theme: Theme, scroll: Int = 0) {
+        let lines = helpLines(height: screen.height)
+        let roomy = lines.contains { $0.0.isEmpty }
         let padding = roomy ? 2 : 1
         let width = min(screen.width - 4, 74)
         let height = min(screen.height - 2, lines.count + padding * 2)
+        let room = height - padding * 2
+        let top = max(0, min(scroll, lines.count - room))
         let rect = centered(width: width, height: height, in: screen)
         screen.fill(rect, style: theme[.overlay])
         screen.box(rect, style: theme[.border], title: "Keys", titleStyle: theme[.overlayTitle])
-        for (offset, (key, meaning)) in lines.prefix(height - padding * 2).enumerated() {
+        for (offset, (key, meaning)) in lines.dropFirst(top).prefix(room).enumerated() {
             let y = rect.y + padding + offset
             if meaning.isEmpty {
                 screen.put(key, x: rect.x + 2, y: y, style: theme[.overlayTitle])
@@ -25,7 +35,9 @@ public enum Overlays {
                 screen.put(meaning, x: rect.x + 22, y: y, style: theme[.overlay], maxWidth: rect.width - 24)
             }
         }
-        screen.put("any key closes", x: rect.maxX - 17, y: rect.maxY - 1, style: theme[.muted])
+        let more = lines.count > room
+        let note = more ? (top + room < lines.count ? "j ↓ more · any other key closes" : "k ↑ back · any other key closes") : "any key closes"
+        screen.put(note, x: rect.maxX - note.terminalWidth - 3, y: rect.maxY - 1, style: theme[.muted])
     }
 
     public static func drawFaultMenu(into screen: inout Screen, node: String, selected: Int, items: [MenuItem], theme: Theme) {

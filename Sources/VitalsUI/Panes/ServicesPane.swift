@@ -4,7 +4,7 @@ import VitalsCore
 /// what its worst check says.
 public enum ServicesPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
-        let services = Rows.services(snapshot, filter: state.filter, worstFirst: state.worstFirst)
+        let services = state.serviceRows(snapshot)
         let selectedID = state.selection[.services] ?? services.first.map(Rows.id(of:))
         // Instances that registered themselves through the API are marked `+` before their node.
         let registered = Set(snapshot.nodes.lazy.filter { $0.registered != nil }.map(\.name))
@@ -32,6 +32,7 @@ public enum ServicesPane {
             rowCount: services.count,
             selected: selectedID.flatMap { id in services.firstIndex { id.hasSuffix($0.name) && Rows.id(of: $0) == id } },
             scrollTop: state.scrollTop[.services] ?? 0,
+            sort: state.sort[.services],
             row: row
         )
         let empty = state.filter.isEmpty ? "no services yet" : "no service matches '\(state.filter)'"

@@ -85,6 +85,7 @@ public final class DashboardRunner {
         defer { terminal.stop() }
         var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
         state.unicodeGraphs = unicodeGraphs
+        state.themeNames = themes.map(\.name)
         var shown = host.latestSnapshot()
         var drawnGeneration: UInt64?
         var focused: String?
@@ -142,6 +143,12 @@ public final class DashboardRunner {
                 themeIndex = (themeIndex + 1) % themes.count
                 state.message = "theme: \(themes[themeIndex].name)"
                 terminal.invalidate()
+            case .setTheme(let name):
+                if let index = themes.firstIndex(where: { $0.name == name }) {
+                    themeIndex = index
+                    state.message = "theme: \(name)"
+                    terminal.invalidate()
+                }
             case .injectFault(let node, let item):
                 state.message = "\(node): \(item)…"
                 let host = self.host

@@ -46,30 +46,40 @@ extension Rows {
     /// The rows of the Alerts pane in `view`: for active alerts, groups of (alertname, service)
     /// ordered by severity then age, each root group followed (when unfolded) by its members and
     /// by the groups of its symptoms.
-    public static func alerts(_ snapshot: ClusterSnapshot, view: AlertView, filter: String, expanded: Set<String>) -> [AlertRow] {
+    public static func alerts(_ snapshot: ClusterSnapshot, view: AlertView, filter: String, expanded: Set<String>, sort: Table.SortMark? = nil) -> [AlertRow] {
+        let filter = RowFilter(filter)
+        let columns = alertColumns(view: view, now: snapshot.time)
         switch view {
         case .history:
-            return snapshot.alertHistory
-                .filter { filter.isEmpty || matches(filter, alert: $0) }
+            let rows = snapshot.alertHistory
+                .filter { matches(filter, alert: $0) }
                 .map { alert in
                     // The same alert resolves many times: its end time tells the entries apart.
                     let id = "history:\(alert.id)@\(alert.resolvedAt?.timeIntervalSince1970 ?? 0)"
                     return AlertRow(id: id, kind: .resolved, depth: 0, alerts: [alert], isExpanded: false)
                 }
+            return sorted(rows, by: sort, columns: columns)
         case .silences:
-            return snapshot.silences.sorted { a, b in
+            let rows = snapshot.silences.sorted { a, b in
                 let (activeA, activeB) = (a.isActive(at: snapshot.time), b.isActive(at: snapshot.time))
                 return activeA != activeB ? activeA : a.endsAt > b.endsAt
             }
-            .filter { filter.isEmpty || $0.matcherText.localizedCaseInsensitiveContains(filter) || $0.comment.localizedCaseInsensitiveContains(filter) }
+            .filter { filter.matches([$0.matcherText, $0.comment, $0.createdBy]) }
             .map { AlertRow(id: "silence:\($0.id)", kind: .silence($0), depth: 0, alerts: [], isExpanded: false) }
+            return sorted(rows, by: sort, columns: columns)
         case .active:
-            return activeRows(snapshot, filter: filter, expanded: expanded)
+            // Sorting moves whole groups: a root keeps its members and symptoms under it.
+            let blocks = activeRows(snapshot, filter: filter, expanded: expanded)
+            guard sort != nil else { return blocks.flatMap { $0 } }
+            return sorted(blocks, by: sort, columns: columns.map { column in
+                SortColumn(title: column.title, descendingFirst: column.descendingFirst) { block in block.first.flatMap(column.key) }
+            }).flatMap { $0 }
         }
     }
 
-    private static func activeRows(_ snapshot: ClusterSnapshot, filter: String, expanded: Set<String>) -> [AlertRow] {
-        let alerts = snapshot.alerts.filter { filter.isEmpty || matches(filter, alert: $0) }
+    /// The active rows in blocks: each root group with what unfolds under it.
+    private static func activeRows(_ snapshot: ClusterSnapshot, filter: RowFilter, expanded: Set<String>) -> [[AlertRow]] {
+        let alerts = snapshot.alerts.filter { matches(filter, alert: $0) }
         let byID = Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var groups: [String: [AlertSnapshot]] = [:]
         var order: [String] = []
@@ -91,8 +101,10 @@ extension Rows {
             }
         }
         // Severity, then firing before pending, then the oldest first: the order of `snapshot.alerts`.
-        var rows: [AlertRow] = []
+        var blocks: [[AlertRow]] = []
         for key in roots {
+            var rows: [AlertRow] = []
+            defer { blocks.append(rows) }
             let members = groups[key] ?? []
             let symptomKeys = symptomGroupsOf[key] ?? []
             let symptoms = symptomKeys.flatMap { groups[$0] ?? [] }
@@ -113,12 +125,11 @@ extension Rows {
                 }
             }
         }
-        return rows
+        return blocks
     }
 
-    private static func matches(_ filter: String, alert: AlertSnapshot) -> Bool {
-        [alert.name, alert.service ?? "", alert.node ?? "", alert.severity.rawValue, alert.state.rawValue, alert.summary]
-            .contains { $0.range(of: filter, options: .caseInsensitive) != nil }
+    private static func matches(_ filter: RowFilter, alert: AlertSnapshot) -> Bool {
+        filter.matches([alert.name, alert.service ?? "", alert.node ?? "", alert.severity.rawValue, alert.state.rawValue, alert.summary])
     }
 }
 

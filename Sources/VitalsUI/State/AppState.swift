@@ -62,6 +62,8 @@ public struct AppState: Sendable, Equatable {
         public var nodes: Set<String>?
     }
     public var detailScroll = 0
+    /// How far the help is scrolled, when it is taller than the terminal.
+    public var helpScroll = 0
     public var overlay: Overlay?
     public var filter = ""
     public var isEditingFilter = false
@@ -70,6 +72,8 @@ public struct AppState: Sendable, Equatable {
     public var unicodeGraphs = true
     /// Lists put critical rows first, then warning, unknown and passing (file order within each).
     public var worstFirst = false
+    /// The column each list pane is sorted by (over `worstFirst`), chosen with `<` `>` `I` or `:sort`.
+    public var sort: [Pane: Table.SortMark] = [:]
     /// A one-line note in the footer, cleared by the next key.
     public var message: String?
     public var size: Size
@@ -87,6 +91,10 @@ public struct AppState: Sendable, Equatable {
     public var expandedLocks: Set<String> = []
     /// The question being asked in the footer, if any.
     public var prompt: Prompt?
+    /// The command line, while `:` has it open.
+    public var command: CommandEntry?
+    /// The themes `:theme` offers (set by the run loop).
+    public var themeNames: [String] = []
     /// The Logs pane's position, filters and search.
     public var logView = LogViewState()
 
@@ -114,6 +122,7 @@ public struct AppState: Sendable, Equatable {
             return .quit
         case .toggleHelp:
             overlay = overlay == .help ? nil : .help
+            helpScroll = 0
         case .reload:
             message = "reloading the cluster file…"
             return .reload
@@ -220,10 +229,26 @@ public struct AppState: Sendable, Equatable {
         case .click(let x, let y, let open):
             return click(x: x, y: y, open: open, snapshot: snapshot, logs: logs)
         case .toggleWorstFirst:
-            worstFirst.toggle()
+            // Worst first is an order of its own: it replaces a chosen column.
+            if sort[pane] != nil {
+                sort[pane] = nil
+                worstFirst = true
+            } else {
+                worstFirst.toggle()
+            }
             message = worstFirst ? "worst first" : "in file order"
         case .acknowledge, .silence, .unacknowledge, .expireSilence, .cycleAlertView:
             return alertAction(action, snapshot: snapshot)
+        case .startCommand, .commandInput, .commandBackspace, .commandComplete, .commandCommit, .commandCancel:
+            return commandAction(action, snapshot: snapshot)
+        case .sortNextColumn: moveSort(by: 1)
+        case .sortPreviousColumn: moveSort(by: -1)
+        case .invertSort:
+            guard let mark = sort[pane], detail == nil else {
+                message = "not sorted: < and > choose a column"
+                return nil
+            }
+            setSort(Table.SortMark(column: mark.column, descending: !mark.descending))
         case .promptInput(let character):
             prompt?.text.append(character)
         case .promptBackspace:
@@ -264,15 +289,32 @@ public struct AppState: Sendable, Equatable {
         return nil
     }
 
+    /// The rows of each list pane as shown: filtered, and ordered as chosen.
+    public func serviceRows(_ snapshot: ClusterSnapshot) -> [ServiceSnapshot] {
+        Rows.services(snapshot, filter: filter, worstFirst: worstFirst, sort: sort[.services])
+    }
+
+    public func nodeRows(_ snapshot: ClusterSnapshot) -> [NodeSnapshot] {
+        Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst, sort: sort[.nodes])
+    }
+
+    public func lockRows(_ snapshot: ClusterSnapshot) -> [LockRow] {
+        Rows.locks(snapshot, filter: filter, expanded: expandedLocks, sort: sort[.locks])
+    }
+
+    public func alertRows(_ snapshot: ClusterSnapshot) -> [AlertRow] {
+        Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts, sort: sort[.alerts])
+    }
+
     /// The selected row of the Locks pane.
     public func selectedLockRow(in snapshot: ClusterSnapshot) -> LockRow? {
-        let rows = Rows.locks(snapshot, filter: filter, expanded: expandedLocks)
+        let rows = lockRows(snapshot)
         return rows.first { $0.id == selection[.locks] } ?? rows.first
     }
 
     /// The selected row of the Alerts pane.
     public func selectedAlertRow(in snapshot: ClusterSnapshot) -> AlertRow? {
-        let rows = Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts)
+        let rows = alertRows(snapshot)
         return rows.first { $0.id == selection[.alerts] } ?? rows.first
     }
 
@@ -439,12 +481,12 @@ public struct AppState: Sendable, Equatable {
     }
 
     public func selectedServiceRow(in snapshot: ClusterSnapshot) -> ServiceSnapshot? {
-        let rows = Rows.services(snapshot, filter: filter, worstFirst: worstFirst)
+        let rows = serviceRows(snapshot)
         return rows.first { Rows.id(of: $0) == selection[.services] } ?? rows.first
     }
 
     public func selectedNodeRow(in snapshot: ClusterSnapshot) -> NodeSnapshot? {
-        let rows = Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst)
+        let rows = nodeRows(snapshot)
         return rows.first { $0.name == selection[.nodes] } ?? rows.first
     }
 
@@ -456,15 +498,19 @@ public struct AppState: Sendable, Equatable {
 
     private func rowIDs(_ snapshot: ClusterSnapshot) -> [String] {
         switch pane {
-        case .services: Rows.services(snapshot, filter: filter, worstFirst: worstFirst).map(Rows.id(of:))
-        case .nodes: Rows.nodes(snapshot, filter: filter, worstFirst: worstFirst).map(\.name)
-        case .alerts: Rows.alerts(snapshot, view: alertView, filter: filter, expanded: expandedAlerts).map(\.id)
-        case .locks: Rows.locks(snapshot, filter: filter, expanded: expandedLocks).map(\.id)
+        case .services: serviceRows(snapshot).map(Rows.id(of:))
+        case .nodes: nodeRows(snapshot).map(\.name)
+        case .alerts: alertRows(snapshot).map(\.id)
+        case .locks: lockRows(snapshot).map(\.id)
         case .logs: []
         }
     }
 
     private mutating func move(by delta: Int, snapshot: ClusterSnapshot) {
+        if overlay == .help {
+            helpScroll = max(0, min(helpScroll + delta, Overlays.helpLines(height: size.height).count - 1))
+            return
+        }
         if case .faultMenu(let node, let selected) = overlay {
             let count = faultMenuItems.count
             overlay = .faultMenu(node: node, selected: max(0, min(count - 1, selected + delta)))
@@ -488,7 +534,7 @@ public struct AppState: Sendable, Equatable {
         scrollTop[pane] = max(0, min(top, max(0, ids.count - visibleRows)))
     }
 
-    private mutating func clampSelection(snapshot: ClusterSnapshot) {
+    mutating func clampSelection(snapshot: ClusterSnapshot) {
         let ids = rowIDs(snapshot)
         if let current = selection[pane], !ids.contains(current) { selection[pane] = ids.first }
         scrollTop[pane] = 0

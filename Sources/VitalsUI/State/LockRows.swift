@@ -13,18 +13,19 @@ public struct LockRow: Sendable, Equatable {
 
 extension Rows {
     /// Locks worst first (then by name), each followed by its waiters when unfolded.
-    public static func locks(_ snapshot: ClusterSnapshot, filter: String, expanded: Set<String>) -> [LockRow] {
-        let locks = snapshot.locks
+    public static func locks(_ snapshot: ClusterSnapshot, filter: String, expanded: Set<String>, sort: Table.SortMark? = nil) -> [LockRow] {
+        let filter = RowFilter(filter)
+        let worstFirst = snapshot.locks
             .filter { lock in
-                filter.isEmpty || [lock.name, lock.holder ?? "", lock.holderNode ?? "", lock.status.rawValue, lock.kind.rawValue]
-                    .contains { $0.range(of: filter, options: .caseInsensitive) != nil }
-                    || lock.queue.contains { ($0.node ?? $0.value).range(of: filter, options: .caseInsensitive) != nil }
+                filter.matches([lock.name, lock.holder ?? "", lock.holderNode ?? "", lock.status.rawValue, lock.kind.rawValue]
+                    + lock.diagnoses + lock.queue.map { $0.node ?? $0.value })
             }
             .enumerated()
             .sorted { a, b in
                 a.element.status.severity != b.element.status.severity ? a.element.status.severity > b.element.status.severity : a.offset < b.offset
             }
             .map(\.element)
+        let locks = sorted(worstFirst, by: sort, columns: lockColumns(now: snapshot.time))
         var rows: [LockRow] = []
         for lock in locks {
             let id = "lock:\(lock.name)"

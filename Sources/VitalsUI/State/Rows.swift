@@ -5,13 +5,21 @@ import VitalsCore
 public enum Rows {
     public static func id(of service: ServiceSnapshot) -> String { "\(service.node)/\(service.name)" }
 
-    public static func services(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false) -> [ServiceSnapshot] {
-        let rows = filter.isEmpty ? snapshot.services : snapshot.services.filter { matches(filter, [$0.name, $0.node, $0.status.rawValue]) }
+    /// Services matching `filter` (in any field shown, the output too), in the file's order,
+    /// worst first, or sorted by a column.
+    public static func services(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false, sort: Table.SortMark? = nil) -> [ServiceSnapshot] {
+        let filter = RowFilter(filter)
+        let rows = filter.isEmpty ? snapshot.services : snapshot.services.filter { service in
+            filter.matches([service.name, service.node, service.status.rawValue] + service.checks.map(\.output))
+        }
+        if sort != nil { return sorted(rows, by: sort, columns: serviceColumns(now: snapshot.time)) }
         return worstFirst ? worstFirstOrder(rows, status: \.status) : rows
     }
 
-    public static func nodes(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false) -> [NodeSnapshot] {
-        let rows = filter.isEmpty ? snapshot.nodes : snapshot.nodes.filter { matches(filter, [$0.name, $0.address, $0.status.rawValue] + $0.services) }
+    public static func nodes(_ snapshot: ClusterSnapshot, filter: String, worstFirst: Bool = false, sort: Table.SortMark? = nil) -> [NodeSnapshot] {
+        let filter = RowFilter(filter)
+        let rows = filter.isEmpty ? snapshot.nodes : snapshot.nodes.filter { filter.matches([$0.name, $0.address, $0.status.rawValue] + $0.services) }
+        if sort != nil { return sorted(rows, by: sort, columns: nodeColumns) }
         return worstFirst ? worstFirstOrder(rows, status: \.status) : rows
     }
 
@@ -22,9 +30,5 @@ public enum Rows {
             let (sa, sb) = (status(a.element).attention, status(b.element).attention)
             return sa != sb ? sa > sb : a.offset < b.offset
         }.map(\.element)
-    }
-
-    private static func matches(_ filter: String, _ fields: [String]) -> Bool {
-        fields.contains { $0.range(of: filter, options: .caseInsensitive) != nil }
     }
 }
