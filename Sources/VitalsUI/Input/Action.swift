@@ -46,6 +46,8 @@ public enum Action: Sendable, Equatable {
     case showNodeLogs
     /// Services, Nodes, node view: ask for a reason and put the selection in maintenance, or end it.
     case toggleMaintenance
+    /// Wide terminals: the overview in place of the Services pane, or Services alone.
+    case toggleOverview
     /// Lists: sort by the column left / right of the current one (none: file order), or the other way.
     case sortPreviousColumn, sortNextColumn, invertSort
     /// `:` opens the command line; tab completes the word being typed.

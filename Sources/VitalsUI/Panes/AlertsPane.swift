@@ -7,7 +7,7 @@ public enum AlertsPane {
     public static func draw(into screen: inout Screen, rect: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme) {
         let rows = state.alertRows(snapshot)
         let selectedID = state.selection[.alerts] ?? rows.first?.id
-        let selected = rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0)
+        let selected = state.highlightsSelection ? rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0) : nil
         let table: Table
         switch state.alertView {
         case .active:

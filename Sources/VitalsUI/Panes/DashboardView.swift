@@ -28,6 +28,8 @@ public enum DashboardView {
             NodeDetailPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
         } else {
             switch state.pane {
+            case .services where state.showsOverview:
+                drawOverview(into: &screen, content: layout.content, snapshot: snapshot, state: state, theme: theme, logs: logs, timeZone: timeZone)
             case .services: ServicesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .nodes: NodesPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .alerts: AlertsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
@@ -45,6 +47,45 @@ public enum DashboardView {
         case nil: break
         }
         return screen
+    }
+
+    /// Services, recent logs, alerts and locks at once, each under its title (btop's way), for
+    /// terminals of 160×48 and up. Keys act on the services; the other panes are a key away.
+    static func drawOverview(
+        into screen: inout Screen, content: Rect, snapshot: ClusterSnapshot, state: AppState, theme: Theme,
+        logs: (any LogSource)?, timeZone: TimeZone
+    ) {
+        let parts = Layout.Overview(content: content)
+        let (firing, open) = snapshot.alertCounts
+        let lockTrouble = snapshot.locks.filter { $0.status != .passing }.count
+        func title(_ rect: Rect, _ text: String, key: Int?) -> Rect {
+            screen.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: theme[.tabInactive])
+            let label = key.map { " \($0) " } ?? " "
+            screen.put(label + text + " ", x: rect.x, y: rect.y, style: theme[.tabInactive], maxWidth: rect.width)
+            return Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1)
+        }
+        // A column of blanks between left and right keeps the two apart.
+        screen.fill(Rect(x: parts.services.maxX, y: content.y, width: 1, height: content.height), style: theme[.text])
+        var listState = state
+        listState.overviewWanted = false
+        let services = title(parts.services, "Services · \(snapshot.services.count)", key: 1)
+        ServicesPane.draw(into: &screen, rect: services, snapshot: snapshot, state: state, theme: theme)
+        var alertsState = listState
+        alertsState.pane = .alerts
+        alertsState.alertView = .active
+        alertsState.highlightsSelection = false
+        let alerts = title(parts.alerts, firing == 0 ? "Alerts · all quiet" : "Alerts · \(firing) firing, \(open) unacked", key: 4)
+        AlertsPane.draw(into: &screen, rect: alerts, snapshot: snapshot, state: alertsState, theme: theme)
+        var locksState = listState
+        locksState.pane = .locks
+        locksState.highlightsSelection = false
+        let locks = title(parts.locks, "Locks · \(snapshot.locks.count)" + (lockTrouble > 0 ? ", \(lockTrouble) in trouble" : ""), key: 3)
+        LocksPane.draw(into: &screen, rect: locks, snapshot: snapshot, state: locksState, theme: theme)
+        var logsState = listState
+        logsState.pane = .logs
+        logsState.logView.follow = true
+        let logsRect = title(parts.logs, "Logs · newest", key: 5)
+        LogsPane.draw(into: &screen, rect: logsRect, snapshot: snapshot, state: logsState, theme: theme, logs: logs, timeZone: timeZone)
     }
 
     static func drawHeader(

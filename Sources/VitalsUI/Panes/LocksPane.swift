@@ -14,7 +14,7 @@ public enum LocksPane {
                 .value("CHG/H", 5...5, right: true, drop: 3), .reason("WHY", minimum: 20),
             ],
             rowCount: rows.count,
-            selected: rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0),
+            selected: state.highlightsSelection ? rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0) : nil,
             scrollTop: state.scrollTop[.locks] ?? 0,
             sort: state.sort[.locks]
         ) { index in

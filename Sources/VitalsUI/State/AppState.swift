@@ -103,8 +103,28 @@ public struct AppState: Sendable, Equatable {
         self.faultMenuItems = faultMenuItems
     }
 
+    /// False for a pane drawn as a part of the overview, where keys do not move its cursor.
+    public var highlightsSelection = true
+    /// Whether wide terminals show the overview in place of the Services pane (`0` or `:overview` toggles).
+    public var overviewWanted = true
+
+    /// Whether the overview is on screen: the Services pane, wanted, and room for it.
+    public var showsOverview: Bool {
+        overviewWanted && pane == .services && detail == nil
+            && size.width >= Layout.overviewMinimum.width && size.height >= Layout.overviewMinimum.height
+    }
+
+    /// Where the current list's table is: the whole content, or the overview's services part
+    /// below its title.
+    public var listRect: Rect {
+        let content = Layout(size: size).content
+        guard showsOverview else { return content }
+        let services = Layout.Overview(content: content).services
+        return Rect(x: services.x, y: services.y + 1, width: services.width, height: services.height - 1)
+    }
+
     /// Rows of a list pane that fit on screen.
-    public var visibleRows: Int { max(1, Layout(size: size).content.height - 1) }
+    public var visibleRows: Int { max(1, listRect.height - 1) }
 
     /// Takes one action against the snapshot on screen.
     /// - Returns: what the run loop must do, if anything.
@@ -241,6 +261,13 @@ public struct AppState: Sendable, Equatable {
             return alertAction(action, snapshot: snapshot)
         case .startCommand, .commandInput, .commandBackspace, .commandComplete, .commandCommit, .commandCancel:
             return commandAction(action, snapshot: snapshot)
+        case .toggleOverview:
+            overviewWanted.toggle()
+            detail = nil
+            pane = .services
+            let fits = size.width >= Layout.overviewMinimum.width && size.height >= Layout.overviewMinimum.height
+            message = !overviewWanted ? "Services alone (0 brings the overview back)"
+                : fits ? "overview" : "the overview needs \(Layout.overviewMinimum.width)×\(Layout.overviewMinimum.height); this terminal is \(size.width)×\(size.height)"
         case .sortNextColumn: moveSort(by: 1)
         case .sortPreviousColumn: moveSort(by: -1)
         case .invertSort:
@@ -454,9 +481,10 @@ public struct AppState: Sendable, Equatable {
         if detail == nil, pane == .logs {
             return clickLogLine(row: y - layout.content.y - LogsPane.headerRows, open: open, logs: logs, snapshot: snapshot)
         }
-        guard detail == nil, y > layout.content.y, y < layout.content.maxY else { return nil }
+        let list = listRect
+        guard detail == nil, y > list.y, y < list.maxY, x < list.maxX else { return nil }
         let ids = rowIDs(snapshot)
-        let index = (scrollTop[pane] ?? 0) + (y - layout.content.y - 1)
+        let index = (scrollTop[pane] ?? 0) + (y - list.y - 1)
         guard ids.indices.contains(index) else { return nil }
         selection[pane] = ids[index]
         if open { return reduce(.open, snapshot: snapshot) }

@@ -30,6 +30,7 @@ struct CommandSpec: Sendable {
         CommandSpec(name: "locks", aliases: ["3"], argument: .none, what: "the Locks pane"),
         CommandSpec(name: "alerts", aliases: ["4"], argument: .none, what: "the Alerts pane"),
         CommandSpec(name: "logs", aliases: ["5"], argument: .none, what: "the Logs pane"),
+        CommandSpec(name: "overview", aliases: ["0"], argument: .none, what: "the overview, or Services alone"),
         CommandSpec(name: "node", aliases: [], argument: .node, what: "open a node's view"),
         CommandSpec(name: "sort", aliases: [], argument: .column, what: "sort by a column (asc, desc; off)"),
         CommandSpec(name: "filter", aliases: ["f"], argument: .text, what: "filter rows (a regex; !text hides)"),
@@ -171,6 +172,7 @@ extension AppState {
                 return nil
             }
             return .setTheme(argument)
+        case "overview": return reduce(.toggleOverview, snapshot: snapshot)
         case "worst": return reduce(.toggleWorstFirst, snapshot: snapshot)
         case "pause": return reduce(.togglePause, snapshot: snapshot)
         case "reload": return reduce(.reload, snapshot: snapshot)

@@ -34,4 +34,28 @@ public struct Layout: Sendable, Equatable {
     }
 
     public static func fits(_ size: Size) -> Bool { size.width >= minimum.width && size.height >= minimum.height }
+
+    /// The smallest terminal the Services pane becomes an overview in.
+    public static let overviewMinimum = Size(width: 160, height: 48)
+
+    /// Where the overview's four parts go in `content`: services (top left, the most room),
+    /// recent logs under them, alerts (top right) and locks under them. Each part's first row is
+    /// its title.
+    public struct Overview: Sendable, Equatable {
+        public var services: Rect
+        public var logs: Rect
+        public var alerts: Rect
+        public var locks: Rect
+
+        public init(content: Rect) {
+            let leftWidth = max(100, content.width * 3 / 5)
+            let rightWidth = content.width - leftWidth - 1
+            let servicesHeight = content.height * 3 / 5
+            let alertsHeight = content.height / 2
+            services = Rect(x: content.x, y: content.y, width: leftWidth, height: servicesHeight)
+            logs = Rect(x: content.x, y: content.y + servicesHeight, width: leftWidth, height: content.height - servicesHeight)
+            alerts = Rect(x: content.x + leftWidth + 1, y: content.y, width: rightWidth, height: alertsHeight)
+            locks = Rect(x: content.x + leftWidth + 1, y: content.y + alertsHeight, width: rightWidth, height: content.height - alertsHeight)
+        }
+    }
 }
