@@ -436,7 +436,7 @@ public final class Engine: Sendable {
                 storeSeries.withLock { $0[node] = store.series }
                 boundStores(node: node, bytes: store.bytes)
             }
-            state.withLock { $0.recordScrape(node: node, outcome: outcome) }
+            state.withLock { $0.recordScrape(node: node, outcome: outcome, at: time) }
             counters.withLock { $0.recordScrape(failed: (try? outcome.get()) == nil) }
         case .logs(let node, let feed):
             let key = node * 1_000 + feed

@@ -193,11 +193,11 @@ import VitalsUI
         state.selection[.services] = "postgres-primary/postgres"
         _ = press([.enter], &state)
         let total = NodeDetailPane.lineCount(node: "postgres-primary", snapshot: snapshot, state: state)
-        #expect(total == 36)
+        #expect(total == 37)
         _ = press(Array(repeating: .down, count: 50), &state)
-        #expect(state.detailScroll == 16)
+        #expect(state.detailScroll == 17)
         _ = press([.up], &state)
-        #expect(state.detailScroll == 15)
+        #expect(state.detailScroll == 16)
         _ = press([.home], &state)
         #expect(state.detailScroll == 0)
     }

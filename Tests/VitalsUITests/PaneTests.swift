@@ -62,10 +62,53 @@ import VitalsUI
         state.unicodeGraphs = false
         let nodes = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
         #expect(!nodes.contains("▇") && !nodes.contains("█"))
-        #expect(nodes.contains("#"), "the CPU sparkline in ASCII")
+        #expect(nodes.contains("-") && nodes.contains("+"), "the CPU sparkline in ASCII")
         state.detail = "postgres-primary"
         let detail = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
         #expect(detail.contains("VITALS") && !detail.contains("█") && detail.contains("####"))
+    }
+}
+
+/// Graphs share one scale where the quantity has one: CPU is 0–100 % on every row, so 17 %
+/// never looks like 89 %; the node view marks its axes.
+@Suite struct GraphScaleTests {
+    @Test func cpuSparklinesAreOnOneFixedScale() {
+        let low = Format.sparkline([0.10, 0.12, 0.17], width: 3, top: 1)
+        let high = Format.sparkline([0.80, 0.85, 0.89], width: 3, top: 1)
+        #expect(low == "▂▂▂" && high == "▇▇▇")
+        #expect(Format.sparkline([0.10, 0.12, 0.17], width: 3) == "▅▆█", "without a scale a line is stretched to its own peak")
+        #expect(Format.sparkline([.nan, -1, 7], width: 3, top: 1) == "·▁█", "odd values never trap")
+    }
+
+    @Test func theNodeViewLabelsItsAxesAndPeaks() throws {
+        let snapshot = try FixedSnapshot.ecommerceIncident()
+        var state = AppState(size: Size(width: 120, height: 40))
+        state.detail = "web-1"
+        let lines = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).lines
+        #expect(lines.contains { $0.contains("cpu") && $0.hasSuffix("┤100%") || $0.contains(" ┤100%") })
+        #expect(lines.contains { $0.contains(" ┤  0%") })
+        #expect(lines.contains { $0.contains("← ") && $0.contains("scrapes ago") && $0.contains("now") })
+        #expect(lines.contains { $0.contains("net in") && $0.contains("top ") })
+    }
+
+    /// A node whose scrape fails keeps its last numbers, dimmed and dated.
+    @Test func staleNumbersAreMarked() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncident()
+        snapshot.nodes[1].metrics.scrapeError = "connection refused"
+        snapshot.nodes[1].metrics.scrapedAt = snapshot.time.addingTimeInterval(-42)
+        var state = AppState(size: Size(width: 160, height: 40))
+        state.pane = .nodes
+        let screen = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn)
+        let row = try #require(screen.lines.first { $0.contains("web-2 ") })
+        #expect(row.contains("numbers stale 42s · web"), "web-1 is selected; web-2 is drawn in its own styles")
+        let y = try #require(screen.lines.firstIndex(of: row))
+        let cpuX = try #require(row.range(of: "21%")).lowerBound.utf16Offset(in: row)
+        #expect(screen.cells[y * screen.width + cpuX].style == Theme.builtIn[.muted], "the old CPU figure is dimmed")
+        state.detail = "web-2"
+        let detail = DashboardView.render(snapshot: snapshot, state: state, theme: .builtIn).text
+        #expect(detail.contains("numbers stale 42s: the scrape fails, these are the last read"))
+        snapshot.nodes[1].metrics.scrapeError = nil
+        #expect(Format.stale(snapshot.nodes[1].metrics, now: snapshot.time) == nil)
     }
 }
 

@@ -188,6 +188,8 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
     public var scrapeDurationMs: Double?
     public var scrapeSamples: Int?
     public var scrapeWarning: String?
+    /// When the numbers above were read: a failed scrape keeps them, and they are stale since.
+    public var scrapedAt: Date?
 
     public init(cpu: Double? = nil, memory: Double? = nil, requestRate: Double? = nil, errorRatio: Double? = nil, scrapeError: String? = nil) {
         self.cpu = cpu
@@ -205,6 +207,7 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         case scrapeDurationMs = "scrape_ms"
         case scrapeSamples = "scrape_samples"
         case scrapeWarning = "scrape_warning"
+        case scrapedAt = "scraped_at"
         case load1, load5, load15, disks
         case storedSeries = "stored_series"
         case storedSamples = "stored_samples"
@@ -229,6 +232,7 @@ public struct NodeMetrics: Sendable, Equatable, Codable {
         try container.encodeIfPresent(scrapeDurationMs.flatMap(Self.finite), forKey: .scrapeDurationMs)
         try container.encodeIfPresent(scrapeSamples, forKey: .scrapeSamples)
         try container.encodeIfPresent(scrapeWarning, forKey: .scrapeWarning)
+        try container.encodeIfPresent(scrapedAt, forKey: .scrapedAt)
         try container.encodeIfPresent(load1.flatMap(Self.finite), forKey: .load1)
         try container.encodeIfPresent(load5.flatMap(Self.finite), forKey: .load5)
         try container.encodeIfPresent(load15.flatMap(Self.finite), forKey: .load15)

@@ -80,7 +80,10 @@ enum LockDiagnosis {
         let checks = node.checks + services.lazy.filter { $0.node == node.name }.flatMap(\.checks)
         if node.breakerOpenedAt != nil || (!checks.isEmpty && checks.allSatisfy { $0.status == .critical }) { return "is down" }
         guard let failing = checks.first(where: { $0.status == .critical }) else { return "is critical" }
-        let said = failing.output.split(separator: "\n").first.map(String.init) ?? ""
+        var said = failing.output.split(separator: "\n").first.map(String.init) ?? ""
+        for prefix in ["HTTP GET \(failing.target): ", "TCP connect \(failing.target): "] where said.hasPrefix(prefix) {
+            said.removeFirst(prefix.count)
+        }
         let brief = said.count > 40 ? String(said.prefix(39)) + "…" : said
         return "is critical (check '\(failing.name)'" + (brief.isEmpty ? "" : ": \(brief)") + ")"
     }

@@ -142,11 +142,12 @@ struct EngineState: Sendable {
     }
 
     /// Takes one scrape's outcome; a failed scrape keeps the last good numbers and says why.
-    mutating func recordScrape(node: Int, outcome: Result<Scraper.Outcome, any Error>) {
+    mutating func recordScrape(node: Int, outcome: Result<Scraper.Outcome, any Error>, at time: Date? = nil) {
         switch outcome {
         case .success(let good):
             var metrics = good.reading.metrics(since: readings[node])
             metrics.scrapeDurationMs = good.stats.duration.milliseconds
+            metrics.scrapedAt = time
             metrics.scrapeSamples = good.stats.samples
             metrics.storedSeries = good.store?.series
             metrics.storedSamples = good.store?.samples

@@ -83,21 +83,32 @@ public enum NodeDetailPane {
 
         if !node.history.cpu.isEmpty {
             let graphWidth = max(10, min(NodeHistory.length, width - 30))
-            lines.append([("VITALS", theme[.header]), ("  last \(node.history.cpu.count) scrapes", theme[.muted])])
+            var title: Line = [("VITALS", theme[.header]), ("  last \(node.history.cpu.count) scrapes", theme[.muted])]
+            if let stale = Format.stale(m, now: snapshot.time) {
+                title.append(("  numbers \(stale): the scrape fails, these are the last read", theme[.warning]))
+            }
+            lines.append(title)
+            // CPU and memory on their fixed scale, 0–100 %, marked on the right.
+            let axis = ["100%", " 50%", "  0%"]
             for (title, values, value) in [("cpu", node.history.cpu, Format.percent(m.cpu)), ("memory", node.history.memory, Format.percent(m.memory))] {
                 for (row, text) in Graph.lines(values, width: graphWidth, height: 3, top: 1, ascii: !state.unicodeGraphs).enumerated() {
                     let label = row == 0 ? title.padded(toWidth: 9) : row == 2 ? value.padded(toWidth: 9) : String(repeating: " ", count: 9)
-                    lines.append([(label, row == 0 ? theme[.label] : theme[.text]), (text, theme[.sparkline])])
+                    lines.append([(label, row == 0 ? theme[.label] : theme[.text]), (text, theme[.sparkline]), (" ┤" + axis[row], theme[.muted])])
                 }
             }
-            lines.append([
-                ("net in   ", theme[.label]), (Format.sparkline(node.history.networkReceive, width: graphWidth, ascii: !state.unicodeGraphs), theme[.sparkline]),
-                ("  " + Format.byteRate(m.networkReceiveRate), theme[.text]),
-            ])
-            lines.append([
-                ("net out  ", theme[.label]), (Format.sparkline(node.history.networkSend, width: graphWidth, ascii: !state.unicodeGraphs), theme[.sparkline]),
-                ("  " + Format.byteRate(m.networkSendRate), theme[.text]),
-            ])
+            // The time axis under the graphs' data (which is drawn from the right).
+            let count = min(graphWidth, node.history.cpu.count)
+            let span = "← \(count) scrapes ago"
+            let axisText = count >= span.count + 4 ? span.padded(toWidth: count - 3) + "now" : "now".padded(toWidth: count, alignRight: true)
+            lines.append([(String(repeating: " ", count: 9 + graphWidth - count), theme[.text]), (axisText, theme[.muted])])
+            // Network rates have no natural top: each line is scaled to its own peak, which is said.
+            for (title, values, now) in [("net in   ", node.history.networkReceive, m.networkReceiveRate), ("net out  ", node.history.networkSend, m.networkSendRate)] {
+                let peak = values.suffix(graphWidth).compactMap { $0 }.max()
+                lines.append([
+                    (title, theme[.label]), (Format.sparkline(values, width: graphWidth, ascii: !state.unicodeGraphs), theme[.sparkline]),
+                    ("  " + Format.byteRate(now), theme[.text]), ("  top " + Format.byteRate(peak), theme[.muted]),
+                ])
+            }
             var facts: Line = [("load     ", theme[.label]), ([m.load1, m.load5, m.load15].map { $0.map { String(format: "%.2f", $0) } ?? "-" }.joined(separator: " "), theme[.text])]
             if let files = m.openFiles { facts += [("   open files ", theme[.label]), (String(files), theme[.text])] }
             lines.append(facts)
@@ -191,7 +202,11 @@ public enum NodeDetailPane {
             }
             if !check.latencies.isEmpty {
                 let range = check.latencyPercentiles.map { "p50 \(Format.latency($0.p50))  p95 \(Format.latency($0.p95))  p99 \(Format.latency($0.p99))" } ?? "no answers"
-                lines.append([("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45)), ascii: !state.unicodeGraphs), theme[.sparkline]), ("  \(range)", theme[.muted])])
+                let peak = check.latencies.compactMap { $0 }.max()
+                lines.append([
+                    ("    latency  ", theme[.label]), (Format.sparkline(check.latencies, width: min(40, max(10, width - 45)), ascii: !state.unicodeGraphs), theme[.sparkline]),
+                    ("  \(range)  top \(Format.latency(peak))", theme[.muted]),
+                ])
             }
             for change in check.history.suffix(3).reversed() {
                 lines.append([

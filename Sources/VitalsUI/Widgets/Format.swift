@@ -116,16 +116,24 @@ public enum Format {
         return text.replacingOccurrences(of: " Output: ", with: ": ")
     }
 
-    /// A sparkline of `values` scaled to their maximum; gaps (no answer) show as `·` (`-` and
-    /// `_.:-=+*#` in `ascii`, for terminals without Unicode).
-    public static func sparkline(_ values: [Double?], width: Int, ascii: Bool = false) -> String {
+    /// How old a node's numbers are when its last scrape failed ("stale 42s"); nil while they
+    /// are fresh.
+    public static func stale(_ metrics: NodeMetrics, now: Date) -> String? {
+        guard metrics.scrapeError != nil, metrics.cpu != nil || metrics.memory != nil || metrics.requestRate != nil else { return nil }
+        return metrics.scrapedAt.map { "stale " + ago($0, now: now) } ?? "stale"
+    }
+
+    /// A sparkline of `values` scaled to `top` (a fixed scale, such as 1 for a share), or to
+    /// their maximum when nil; gaps (no answer) show as `·` (`-` and `_.:-=+*#` in `ascii`, for
+    /// terminals without Unicode).
+    public static func sparkline(_ values: [Double?], width: Int, ascii: Bool = false, top fixed: Double? = nil) -> String {
         let bars: [Character] = ascii ? ["_", ".", ":", "-", "=", "+", "*", "#"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let shown = values.suffix(width)
-        let top = shown.compactMap { $0 }.max() ?? 0
+        let top = fixed ?? shown.compactMap { $0 }.max() ?? 0
         return String(shown.map { value -> Character in
-            guard let value else { return ascii ? " " : "·" }
-            guard top > 0 else { return bars[0] }
-            return bars[min(bars.count - 1, Int((value / top) * Double(bars.count - 1) + 0.5))]
+            guard let value, value.isFinite else { return ascii ? " " : "·" }
+            guard top > 0, top.isFinite else { return bars[0] }
+            return bars[max(0, min(bars.count - 1, Int(min(1, value / top) * Double(bars.count - 1) + 0.5)))]
         })
     }
 }
