@@ -75,12 +75,31 @@ import VitalsUI
         #expect(state.prompt == nil && state.message == "cancelled")
     }
 
+    /// Before a silence is made, it says what it will silence: a count and places in the
+    /// question, and the rows it matches marked in the pane.
+    @Test func aSilencePreviewsWhatItMatches() throws {
+        var state = state()
+        _ = state.reduce(.silence, snapshot: snapshot)
+        let title = try #require(state.prompt?.title)
+        let matched = snapshot.alerts.filter { $0.labels["alertname"] == "ServiceDown" && $0.labels["service"] == "postgres" }
+        #expect(title.hasPrefix("silence ServiceDown postgres → \(matched.count) alert"), "\(title)")
+        #expect(title.contains("(postgres-primary)"))
+        let lines = render(state).lines
+        let marked = lines.filter { $0.contains("→ silence") }
+        #expect(marked.count == 1 && marked[0].contains("ServiceDown"), "\(lines.joined(separator: "\n"))")
+        #expect(!lines.contains { $0.contains("→ silence") && $0.contains("HighErrorRate") })
+    }
+
     @Test func silencingAsksForADurationFirst() {
         var state = state()
         _ = state.reduce(.silence, snapshot: snapshot)
         for character in "soon" { _ = state.reduce(.promptInput(character), snapshot: snapshot) }
         #expect(state.reduce(.promptCommit, snapshot: snapshot) == nil)
         #expect(state.message?.contains("give a duration first") == true)
+        // No comment, no silence: it hides alerts from the whole team.
+        state.prompt?.text = "2h "
+        #expect(state.reduce(.promptCommit, snapshot: snapshot) == nil)
+        #expect(state.message == "a silence needs a comment after the duration: why (the team sees it)")
         state.prompt?.text = "2h failover drill"
         let effect = state.reduce(.promptCommit, snapshot: snapshot)
         #expect(effect == .alert(.silence(matchers: ["alertname": "ServiceDown", "service": "postgres"], duration: .seconds(7200), comment: "failover drill")))

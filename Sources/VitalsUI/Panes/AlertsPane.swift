@@ -9,13 +9,18 @@ public enum AlertsPane {
         let selectedID = state.selection[.alerts] ?? rows.first?.id
         let selected = state.highlightsSelection ? rows.firstIndex { $0.id == selectedID } ?? (rows.isEmpty ? nil : 0) : nil
         let table: Table
+        // While a silence is being asked for, the rows it would silence say so.
+        var pending: SilenceSnapshot?
+        if case .silence(let matchers) = state.prompt?.purpose {
+            pending = SilenceSnapshot(id: "", matchers: matchers, startsAt: snapshot.time, endsAt: snapshot.time, createdBy: "", comment: "")
+        }
         switch state.alertView {
         case .active:
             table = Table(columns: [
                 .value("SEV", 4...12), .value("STATE", 5...9, drop: 2), .name("ALERT", 10...28), .name("WHERE", 8...40),
                 .value("AGE", 3...6, right: true, drop: 1), .reason("WHAT", minimum: 20),
             ], rowCount: rows.count, selected: selected, scrollTop: state.scrollTop[.alerts] ?? 0, sort: state.sort[.alerts]) { index in
-                activeRow(rows[index], now: snapshot.time, theme: theme)
+                activeRow(rows[index], now: snapshot.time, theme: theme, pending: pending)
             }
         case .history:
             table = Table(columns: [
@@ -66,13 +71,14 @@ public enum AlertsPane {
         return alerts.contains { $0.state == .firing } ? "firing" : "pending"
     }
 
-    private static func activeRow(_ row: AlertRow, now: Date, theme: Theme) -> [Table.Item] {
+    private static func activeRow(_ row: AlertRow, now: Date, theme: Theme, pending: SilenceSnapshot? = nil) -> [Table.Item] {
         let alerts = row.alerts
         guard let first = alerts.first else { return [] }
         let severity = alerts.map(\.severity).max() ?? first.severity
-        let word = stateWord(alerts)
+        let previewed = pending.map { silence in alerts.contains { silence.matches($0.labels) } } ?? false
+        let word = previewed ? "→ silence" : stateWord(alerts)
         let calm = word == "acked" || word == "silenced"
-        let stateStyle = calm ? theme[.muted] : word == "pending" ? theme[.unknown] : severityStyle(severity, theme: theme)
+        let stateStyle = previewed ? theme[.maintenance] : calm ? theme[.muted] : word == "pending" ? theme[.unknown] : severityStyle(severity, theme: theme)
         var marker = ""
         if case .group(let symptoms) = row.kind, alerts.count > 1 || !symptoms.isEmpty { marker = row.isExpanded ? "▾ " : "▸ " }
         let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "↳ " : "")

@@ -390,7 +390,16 @@ public struct AppState: Sendable, Equatable {
                 matchers = [:]
             }
             matchers["alertname"] = row.alerts.first?.name
-            prompt = Prompt(purpose: .silence(matchers: matchers), title: "silence \(what) · for (e.g. 2h) and a comment: ")
+            // What it will silence is said before it is made: the Alerts pane marks those rows.
+            let probe = SilenceSnapshot(id: "", matchers: matchers, startsAt: snapshot.time, endsAt: snapshot.time, createdBy: "", comment: "")
+            let matched = snapshot.alerts.filter { probe.matches($0.labels) }
+            let places = Array(Set(matched.compactMap { $0.node ?? $0.service })).sorted()
+            let shown = places.prefix(3).joined(separator: ", ") + (places.count > 3 ? " +\(places.count - 3)" : "")
+            let count = matched.count == 1 ? "1 alert" : "\(matched.count) alerts"
+            prompt = Prompt(
+                purpose: .silence(matchers: matchers),
+                title: "silence \(what) → \(count) (\(shown)) · how long and why (2h db failover): "
+            )
         case .unacknowledge:
             let acked = targets.filter(\.isAcknowledged).map(\.id)
             guard !acked.isEmpty else {
@@ -452,8 +461,14 @@ public struct AppState: Sendable, Equatable {
                 message = "a silence lasts at most a year"
                 return nil
             }
+            // A silence hides alerts from the whole team: it says why, as Alertmanager asks.
+            let comment = words.count > 1 ? String(words[1]).trimmingCharacters(in: .whitespaces) : ""
+            guard !comment.isEmpty else {
+                message = "a silence needs a comment after the duration: why (the team sees it)"
+                return nil
+            }
             self.prompt = nil
-            return .alert(.silence(matchers: matchers, duration: duration, comment: words.count > 1 ? String(words[1]) : ""))
+            return .alert(.silence(matchers: matchers, duration: duration, comment: comment))
         }
     }
 
