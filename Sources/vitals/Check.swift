@@ -52,8 +52,33 @@ struct Check: AsyncParsableCommand {
         let failing = instances.flatMap { instance in
             instance.checks.filter { $0.status != .passing }.map { "\(instance.node)/\(instance.name)/\($0.name): \($0.output)" }
         }
+        let nodeFailing = service == nil ? snapshot.nodes.flatMap { node in
+            node.checks.filter { $0.status != .passing }.map { "\(node.name)/\($0.name): \($0.output)" }
+        } : []
         var line = "VITALS \(label) - \(subject), \(summary)"
-        if !failing.isEmpty { line += "; " + failing.prefix(5).joined(separator: "; ") }
-        return (line, code)
+        let reasons = nodeFailing + failing
+        if !reasons.isEmpty { line += "; " + reasons.prefix(5).joined(separator: "; ") }
+        // Nagios performance data after `|`: the counts, then each check's latency.
+        line = line.replacingOccurrences(of: "|", with: "/")
+        return (line + " | " + perfdata(snapshot, counts: counts, instances: instances, nodes: service == nil), code)
+    }
+
+    /// `'label'=value[unit];warn;crit;min;max`, as monitoring plugins print it: one figure per
+    /// status, then the latency of every check judged (node checks too for the whole cluster),
+    /// at most 100 in all.
+    static func perfdata(_ snapshot: ClusterSnapshot, counts: [Status: Int], instances: [ServiceSnapshot], nodes: Bool) -> String {
+        func label(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "=", with: "_") + "'" }
+        var items = [Status.passing, .warning, .critical, .unknown, .maintenance].map { "\($0.rawValue)=\(counts[$0] ?? 0);;;0" }
+        var latencies: [(String, Double?)] = []
+        if nodes {
+            for node in snapshot.nodes { latencies += node.checks.map { ("\(node.name)/\($0.name)", $0.latencyMs) } }
+        }
+        for instance in instances { latencies += instance.checks.map { ("\(instance.node)/\(instance.name)/\($0.name)", $0.latencyMs) } }
+        for (name, latency) in latencies.prefix(100 - items.count) {
+            // A check with no answer has no figure: Nagios' `U`.
+            let value = latency.map { String(format: "%.6f", $0 / 1000).replacing(#/0+$/#, with: "").replacing(#/\.$/#, with: "") + "s" } ?? "U"
+            items.append("\(label(name))=\(value);;;0")
+        }
+        return items.joined(separator: " ")
     }
 }

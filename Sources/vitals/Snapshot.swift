@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import VitalsCore
 import VitalsEngine
 import VitalsSim
@@ -60,7 +61,13 @@ struct HeadlessOptions: ParsableArguments {
     /// Alerts are evaluated once a second, so the snapshot taken is one published a second after
     /// the first complete one (or that one, if nothing changed since). `loaded` is alert state read
     /// from a state file, shown but never written back.
+    ///
+    /// `wait` is a hard deadline (a monitoring plugin is killed past its own): whatever has no
+    /// result by then (an exec check inside its timeout, a hung server) is reported as it stands,
+    /// unknown, and nothing is waited for after it.
     func firstCompleteSnapshot(config: ClusterConfig, loaded: AlertStateStore.Loaded? = nil) async throws -> ClusterSnapshot {
+        let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+        func left(atMost limit: Duration = .seconds(86_400)) -> Duration { max(.zero, min(limit, deadline - .now)) }
         let simulator = try await simulation.start(for: config)
         // One-shot: every check's first run within a second, not spread over its interval.
         var options = Engine.Options()
@@ -69,16 +76,38 @@ struct HeadlessOptions: ParsableArguments {
         options.logHoldback = .zero
         let engine = Engine(config: config, options: options, loaded: loaded)
         let running = Task { await engine.run() }
-        let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: .milliseconds(Int(wait * 1000)))
+        let complete = await engine.store.first(where: \.everyCheckHasResult, timeout: left())
         var latest = complete ?? engine.store.latest
         if let complete {
             let evaluated = complete.time.addingTimeInterval(1)
-            latest = await engine.store.first(where: { $0.time >= evaluated }, timeout: .milliseconds(1500)) ?? engine.store.latest
+            latest = await engine.store.first(where: { $0.time >= evaluated }, timeout: left(atMost: .milliseconds(1500))) ?? engine.store.latest
         }
         running.cancel()
-        await running.value
-        await simulator?.stop()
+        // Probes stop when cancelled; one that does not is not waited for past the deadline
+        // (plus a moment to close what can be closed).
+        await Self.waitFor(running, atMost: left() + .milliseconds(200))
+        if let simulator { await Self.waitFor(Task { await simulator.stop() }, atMost: .milliseconds(500)) }
         return latest
+    }
+
+    /// Waits for `task` to end, or for `limit` to pass, whichever comes first.
+    static func waitFor(_ task: Task<Void, Never>, atMost limit: Duration) async {
+        let once = Once()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Task {
+                await task.value
+                if once.first() { continuation.resume() }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if once.first() { continuation.resume() }
+            }
+        }
+    }
+
+    private final class Once: Sendable {
+        private let done = Mutex(false)
+        func first() -> Bool { done.withLock { done in defer { done = true }; return !done } }
     }
 }
 

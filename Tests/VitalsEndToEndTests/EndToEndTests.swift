@@ -254,7 +254,9 @@ struct EndToEndTests {
     @Test func checkExitsNagiosStyle() throws {
         let ok = try Run.process(vitals, ["check", Fixtures.sampleCluster("minimal")], timeout: 30)
         #expect(ok.status == 0)
-        #expect(ok.stdout == "VITALS OK - cluster minimal: 3 nodes, 3 passing\n")
+        #expect(ok.stdout.hasPrefix("VITALS OK - cluster minimal: 3 nodes, 3 passing | passing=3;;;0 warning=0;;;0 critical=0;;;0 unknown=0;;;0"))
+        // Nagios performance data: each check's latency in seconds.
+        #expect(ok.stdout.contains(#/'web-1/web/http'=[0-9.]+s;;;0/#), "\(ok.stdout)")
         // Without the simulation nothing listens on the demo's addresses.
         let down = try Run.process(vitals, ["check", Fixtures.sampleCluster("ecommerce"), "--no-sim", "--service", "cart", "--wait", "10"], timeout: 30)
         #expect(down.status == 2)
@@ -262,6 +264,25 @@ struct EndToEndTests {
         let unknown = try Run.process(vitals, ["check", Fixtures.sampleCluster("minimal"), "--service", "nope"], timeout: 30)
         #expect(unknown.status == 3)
         #expect(unknown.stdout == "VITALS UNKNOWN - no service 'nope' in cluster 'minimal'\n")
+    }
+
+    /// `--wait` is a hard deadline: an exec check inside its 20 s timeout is reported as it stands
+    /// (no result yet: unknown) and killed, not waited for; node checks are in the verdict, the
+    /// perfdata and the text snapshot.
+    @Test func checkWaitIsAHardDeadline() throws {
+        let file = Fixtures.path("Tests/Fixtures/slow-exec-cluster.yaml")
+        let started = Date()
+        // Every check's first run starts within a second: 3 s leaves the quick one time to answer.
+        let result = try Run.process(vitals, ["check", file, "--wait", "3"], timeout: 30)
+        let took = Date().timeIntervalSince(started)
+        #expect(took < 6, "check --wait 3 took \(took) s")
+        #expect(result.status == 3, "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("VITALS UNKNOWN - cluster slow: 1 nodes, 1 unknown; box-1/slow: no result yet | "), "\(result.stdout)")
+        #expect(result.stdout.contains("'box-1/slow'=U;;;0") && result.stdout.contains(#/'box-1/quick'=[0-9.]+s;;;0/#))
+        let text = try Run.process(vitals, ["snapshot", file, "--wait", "3", "--format", "text"], timeout: 30)
+        #expect(text.stdout.contains("quick      passing") && text.stdout.contains("slow       unknown   -         no result yet"), "\(text.stdout)")
+        let leftover = try Run.process("/usr/bin/pgrep", ["-f", "^sleep 30$"])
+        #expect(leftover.stdout.isEmpty, "the slow check's program is killed, not left running")
     }
 
     @Test(arguments: ["inf", "nan", "-inf", "1e300", "-1", "0"])

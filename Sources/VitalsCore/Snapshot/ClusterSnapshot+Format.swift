@@ -48,6 +48,12 @@ extension ClusterSnapshot {
             let cpu = node.metrics.cpu.map { String(format: "cpu %3.0f%%", $0 * 100) } ?? "cpu    -"
             let memory = node.metrics.memory.map { String(format: "mem %3.0f%%", $0 * 100) } ?? "mem    -"
             lines.append("  \(pad(node.name, 20)) \(pad(node.address, 15)) \(pad(node.status.rawValue, 9)) \(cpu)  \(memory)  \(node.services.joined(separator: ","))")
+            // The node's own checks (ping, disk, a TTL heartbeat), which no service lists.
+            for check in node.checks {
+                let latency = check.latencyMs.map { String(format: "%.1fms", $0) } ?? "-"
+                lines.append("      \(pad(check.name, 10)) \(pad(check.status.rawValue, 9)) \(pad(latency, 9)) \(check.output)")
+            }
+            if let error = node.metrics.scrapeError { lines.append("      \(pad("scrape", 10)) \(pad("failing", 9)) \(pad("-", 9)) \(error)") }
         }
         lines.append("")
         lines.append("SERVICES")

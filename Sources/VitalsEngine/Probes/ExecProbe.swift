@@ -1,5 +1,6 @@
 import CVitalsProcess
 import Foundation
+import Synchronization
 import VitalsCore
 
 /// Runs a program, as Consul's script checks and Nagios plugins are run: the argv as written,
@@ -18,17 +19,29 @@ public struct ExecProbe: Probe {
             return ProbeOutcome(status: .critical, output: "not an exec check", latency: nil)
         }
         return await withRetries(check.retries, within: check.interval, responseTimeBelow: check.responseTimeBelow) {
-            await withCheckedContinuation { continuation in
-                // Waiting on a child blocks a thread: a thread of its own for each run, not one of
-                // Swift's few cooperative ones, nor a dispatch queue's (which runs about as many
-                // blocks at once as there are cores, so slow scripts would queue behind each other).
-                let timeout = check.timeout
-                Thread.detachNewThread { continuation.resume(returning: Self.runOnce(argv, timeout: timeout)) }
+            // A cancelled run (the engine stopping: `check --wait` at its deadline) kills the
+            // program at once rather than waiting out its timeout.
+            let cancelled = Cancellation()
+            return await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    // Waiting on a child blocks a thread: a thread of its own for each run, not one of
+                    // Swift's few cooperative ones, nor a dispatch queue's (which runs about as many
+                    // blocks at once as there are cores, so slow scripts would queue behind each other).
+                    let timeout = check.timeout
+                    Thread.detachNewThread { continuation.resume(returning: Self.runOnce(argv, timeout: timeout, cancelled: cancelled)) }
+                }
+            } onCancel: {
+                cancelled.flag.store(true, ordering: .relaxed)
             }
         }
     }
 
-    static func runOnce(_ argv: [String], timeout: Duration) -> ProbeOutcome {
+    /// Set when the run is no longer wanted.
+    final class Cancellation: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
+    static func runOnce(_ argv: [String], timeout: Duration, cancelled: Cancellation = Cancellation()) -> ProbeOutcome {
         let start = ContinuousClock.now
         var pipe: [Int32] = [0, 0]
         guard vitals_pipe_cloexec(&pipe) == 0 else {
@@ -71,12 +84,12 @@ public struct ExecProbe: Probe {
         // Read until the pipe closes (every holder of it exited) or the time is up.
         while open {
             let left = deadline - ContinuousClock.now
-            if left <= .zero {
+            if left <= .zero || cancelled.flag.load(ordering: .relaxed) {
                 timedOut = true
                 break
             }
             var poller = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(max(1, min(left.milliseconds, 1_000))))
+            let ready = poll(&poller, 1, Int32(max(1, min(left.milliseconds, 100))))
             if ready < 0, errno == EINTR { continue }
             guard ready > 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
