@@ -34,6 +34,19 @@ import VitalsEngine
         #expect(store.names.nodes == ["orders-1", "web-1", "orders-2"])
     }
 
+    /// A search looks at every field shown, not the message alone: `redis` finds every line of
+    /// `redis-1` and of the `redis` service, whatever they say, in order with message matches.
+    @Test func searchMatchesNodeAndServiceNamesToo() {
+        let store = LogStore()
+        fill(store, [("redis-1", "cache", .info, "ready to accept connections"), ("web-1", "web", .info, "GET / 200")], at: 0)
+        fill(store, [("web-1", "web", .warning, "redis pool exhausted"), ("cart-1", "redis", .info, "AOF rewrite")], at: 1)
+        let found = store.lines(LogQuery(pattern: .substring("redis")), before: nil, limit: 10).map(\.message)
+        #expect(found == ["ready to accept connections", "redis pool exhausted", "AOF rewrite"])
+        #expect(store.count(LogQuery(pattern: .regex("^web-[0-9]$"))) == 2, "a whole node name")
+        #expect(store.count(LogQuery(minimumLevel: .warning, pattern: .substring("redis"))) == 1, "the other filters still apply")
+        #expect(store.lines(LogQuery(pattern: .substring("redis")), after: 0, limit: 1).map(\.sequence) == [2], "n finds the next one")
+    }
+
     @Test func searchAgreesWithAPlainScanOnManyLines() throws {
         let store = LogStore()
         var generator = SystemRandomNumberGenerator()

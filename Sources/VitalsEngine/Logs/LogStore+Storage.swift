@@ -139,7 +139,6 @@ struct Storage {
         }
     }
 
-    /// The plan with its literal search aimed at the bytes rarest in the stored text.
     /// The plan made ready for this store: its name filters resolved to numbers, and its literal
     /// search aimed at the bytes rarest in the stored text.
     mutating func tuned(_ plan: LogStore.Plan) -> LogStore.Plan {
@@ -149,6 +148,17 @@ struct Storage {
             for name in wanted { if let number = nodes.numbers[name] { tuned.nodeBits |= 1 << UInt64(number % 64) } }
         }
         tuned.serviceAllowed = plan.query.services.map { wanted in services.names.map { wanted.contains($0) } }
+        if let matcher = plan.matcher {
+            func named(_ names: [String]) -> [Bool]? {
+                let hits = names.map { name in
+                    var name = name
+                    return name.withUTF8 { matcher.matches($0) }
+                }
+                return hits.contains(true) ? hits : nil
+            }
+            tuned.namedNodes = named(nodes.names)
+            tuned.namedServices = named(services.names)
+        }
         guard plan.matcher.map({ $0.literal.count > 2 }) == true, let newest = chunks.last else { return tuned }
         // Counted again after every 64 Ki new lines: what is rare changes slowly.
         if frequencies.isEmpty || nextSequence - frequenciesAt > 65_536 {
@@ -226,6 +236,13 @@ struct Storage {
                 guard line < range.upperBound else { break }
                 position = Int(chunk.starts[line])
             }
+        }
+        // Lines of a node or service the pattern names match too, in order with the rest.
+        if plan.namedNodes != nil || plan.namedServices != nil {
+            let named = range.filter { index in
+                (plan.namedNodes?[Int(chunk.nodes[index])] == true || plan.namedServices?[Int(chunk.services[index])] == true) && passes(index)
+            }
+            if !named.isEmpty { result = Array(Set(result).union(named)).sorted() }
         }
         return result
     }

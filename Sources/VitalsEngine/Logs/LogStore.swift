@@ -235,6 +235,10 @@ public final class LogStore: LogSource, Sendable {
         var nodeAllowed: [Bool]?
         var serviceAllowed: [Bool]?
         var nodeBits: UInt64 = 0
+        /// The nodes and services whose names the pattern matches (nil: none): their lines
+        /// match whatever their message says, so a search for `redis` finds `redis-1`'s lines.
+        var namedNodes: [Bool]?
+        var namedServices: [Bool]?
 
         init(_ query: LogQuery) throws(LogMatcher.Problem) {
             self.query = query
