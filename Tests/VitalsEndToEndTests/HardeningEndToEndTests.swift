@@ -107,7 +107,7 @@ extension EndToEndTests {
         let environment = ["HOME": folder + "/home", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color"]
         let themes = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals themes"], environment: environment)
         let names = themes.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
-        #expect(Set(names).isSuperset(of: ["default", "light", "mono"]), "\(themes.stdout) \(themes.stderr)")
+        #expect(Set(names).isSuperset(of: ["default", "light", "mono", "solarized-dark", "high-contrast"]), "\(themes.stdout) \(themes.stderr)")
         let written = try Run.process("/bin/sh", ["-c", "cd \(folder) && ./vitals demo --write out"], environment: environment)
         #expect(written.status == 0, "\(written.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder + "/out/sample-clusters/ecommerce.yaml"))

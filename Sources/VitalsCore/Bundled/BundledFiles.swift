@@ -340,6 +340,37 @@ roles:
   sparkline: { fg: accent }
   label: { fg: dim }
 """#,
+        "themes/high-contrast.yaml": #"""
+# For bright rooms, projectors and tired eyes: white on black, the ANSI colours at full strength,
+# and every status also in an attribute (bold, underline, reverse) so it reads without colour.
+name: high-contrast
+description: white on black, full-strength colours, attributes on every status
+roles:
+  text: { fg: bright-white, bg: black }
+  muted: { fg: white, bg: black }
+  title: { fg: bright-cyan, bg: black, bold: true }
+  header: { fg: bright-white, bg: black, bold: true, underline: true }
+  border: { fg: white, bg: black }
+  selection: { fg: black, bg: bright-white, bold: true }
+  passing: { fg: bright-green, bg: black }
+  warning: { fg: bright-yellow, bg: black, bold: true }
+  critical: { fg: bright-white, bg: red, bold: true }
+  maintenance: { fg: bright-blue, bg: black, underline: true }
+  unknown: { fg: white, bg: black, underline: true }
+  status_bar: { fg: black, bg: bright-white }
+  status_bar_accent: { fg: black, bg: bright-cyan, bold: true }
+  tab_active: { fg: black, bg: bright-cyan, bold: true }
+  tab_inactive: { fg: white, bg: black }
+  footer: { fg: white, bg: black }
+  footer_key: { fg: bright-cyan, bg: black, bold: true }
+  overlay: { fg: bright-white, bg: black }
+  overlay_title: { fg: bright-cyan, bg: black, bold: true }
+  menu_selected: { fg: black, bg: bright-cyan }
+  message: { fg: bright-yellow, bg: black, bold: true }
+  error: { fg: bright-red, bg: black, bold: true }
+  sparkline: { fg: bright-cyan, bg: black }
+  label: { fg: white, bg: black }
+"""#,
         "themes/light.yaml": #"""
 # Light theme for terminals with a white or pale background.
 name: light
@@ -350,7 +381,7 @@ palette:
   bar: "#d0d0d0"
   accent: "#005f87"
   green: "#008700"
-  amber: "#af5f00"
+  amber: "#af8700"   # dark gold: still yellow, never red, on 8 and 16 colours
   red: "#d70000"
   blue: "#5f00af"
   panel: "#eeeeee"
@@ -409,6 +440,50 @@ roles:
   error: { bold: true }
   sparkline: {}
   label: { dim: true }
+"""#,
+        "themes/solarized-dark.yaml": #"""
+# Solarized (Ethan Schoonover's palette) on its dark base: low contrast for long shifts, the
+# accents kept for what needs a look. Paints its own background, so it reads the same on any terminal.
+name: solarized-dark
+description: Solarized on base03, its own background; low glare
+palette:
+  base03: "#002b36"
+  base02: "#073642"
+  base01: "#586e75"
+  base0: "#839496"
+  base1: "#93a1a1"
+  yellow: "#b58900"
+  orange: "#cb4b16"
+  red: "#dc322f"
+  blue: "#268bd2"
+  cyan: "#2aa198"
+  green: "#859900"
+  violet: "#6c71c4"
+roles:
+  text: { fg: base0, bg: base03 }
+  muted: { fg: base01, bg: base03 }
+  title: { fg: blue, bg: base03, bold: true }
+  header: { fg: blue, bg: base03, bold: true }
+  border: { fg: base01, bg: base03 }
+  selection: { fg: base1, bg: base02, bold: true }
+  passing: { fg: green, bg: base03 }
+  warning: { fg: yellow, bg: base03, bold: true }
+  critical: { fg: red, bg: base03, bold: true }
+  maintenance: { fg: violet, bg: base03 }
+  unknown: { fg: base01, bg: base03 }
+  status_bar: { fg: base1, bg: base02 }
+  status_bar_accent: { fg: base03, bg: blue, bold: true }
+  tab_active: { fg: base03, bg: blue, bold: true }
+  tab_inactive: { fg: base01, bg: base03 }
+  footer: { fg: base01, bg: base03 }
+  footer_key: { fg: blue, bg: base03, bold: true }
+  overlay: { fg: base0, bg: base02 }
+  overlay_title: { fg: blue, bg: base02, bold: true }
+  menu_selected: { fg: base03, bg: blue }
+  message: { fg: yellow, bg: base03, bold: true }
+  error: { fg: red, bg: base03 }
+  sparkline: { fg: cyan, bg: base03 }
+  label: { fg: base01, bg: base03 }
 """#,
     ]
 }

@@ -32,7 +32,9 @@ public struct Theme: Sendable, Equatable {
     /// A theme built into the binary, used when no theme files can be found: ANSI colours only,
     /// so it works on any colour terminal.
     public static let builtIn: Theme = {
-        let green = Style(foreground: .indexed(2)), yellow = Style(foreground: .indexed(3)), red = Style(foreground: .indexed(1), attributes: .bold)
+        // Without colour (NO_COLOR) the attributes alone tell a warning from a failure from text.
+        let green = Style(foreground: .indexed(2)), yellow = Style(foreground: .indexed(3), attributes: .bold)
+        let red = Style(foreground: .indexed(1), attributes: [.bold, .underline])
         var styles: [ThemeRole: Style] = [:]
         for role in ThemeRole.allCases { styles[role] = .plain }
         styles[.muted] = Style(foreground: .indexed(8))
