@@ -9,13 +9,15 @@ struct Themes: ParsableCommand {
     func run() throws {
         let (themes, failures) = ResourceLocator.allThemes()
         let color = isatty(STDOUT_FILENO) == 1
+        // Names whole, in a column as wide as the longest (`solarized-dark` was cut at 10).
+        let nameWidth = max(10, themes.map { $0.name.sanitizedForTerminal.count }.max() ?? 0)
         for theme in themes {
             var preview = ""
             for (role, text) in [(ThemeRole.statusBarAccent, " vitals "), (.passing, " ● passing"), (.warning, " ▲ warning"), (.critical, " ✖ critical"), (.selection, " selected row "), (.muted, " muted")] {
                 preview += color ? Self.sgr(theme[role]) + text + "\u{1B}[0m" : text
             }
             // The preview's own colour escapes are the point; the file's words are made safe.
-            let name = theme.name.sanitizedForTerminal.padding(toLength: 10, withPad: " ", startingAt: 0)
+            let name = theme.name.sanitizedForTerminal.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
             print("\(name) \(preview)   \(theme.description.sanitizedForTerminal)")
         }
         for failure in failures { Output.error("vitals: theme skipped:\n\(failure)") }
