@@ -367,6 +367,15 @@ public struct CheckSnapshot: Sendable, Equatable, Codable {
     /// While critical, when Consul would deregister its service (`deregister_critical_service_after`).
     public var deregisterAt: Date?
 
+    /// The output without the probe's own `HTTP GET <target>: ` or `TCP connect <target>: `,
+    /// which a row that already names the check does not need.
+    public var outputWithoutTarget: String {
+        for prefix in ["HTTP GET \(target): ", "TCP connect \(target): "] where output.hasPrefix(prefix) {
+            return String(output.dropFirst(prefix.count))
+        }
+        return output
+    }
+
     public init(
         name: String, type: String, target: String, status: Status, output: String, latencyMs: Double? = nil,
         since: Date? = nil, lastRun: Date? = nil, history: [StatusChange] = [], latencies: [Double?] = [], progress: String? = nil,

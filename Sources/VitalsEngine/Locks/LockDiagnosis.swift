@@ -80,10 +80,7 @@ enum LockDiagnosis {
         let checks = node.checks + services.lazy.filter { $0.node == node.name }.flatMap(\.checks)
         if node.breakerOpenedAt != nil || (!checks.isEmpty && checks.allSatisfy { $0.status == .critical }) { return "is down" }
         guard let failing = checks.first(where: { $0.status == .critical }) else { return "is critical" }
-        var said = failing.output.split(separator: "\n").first.map(String.init) ?? ""
-        for prefix in ["HTTP GET \(failing.target): ", "TCP connect \(failing.target): "] where said.hasPrefix(prefix) {
-            said.removeFirst(prefix.count)
-        }
+        let said = failing.outputWithoutTarget.split(separator: "\n").first.map(String.init) ?? ""
         let brief = said.count > 40 ? String(said.prefix(39)) + "…" : said
         return "is critical (check '\(failing.name)'" + (brief.isEmpty ? "" : ": \(brief)") + ")"
     }

@@ -109,11 +109,7 @@ public enum Format {
     /// A check's output without what the row already says (the probe and target), for narrow
     /// columns: `429 Too Many Requests: degraded: checkout failing`.
     public static func brief(_ check: CheckSnapshot) -> String {
-        var text = check.output
-        for prefix in ["HTTP GET \(check.target): ", "TCP connect \(check.target): "] where text.hasPrefix(prefix) {
-            text.removeFirst(prefix.count)
-        }
-        return text.replacingOccurrences(of: " Output: ", with: ": ")
+        check.outputWithoutTarget.replacingOccurrences(of: " Output: ", with: ": ")
     }
 
     /// How old a node's numbers are when its last scrape failed ("stale 42s"); nil while they
