@@ -52,7 +52,7 @@ import VitalsTesting
         let child = try #require(Int32(outcome.output.split(separator: " ").last ?? ""))
         // The child it left behind is gone too (or a zombie waiting for its new parent).
         func state() -> Substring? { (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while let now = state(), now != "Z", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let state = state()
         #expect(state == nil || state == "Z", "child \(child) is \(state ?? "?")")

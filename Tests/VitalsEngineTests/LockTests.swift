@@ -92,7 +92,7 @@ struct LockTests {
             let waiterKey = waiter.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let handedOver = await engine.store.first(where: { snapshot in
                 snapshot.locks.first { $0.name == "/locks/migration" }?.holderKey == waiterKey
-            }, timeout: .seconds(5))
+            }, timeout: .seconds(30))
             let after = try #require(handedOver?.locks.first { $0.name == "/locks/migration" })
             #expect(after.waiters == 0 && after.heldSinceExact && after.changesPerHour >= 1)
         }

@@ -214,7 +214,7 @@ import VitalsTesting
             try handle.close()
         }
         func messages(waitingFor count: Int) async -> [String] {
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline, engine.logs.stats.lines < count { try? await Task.sleep(for: .milliseconds(20)) }
             return engine.logs.lines(LogQuery(), before: nil, limit: 100).map { "\($0.node) \($0.message)" }
         }
@@ -307,7 +307,7 @@ import VitalsTesting
         let engine = Engine(config: config, options: options)
         let running = Task { await engine.run() }
         defer { running.cancel() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline, engine.logs.stats.problems.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
         let problems = engine.logs.stats.problems
         #expect(problems.contains { $0.hasPrefix("POST /v1/logs listener:") && $0.contains("in use") }, "\(problems)")

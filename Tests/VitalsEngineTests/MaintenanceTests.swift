@@ -26,16 +26,16 @@ import VitalsTesting
         defer { running.cancel() }
         _ = try #require(await engine.store.first(where: { $0.alerts.contains { $0.name == "ServiceDown" } }, timeout: .seconds(10)))
         #expect(try engine.beginMaintenance(node: "db-1", service: "db", reason: "failover drill", for: nil, by: "alice"))
-        let masked = try #require(await engine.store.first(where: { $0.services.first?.status == .maintenance }, timeout: .seconds(5)))
+        let masked = try #require(await engine.store.first(where: { $0.services.first?.status == .maintenance }, timeout: .seconds(30)))
         #expect(masked.services[0].maintenance?.reason == "failover drill")
         #expect(masked.services[0].checks[0].status == .critical, "the check itself still says what it sees")
         #expect(masked.nodes[0].status != .critical, "the node is not critical because of a masked service")
         let runs = masked.services[0].checks[0].lastRun
-        let quiet = await engine.store.first(where: { $0.alerts.filter { $0.name == "ServiceDown" && $0.state == .firing }.isEmpty && $0.services[0].checks[0].lastRun != runs }, timeout: .seconds(5))
+        let quiet = await engine.store.first(where: { $0.alerts.filter { $0.name == "ServiceDown" && $0.state == .firing }.isEmpty && $0.services[0].checks[0].lastRun != runs }, timeout: .seconds(30))
         #expect(quiet != nil, "checks keep running and the alert resolves")
         #expect(try engine.beginMaintenance(node: "db-1", service: "nope", reason: "x", for: nil, by: "alice") == false)
         #expect(try engine.endMaintenance(node: "db-1", service: "db", by: "alice"))
-        let back = await engine.store.first(where: { $0.services[0].status == .critical && $0.services[0].maintenance == nil }, timeout: .seconds(5))
+        let back = await engine.store.first(where: { $0.services[0].status == .critical && $0.services[0].maintenance == nil }, timeout: .seconds(30))
         #expect(back != nil)
         running.cancel()
         await running.value

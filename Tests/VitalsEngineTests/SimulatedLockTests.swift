@@ -60,7 +60,7 @@ import VitalsTesting
             // and the diagnosis says that rather than "down".
             let said = flagged.diagnoses.first ?? ""
             #expect(said.hasPrefix("\(holder) is critical (check 'http': timed out") && said.contains(") but holds /locks/orders-migration"), "\(flagged.diagnoses)")
-            let alerted = await live.first(timeout: .seconds(5), where: { snapshot in
+            let alerted = await live.first(timeout: .seconds(30), where: { snapshot in
                 snapshot.alerts.contains { $0.name == "StaleLockHolder" && $0.node == holder }
             })
             let alert = try #require(alerted?.alerts.first { $0.name == "StaleLockHolder" })

@@ -119,7 +119,7 @@ import VitalsTesting
             #expect(noService?.code == "not_found")
             // A ttl heartbeat by its full id, slashes and all.
             #expect(try await ana.message("PUT", "/v1/checks/shop-1/shop/heartbeat/ttl", json: ["status": "warn", "note": "disk 91%"]) == "heartbeat for shop-1/shop/heartbeat warning")
-            let check = try #require(await live.first(timeout: .seconds(5)) { snapshot in
+            let check = try #require(await live.first(timeout: .seconds(30)) { snapshot in
                 snapshot.services.first { $0.node == "shop-1" }?.checks.first { $0.name == "heartbeat" }?.status == .warning
             })
             #expect(check.services.first { $0.node == "shop-1" }?.checks.first { $0.name == "heartbeat" }?.output == "disk 91%")
