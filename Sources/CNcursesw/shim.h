@@ -25,6 +25,8 @@ static inline WINDOW *vitals_stdscr(void) { return stdscr; }
 static inline int vitals_lines(void) { return LINES; }
 static inline int vitals_cols(void) { return COLS; }
 static inline int vitals_colors(void) { return COLORS; }
+static inline FILE *vitals_stdout(void) { return stdout; }
+static inline FILE *vitals_stdin(void) { return stdin; }
 static inline int vitals_color_pairs(void) { return COLOR_PAIRS; }
 static inline int vitals_key_resize(void) { return KEY_RESIZE; }
 static inline int vitals_err(void) { return ERR; }

@@ -95,6 +95,7 @@ extension Engine {
         snapshot.stateProblem = problems.isEmpty ? nil : problems.joined(separator: "; ")
         snapshot.logStats = logs.stats
         store.publish(snapshot)
+        options.onPublish?()
         return true
     }
 

@@ -28,6 +28,9 @@ public final class Engine: Sendable {
     public struct Options: Sendable {
         /// How long results gather before a new snapshot is published.
         public var publishInterval: Duration = .milliseconds(250)
+        /// Called after each snapshot is published, from the publishing thread (the dashboard's
+        /// screen sleeps until it is called, instead of looking for news on a timer).
+        public var onPublish: (@Sendable () -> Void)?
         /// How often every node's log endpoints are read while someone looks at the Logs pane (or
         /// when nobody says: a headless engine); the focused node's are read every second.
         public var logSweep: Duration = .seconds(2)

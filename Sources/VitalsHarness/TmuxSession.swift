@@ -20,7 +20,9 @@ public final class TmuxSession: @unchecked Sendable {
         socket = "vitals-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         _ = try tmuxCommand([
             "-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", String(width), "-y", String(height),
-            "env", "PS1=PROMPT$ ", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "bash", "--norc", "--noprofile",
+            // What the test runner's environment says of colour (SwiftPM sets NO_COLOR when its
+            // output is not a terminal) is not the terminal's: each test says what it wants.
+            "env", "-u", "NO_COLOR", "-u", "COLORTERM", "-u", "COLORFGBG", "PS1=PROMPT$ ", "TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "bash", "--norc", "--noprofile",
         ])
         _ = try tmuxCommand(["set-option", "-t", "main", "remain-on-exit", "on"])
         serverPID = pid_t(try tmuxCommand(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -55,6 +57,12 @@ public final class TmuxSession: @unchecked Sendable {
     public func run(_ text: String) throws {
         try tmuxCommand(["send-keys", "-t", "main", "-l", text])
         try tmuxCommand(["send-keys", "-t", "main", "Enter"])
+    }
+
+    /// Sets the pane's default background (`window-style`), which tmux also gives as its answer
+    /// to a program's OSC 11 question.
+    public func setBackground(_ colour: String) throws {
+        try tmuxCommand(["set-option", "-t", "main", "window-style", "bg=\(colour)"])
     }
 
     /// Sends keys by tmux name (`Enter`, `Escape`, `Down`, `q`, `C-c`).

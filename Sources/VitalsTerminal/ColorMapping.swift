@@ -1,16 +1,25 @@
 import VitalsUI
 
-/// Maps theme colours onto what the terminal has: 256 colours, or the 8 (16) ANSI ones.
+/// Maps theme colours onto what the terminal has: 24-bit colour, 256 colours, or the 8 (16) ANSI
+/// ones.
 enum ColorMapping {
+    /// Colours of a direct-colour terminal (ncurses' `RGB`): a colour's number is 0xRRGGBB.
+    static let direct = 1 << 24
+
     /// The ncurses colour number for `color`, -1 for the terminal's default.
     static func index(_ color: Color, colors: Int) -> Int32 {
         switch color {
         case .default:
             return -1
         case .indexed(let value):
+            if colors >= direct && value >= 16 {
+                let (r, g, b) = rgb(ofIndexed: value)
+                return packed(r, g, b)
+            }
             if Int(value) < colors { return Int32(value) }
             return Int32(nearestANSI(rgb(ofIndexed: value), colors: colors))
         case .rgb(let r, let g, let b):
+            if colors >= direct { return packed(Int(r), Int(g), Int(b)) }
             if colors >= 256 { return Int32(nearest256(r, g, b)) }
             return Int32(nearestANSI((Int(r), Int(g), Int(b)), colors: colors))
         }
@@ -46,6 +55,12 @@ enum ColorMapping {
         }
         let candidates = ansi.prefix(min(16, max(8, colors)))
         return candidates.enumerated().min { distance($0.element, rgb) < distance($1.element, rgb) }!.offset
+    }
+
+    /// 0xRRGGBB; numbers below 8 are the ANSI colours on a direct-colour terminal, so a near
+    /// black is nudged to 8 (#000008, the same to the eye).
+    static func packed(_ r: Int, _ g: Int, _ b: Int) -> Int32 {
+        max(8, Int32(r << 16 | g << 8 | b))
     }
 
     static func rgb(ofIndexed index: UInt8) -> (Int, Int, Int) {

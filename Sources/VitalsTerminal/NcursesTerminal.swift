@@ -24,13 +24,27 @@ public final class NcursesTerminal: TerminalBackend {
     /// Where a terminal without a person writes: a file, for measuring what ncurses sends.
     private let recording: (path: String, type: String, size: Size)?
 
-    /// The terminal on standard input and output.
-    public init() { recording = nil }
+    /// A terminfo entry to use instead of `$TERM`'s (`DirectColor.prepare`), or nil.
+    private let type: String?
+
+    /// Keys read before the screen was set up, given back to it first.
+    private let typeahead: [UInt8]
+
+    /// The terminal on standard input and output, described by the terminfo entry `type` (nil:
+    /// `$TERM`'s; one that cannot be loaded falls back to it). `typeahead`: keys already read from
+    /// it (`TerminalBackground.detect`), read again first.
+    public init(type: String? = nil, typeahead: [UInt8] = []) {
+        recording = nil
+        self.type = type
+        self.typeahead = typeahead
+    }
 
     /// A terminal of type `type` and `size` whose output goes to the file at `path` (and whose
     /// input is empty): ncurses does all its work and the file counts the bytes it sends.
     public init(recordingTo path: String, type: String = "xterm-256color", size: Size) {
         recording = (path, type, size)
+        self.type = nil
+        typeahead = []
     }
 
     /// Enters full-screen mode. Also installs the signal handlers that restore the terminal on a
@@ -47,7 +61,7 @@ public final class NcursesTerminal: TerminalBackend {
         } else {
             vitals_signals_save_terminal(STDIN_FILENO)
             _ = vitals_signals_install()
-            _ = initscr()
+            if type.map({ newterm($0, vitals_stdout(), vitals_stdin()) == nil }) ?? true { _ = initscr() }
         }
         active = true
         _ = cbreak()
@@ -65,6 +79,8 @@ public final class NcursesTerminal: TerminalBackend {
             colors = noColor ? 0 : Int(vitals_colors())
         }
         _ = wclear(vitals_stdscr())
+        // Keys read while the terminal was asked about its background come first.
+        queued = TypeaheadKeys.decode(typeahead)
     }
 
     /// Leaves full-screen mode; safe to call more than once.
@@ -84,7 +100,10 @@ public final class NcursesTerminal: TerminalBackend {
             _ = wclear(vitals_stdscr())
             previous = nil
         }
-        for run in screen.changes(from: previous) {
+        let changes = screen.changes(from: previous)
+        // Nothing visible changed: nothing is written, not even ncurses' refresh.
+        if changes.isEmpty && previous != nil { return }
+        for run in changes {
             var text = run.text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
             text.append(0)
             let (attributes, pair) = attributesAndPair(for: run.style)
@@ -106,6 +125,8 @@ public final class NcursesTerminal: TerminalBackend {
     /// Ends the current wait for a key at once, from any thread: there is something new to draw.
     public static func wake() { vitals_signals_wake() }
 
+    public var waker: @Sendable () -> Void { { vitals_signals_wake() } }
+
     public func bell() {
         guard active else { return }
         _ = beep()
@@ -120,7 +141,7 @@ public final class NcursesTerminal: TerminalBackend {
             pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
             pollfd(fd: vitals_signals_wake_fd(), events: Int16(POLLIN), revents: 0),
         ]
-        let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: timeoutMs))
+        let ready = poll(&fds, nfds_t(fds.count), timeoutMs < 0 ? -1 : Int32(clamping: timeoutMs))
         if let signal = pendingSignal { return .signal(signal) }
         if fds[1].revents & Int16(POLLIN) != 0 { drainWakePipe() }
         if vitals_signals_take_suspend() != 0 { return suspend() }
@@ -194,7 +215,7 @@ public final class NcursesTerminal: TerminalBackend {
         while true {
             let result = wget_wch(vitals_stdscr(), &character)
             if result == vitals_err() { break }
-            let key = result == KEY_CODE_YES ? functionKey(Int32(character)) : characterKey(UInt32(character))
+            let key = result == KEY_CODE_YES ? functionKey(Int32(character)) : Self.characterKey(UInt32(character))
             if let key { queued.append(key) }
         }
         return queued.isEmpty ? .timeout : .key(queued.removeFirst())
@@ -227,7 +248,7 @@ public final class NcursesTerminal: TerminalBackend {
         }
     }
 
-    private func characterKey(_ value: UInt32) -> Key? {
+    static func characterKey(_ value: UInt32) -> Key? {
         switch value {
         case 9: return .tab
         case 10, 13: return .enter

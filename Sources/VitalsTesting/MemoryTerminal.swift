@@ -1,3 +1,4 @@
+import Synchronization
 import VitalsUI
 
 /// A terminal in memory for run-loop tests: it plays a script of events and keeps every screen
@@ -14,6 +15,11 @@ public final class MemoryTerminal: TerminalBackend {
     public private(set) var stopped = false
     public private(set) var invalidations = 0
     public private(set) var bells = 0
+    /// The timeout of each wait the run loop asked for, in order (negative: until woken).
+    public private(set) var waits: [Int] = []
+    /// How many times the terminal's waker was called.
+    public var wakes: Int { wakeCount.value.load(ordering: .relaxed) }
+    private let wakeCount = WakeCount()
     public var size: Size
     private var script: [Step]
 
@@ -34,7 +40,10 @@ public final class MemoryTerminal: TerminalBackend {
     public func invalidate() { invalidations += 1 }
     public func bell() { bells += 1 }
 
+    public var waker: @Sendable () -> Void { { [wakeCount] in wakeCount.value.add(1, ordering: .relaxed) } }
+
     public func nextEvent(timeoutMs: Int) -> TerminalEvent {
+        waits.append(timeoutMs)
         while !script.isEmpty {
             switch script.removeFirst() {
             case .event(let event):
@@ -49,4 +58,8 @@ public final class MemoryTerminal: TerminalBackend {
 
     /// The last screen drawn, as text.
     public var lastText: String { screens.last?.text ?? "" }
+}
+
+private final class WakeCount: Sendable {
+    let value = Atomic<Int>(0)
 }

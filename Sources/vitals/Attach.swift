@@ -51,6 +51,10 @@ struct Attach: AsyncParsableCommand {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the dashboard needs a terminal; for scripts use curl on \(url)/v1/snapshot")
         }
+        // Asked before any other thread runs: it may set TERMINFO for 24-bit colour.
+        let screen = try ScreenSetup.prepare(theme: theme)
+        defer { screen.cleanUp() }
+        let themes = screen.themes
         let token = try tokenFile.map(TokenFile.read)
         let who = try StateOptions.parse(user.map { ["--user", $0] } ?? []).who
         let client: APIClient
@@ -65,12 +69,13 @@ struct Attach: AsyncParsableCommand {
         let remote = RemoteCluster(client: client, updates: .seconds(1)) { NcursesTerminal.wake() }
         let follower = Task.detached { await remote.run() }
         let host = RemoteHost(remote: remote)
-        let themes = try Dashboard.loadThemes(selected: theme)
         let unicode = !ascii && Dashboard.localeIsUTF8
         let refreshMs = self.refreshMs
         let bell = !noBell
         let exit = await MainActor.run {
-            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode).run()
+            DashboardRunner(
+                terminal: screen.terminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode, greeting: screen.greeting
+            ).run()
         }
         follower.cancel()
         host.stop()

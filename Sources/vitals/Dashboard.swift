@@ -19,7 +19,7 @@ struct Dashboard: AsyncParsableCommand {
     @Option(help: "Theme name from themes/ (see `vitals themes`).")
     var theme: String?
 
-    @Option(help: "How often the screen looks for new data, in milliseconds.")
+    @Option(help: "The least time between two frames drawn for new data, in milliseconds (the engine wakes the screen when it has news; keys are answered at once).")
     var refreshMs: Int = 250
 
     @OptionGroup var simulation: SimulationOptions
@@ -46,8 +46,12 @@ struct Dashboard: AsyncParsableCommand {
             throw ValidationError("the dashboard needs a terminal; for scripts use `vitals snapshot`")
         }
         let config = try cluster.load()
-        let themes = try Self.loadThemes(selected: theme)
-        let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation)
+        // Asked before any engine thread runs: it may set TERMINFO for 24-bit colour.
+        let screen = try ScreenSetup.prepare(theme: theme)
+        defer { screen.cleanUp() }
+        let themes = screen.themes
+        // Each snapshot published wakes the screen: it sleeps between them, on no timer.
+        let slot = try await EngineSlot.start(config: config, state: state, simulation: simulation) { NcursesTerminal.wake() }
         // Said before the screen opens, so they stay on the terminal after it closes.
         for problem in slot.restoreProblems { Output.error("vitals: \(problem)") }
         // The API beside the dashboard: its log goes nowhere, the screen is the dashboard's. A
@@ -77,7 +81,9 @@ struct Dashboard: AsyncParsableCommand {
         // of Swift's cooperative pool it would take one of the (on two cores, two) threads the
         // engine's tasks need.
         let exit = await MainActor.run {
-            DashboardRunner(terminal: NcursesTerminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode).run()
+            DashboardRunner(
+                terminal: screen.terminal(), host: host, themes: themes, refreshMs: refreshMs, bell: bell, unicodeGraphs: unicode, greeting: screen.greeting
+            ).run()
         }
         await api?.stop()
         slot.stop()
@@ -147,6 +153,9 @@ struct LiveHost: DashboardHost {
     private static func count(_ n: Int) -> String { n == 1 ? "1 alert" : "\(n) alerts" }
 
     func latestSnapshot() -> ClusterSnapshot { engine.store.latest }
+
+    /// The engine wakes the screen when it publishes (`EngineSlot.start(onPublish:)`).
+    var wakesOnChange: Bool { true }
 
     var logs: (any LogSource)? { engine.logs }
 

@@ -26,12 +26,16 @@ final class EngineSlot: Sendable {
     }
 
     /// Opens the state file, starts the file's simulated nodes (unless --no-sim) and the engine,
-    /// with the control socket `vitals ttl` finds beside the state file.
-    static func start(config: ClusterConfig, state: StateOptions, simulation: SimulationOptions) async throws -> EngineSlot {
+    /// with the control socket `vitals ttl` finds beside the state file. `onPublish` is called
+    /// after each snapshot the engine (and any engine a reload makes) publishes.
+    static func start(
+        config: ClusterConfig, state: StateOptions, simulation: SimulationOptions, onPublish: (@Sendable () -> Void)? = nil
+    ) async throws -> EngineSlot {
         let persisted = try state.open()
         let simulator = try await simulation.start(for: config)
         var options = Engine.Options()
         options.controlSocket = state.controlSocketPath
+        options.onPublish = onPublish
         return EngineSlot(
             config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
         )

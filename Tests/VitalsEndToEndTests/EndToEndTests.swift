@@ -112,6 +112,49 @@ struct EndToEndTests {
         try session.waitFor("EXITED:0")
     }
 
+    /// COLORTERM=truecolor: the theme's own colours, as 38;2;R;G;B (light's accent is #005f87);
+    /// without it the nearest of 256.
+    @Test func truecolorDrawsTheThemesExactColours() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        let state = Self.temporaryStatePath()
+        try session.run("cd \(Fixtures.repositoryRoot.path) && COLORTERM=truecolor \(vitals) --theme light --state \(state); echo EXITED:$?")
+        try session.waitFor("web-1", "● passing")
+        let direct = try session.captureWithStyles()
+        #expect(direct.contains("8;2;0;95;135m"), "the accent in 24 bits: \(direct.prefix(400))")
+        #expect(!direct.contains("8;5;"), "no 256-colour index")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+        try session.run("clear; \(vitals) --theme light --state \(state); echo EXITED:$?")
+        try session.waitFor("web-1", "● passing")
+        let indexed = try session.captureWithStyles()
+        #expect(indexed.contains("8;5;24m"), "#005f87 is xterm-256 colour 24")
+        #expect(!indexed.contains("8;2;"))
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("vitals-terminfo-") }
+        #expect(leftovers.isEmpty, "the compiled terminfo entry is removed: \(leftovers)")
+    }
+
+    /// A terminal whose background is white (tmux answers OSC 11 from its window style) starts
+    /// with the light theme and says so; `--theme` still wins.
+    @Test func aLightTerminalStartsWithTheLightTheme() throws {
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.close() }
+        try session.setBackground("#ffffff")
+        let state = Self.temporaryStatePath()
+        try session.run("cd \(Fixtures.repositoryRoot.path) && \(vitals) --state \(state); echo EXITED:$?")
+        try session.waitFor("light terminal background: theme light")
+        try session.waitFor("web-1", "● passing")
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+        try session.run("clear; \(vitals) --theme default --state \(state); echo EXITED:$?")
+        try session.waitFor("web-1", "● passing")
+        #expect(try !session.capture().contains("light terminal background"))
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+
     /// `bg` continues the dashboard without the terminal: it waits, stopped, for `fg` (it once
     /// took the missing terminal for a hang-up and ended with 129).
     @Test func bgThenFgKeepsTheDashboard() throws {

@@ -15,7 +15,12 @@ import VitalsUI
         let faultRuns: AsyncStream<String>
         private let faultRun: AsyncStream<String>.Continuation
 
-        init(_ snapshot: ClusterSnapshot) {
+        /// Whether this host says it wakes the screen on change.
+        let wakes: Bool
+        var wakesOnChange: Bool { wakes }
+
+        init(_ snapshot: ClusterSnapshot, wakes: Bool = false) {
+            self.wakes = wakes
             self.snapshot = Mutex(snapshot)
             (faultRuns, faultRun) = AsyncStream.makeStream()
         }
@@ -113,6 +118,46 @@ import VitalsUI
         ])
         #expect(run(terminal, host: host) == .hangUp)
         #expect(terminal.screens.map { $0.text.contains("gen 44") } == [false, false, true])
+    }
+
+    /// A host that wakes the screen when it has news: the loop waits with no timeout between
+    /// frames, and draws news no sooner than `refreshMs` after the frame before.
+    @Test func aHostThatWakesTheScreenIsWaitedForOnNoTimer() {
+        let host = Host(snapshot, wakes: true)
+        let terminal = MemoryTerminal(script: [
+            .event(.timeout),
+            .inspect { _ in host.publishNext() },
+            .event(.timeout),
+            .event(.key(.character("j"))),
+            .event(.timeout),
+        ])
+        #expect(run(terminal, host: host) == .hangUp)
+        #expect(terminal.waits.first == -1, "\(terminal.waits)")
+        #expect(terminal.waits.enumerated().allSatisfy { $0.offset == 2 || $0.element == -1 }, "no timer: \(terminal.waits)")
+        // The news came within 250 ms of the first frame: the loop waited the rest of it, and
+        // the key drew it at once.
+        #expect((1...250).contains(terminal.waits[2]), "\(terminal.waits)")
+        #expect(terminal.screens.count == 2)
+        #expect(terminal.screens.last?.text.contains("gen 43") == true)
+        #expect(terminal.waits.last == -1)
+    }
+
+    @Test func aHostThatDoesNotWakeTheScreenIsAskedOnATimer() {
+        let terminal = MemoryTerminal(script: [.event(.timeout), .event(.timeout)])
+        _ = run(terminal, host: Host(snapshot))
+        #expect(terminal.waits == [250, 250, 250])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aReportFromBackgroundWorkWakesTheScreen() async {
+        let host = Host(snapshot, wakes: true)
+        let terminal = MemoryTerminal(keys: [.character("f"), .character("1")])
+        _ = run(terminal, host: host)
+        var runs = host.faultRuns.makeAsyncIterator()
+        #expect(await runs.next() == "down web-1")
+        // The report is appended right after the item returns.
+        for _ in 0..<200 where terminal.wakes == 0 { try? await Task.sleep(for: .milliseconds(10)) }
+        #expect(terminal.wakes == 1)
     }
 
     @Test func themeKeyCyclesThemesAndSaysWhich() throws {

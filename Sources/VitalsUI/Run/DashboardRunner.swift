@@ -27,6 +27,10 @@ public protocol DashboardHost: Sendable {
     /// Why the data on screen may not be live (an attached dashboard whose server is gone), or
     /// nil when it is.
     func connectionNotice() -> String?
+    /// True when the host calls the terminal's waker whenever what `latestSnapshot`,
+    /// `nodeNotes` and `connectionNotice` return changes: then the screen sleeps until it is
+    /// woken or a key arrives, and looks for news on no timer.
+    var wakesOnChange: Bool { get }
 }
 
 extension DashboardHost {
@@ -34,6 +38,7 @@ extension DashboardHost {
     public func watchLogs(_ watched: Bool) {}
     public func reload() async -> ReloadReport { ReloadReport(summary: "nothing to reload here") }
     public func connectionNotice() -> String? { nil }
+    public var wakesOnChange: Bool { false }
 }
 
 /// What a reload did: a line for the footer, and the file's errors (and warnings) when it was refused.
@@ -60,15 +65,23 @@ public final class DashboardRunner {
     private let reports = MessageQueue<ReloadReport>()
     private let bell: Bool
     private let unicodeGraphs: Bool
+    private let greeting: String?
     /// Critical alerts the bell has rung for.
     private var rungFor = Set<String>()
 
     /// - Parameters:
     ///   - themes: themes `t` cycles through; the first is used at start.
-    ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives.
+    ///   - refreshMs: how often the loop looks for a new snapshot when no key arrives; with a host
+    ///     that wakes the screen on change, the least time between two frames drawn for new data
+    ///     (keys are answered at once).
     ///   - bell: whether a new critical alert rings the terminal bell (once per alert).
     ///   - unicodeGraphs: whether graphs may use block characters (false: ASCII).
-    public init(terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int, bell: Bool = true, unicodeGraphs: Bool = true) {
+    ///   - greeting: said in the footer of the first frame.
+    public init(
+        terminal: any TerminalBackend, host: any DashboardHost, themes: [Theme], refreshMs: Int, bell: Bool = true, unicodeGraphs: Bool = true,
+        greeting: String? = nil
+    ) {
+        self.greeting = greeting
         self.bell = bell
         self.unicodeGraphs = unicodeGraphs
         self.terminal = terminal
@@ -86,11 +99,17 @@ public final class DashboardRunner {
         var state = AppState(size: terminal.size, faultMenuItems: host.faultMenu)
         state.unicodeGraphs = unicodeGraphs
         state.themeNames = themes.map(\.name)
+        state.message = greeting
         var shown = host.latestSnapshot()
         var drawnGeneration: UInt64?
         var focused: String?
         var logsShown: Bool?
         var dirty = true
+        var drawnAt: ContinuousClock.Instant?
+        let wake = terminal.waker
+        messages.wake = wake
+        reports.wake = wake
+        let waits = host.wakesOnChange
         while true {
             if !state.paused {
                 let latest = host.latestSnapshot()
@@ -120,15 +139,23 @@ public final class DashboardRunner {
                 logsShown = showingLogs
                 host.watchLogs(showingLogs)
             }
-            if dirty || drawnGeneration != shown.generation {
-                if drawnGeneration != shown.generation { ringForNewCriticalAlerts(shown) }
+            // New data waits until `refreshMs` has passed since the last frame when the host wakes
+            // the screen (a busy engine publishes four times a second); keys are drawn at once.
+            let news = drawnGeneration != shown.generation
+            let sinceDrawn = drawnAt.map { Self.milliseconds(ContinuousClock.now - $0) } ?? Int.max
+            var timeout = waits ? -1 : refreshMs
+            if dirty || (news && (!waits || sinceDrawn >= refreshMs)) {
+                if news { ringForNewCriticalAlerts(shown) }
                 state.nodeNotes = host.nodeNotes()
                 terminal.draw(DashboardView.render(snapshot: shown, state: state, theme: themes[themeIndex], logs: host.logs))
                 drawnGeneration = shown.generation
+                drawnAt = .now
                 dirty = false
+            } else if news {
+                timeout = refreshMs - sinceDrawn
             }
             let key: Key
-            switch terminal.nextEvent(timeoutMs: refreshMs) {
+            switch terminal.nextEvent(timeoutMs: timeout) {
             case .key(let pressed): key = pressed
             case .timeout: continue
             case .signal(let number): return .signal(number)
@@ -178,6 +205,10 @@ public final class DashboardRunner {
         }
     }
 
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Rings once for each critical alert that fires, is no symptom of another, and nobody has
     /// acknowledged or silenced.
     private func ringForNewCriticalAlerts(_ snapshot: ClusterSnapshot) {
@@ -194,8 +225,18 @@ public final class DashboardRunner {
 /// Reports from background work, waiting for the run loop to show them.
 final class MessageQueue<Item: Sendable>: Sendable {
     private let queue = Mutex<[Item]>([])
+    private let waker = Mutex<(@Sendable () -> Void)?>(nil)
 
-    func append(_ item: Item) { queue.withLock { $0.append(item) } }
+    /// Called after each `append`: ends the screen's wait so the item is shown at once.
+    var wake: (@Sendable () -> Void)? {
+        get { waker.withLock { $0 } }
+        set { waker.withLock { $0 = newValue } }
+    }
+
+    func append(_ item: Item) {
+        queue.withLock { $0.append(item) }
+        wake?()
+    }
 
     func drain() -> [Item] { queue.withLock { queue in defer { queue.removeAll() }; return queue } }
 }

@@ -14,8 +14,11 @@ public protocol TerminalBackend: AnyObject {
     func invalidate()
     /// Rings the terminal bell (or flashes, where the terminal prefers that).
     func bell()
-    /// Waits up to `timeoutMs` milliseconds for a key, a signal or the end of the terminal.
+    /// Waits up to `timeoutMs` milliseconds (a negative number: until something happens) for a
+    /// key, a signal, the end of the terminal or a call of `waker`.
     func nextEvent(timeoutMs: Int) -> TerminalEvent
+    /// Ends the current (or next) wait of `nextEvent` as a `.timeout`, from any thread.
+    var waker: @Sendable () -> Void { get }
 }
 
 /// What a terminal reports to the run loop.
