@@ -19,6 +19,9 @@ struct IdleBench: ParsableCommand {
     @Option(help: "Start-up runs per program (the median is reported).")
     var runs: Int = 5
 
+    @Option(help: "Another vitals binary (an earlier build) whose dashboard + engine is measured the same way in the same run.")
+    var before: String?
+
     func run() throws {
         let vitals = try binary.path()
         guard let htop = ExternalTool.path(of: "htop") else { throw ValidationError("htop is not installed (apt-get install htop): it is the baseline") }
@@ -45,6 +48,14 @@ struct IdleBench: ParsableCommand {
         let dashboardIdle = try measureIdle(command: "cd \(root) && exec \(vitals) --no-sim", ready: Self.live)
         // The simulator is measured over the same span, while the dashboard probes it.
         let simulatorIdle = (cpu: (try ProcStat(pid: simulatorPID).cpuSeconds - simulatorBefore.cpuSeconds) / Date().timeIntervalSince(started), rss: 0)
+        // The engine with no screen (`vitals serve`, the same probes and scrapes): what the
+        // dashboard adds is the difference.
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-idle-\(getpid()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".sock"] { try? FileManager.default.removeItem(atPath: state + suffix) } }
+        let engineIdle = try measureIdle(
+            command: "cd \(root) && exec \(vitals) serve --no-sim --listen 127.0.0.1:17931 --state \(state)", ready: { $0.contains("listening") }
+        )
+        let beforeIdle = try before.map { try measureIdle(command: "cd \(root) && exec \($0) --no-sim", ready: Self.live) }
 
         print("| measure | vitals | htop -d 10 | ratio (vitals / htop) |")
         print("|---|---|---|---|")
@@ -55,9 +66,15 @@ struct IdleBench: ParsableCommand {
         let checks = demo.map { $0.nodes.reduce(0) { $0 + $1.checks.count + $1.services.reduce(0) { $0 + $1.checks.count } } } ?? 0
         let scrapes = demo?.nodes.filter { $0.metricsURL != nil }.count ?? 0
         print("| idle CPU: dashboard + engine only (`--no-sim`, \(checks) checks, \(scrapes) scrapes) | \(Report.pct(dashboardIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(dashboardIdle.cpu, htopIdle.cpu)) |")
+        print("| idle CPU: the engine alone (`vitals serve --no-sim`, no screen) | \(Report.pct(engineIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(engineIdle.cpu, htopIdle.cpu)) |")
+        print("| idle CPU: what the screen adds (dashboard + engine − engine alone) | \(Report.pct(max(0, dashboardIdle.cpu - engineIdle.cpu))) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(max(0, dashboardIdle.cpu - engineIdle.cpu), htopIdle.cpu)) |")
+        if let beforeIdle, let before {
+            print("| idle CPU: dashboard + engine of `\(before)` (`--no-sim`) | \(Report.pct(beforeIdle.cpu)) | \(Report.pct(htopIdle.cpu)) | \(Report.ratio(beforeIdle.cpu, htopIdle.cpu)) |")
+        }
         print("| idle CPU: the simulated cluster alone (`vitals simulate`, answering those probes) | \(Report.pct(simulatorIdle.cpu)) | – | – |")
         print("| resident memory after the idle window: whole demo | \(Report.mb(demoIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(demoIdle.rss), Double(htopIdle.rss))) |")
         print("| resident memory: dashboard + engine only | \(Report.mb(dashboardIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(dashboardIdle.rss), Double(htopIdle.rss))) |")
+        print("| resident memory: the engine alone | \(Report.mb(engineIdle.rss)) | \(Report.mb(htopIdle.rss)) | \(Report.ratio(Double(engineIdle.rss), Double(htopIdle.rss))) |")
     }
 
     /// Median seconds from sending `command` to a screen that satisfies `ready`.
