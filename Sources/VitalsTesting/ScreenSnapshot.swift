@@ -9,9 +9,37 @@ import VitalsUI
 /// and the test fails, so a snapshot is never accepted unseen.
 public enum ScreenSnapshot {
     public static func check(_ screen: Screen, named name: String, filePath: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation) {
+        compare(screen.text + "\n", named: name, filePath: filePath, sourceLocation: sourceLocation)
+    }
+
+    /// Compares the text and, below it, the styles: a letter per cell naming its style, and a
+    /// legend saying what each letter is as `describe` tells it (the colours a terminal of some
+    /// depth is sent, say).
+    public static func checkStyled(
+        _ screen: Screen, named name: String, describe: (Style) -> String, filePath: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let codes = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var letters: [String: Character] = [:]
+        var legend: [String] = []
+        var grid = ""
+        for y in 0..<screen.height {
+            for x in 0..<screen.width {
+                let described = describe(screen[x, y].style)
+                if letters[described] == nil {
+                    let code = letters.count < codes.count ? codes[letters.count] : "?"
+                    letters[described] = code
+                    legend.append("\(code): \(described)")
+                }
+                grid.append(letters[described]!)
+            }
+            grid.append("\n")
+        }
+        compare(screen.text + "\n--- styles ---\n" + grid + legend.joined(separator: "\n") + "\n", named: name, filePath: filePath, sourceLocation: sourceLocation)
+    }
+
+    private static func compare(_ actual: String, named name: String, filePath: String, sourceLocation: SourceLocation) {
         let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
         let file = directory.appendingPathComponent("\(name).txt")
-        let actual = screen.text + "\n"
         let recording = ProcessInfo.processInfo.environment["VITALS_RECORD"] == "1"
         guard !recording, let expected = try? String(contentsOf: file, encoding: .utf8) else {
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
