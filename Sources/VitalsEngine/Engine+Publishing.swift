@@ -87,7 +87,9 @@ extension Engine {
             persistLater { (store: AlertStateStore) throws(AlertStateStore.Problem) in try store.record(changes) }
             notifier.enqueue(.changes(changes))
         }
-        guard var snapshot = built ?? (changed ? state.withLock({ $0.nextGeneration(time: time) }) : nil) else { return false }
+        let capacityChanged = stepCapacity(base, scraped: scraped, ranges: ranges, time: time)
+        guard var snapshot = built ?? (changed || capacityChanged ? state.withLock({ $0.nextGeneration(time: time) }) : nil) else { return false }
+        snapshot.capacity = capacity.withLock { $0.advice.isEmpty ? nil : $0.advice }
         snapshot.alerts = section.alerts
         snapshot.silences = section.silences
         snapshot.alertHistory = section.history

@@ -31,6 +31,9 @@ public final class Engine: Sendable {
         /// Called after each snapshot is published, from the publishing thread (the dashboard's
         /// screen sleeps until it is called, instead of looking for news on a timer).
         public var onPublish: (@Sendable () -> Void)?
+        /// Applies a scaling advice for a policy with no `scale_command` (the demo's simulator
+        /// starts or stops instances); returns whether it worked and what to say.
+        public var scaler: (@Sendable (_ service: String, _ replicas: Int) async -> (ok: Bool, summary: String))?
         /// How often every node's log endpoints are read while someone looks at the Logs pane (or
         /// when nobody says: a headless engine); the focused node's are read every second.
         public var logSweep: Duration = .seconds(2)
@@ -133,6 +136,10 @@ public final class Engine: Sendable {
     let scheduler: Mutex<ProbeScheduler?> = Mutex(nil)
     /// The newest heartbeat of each ttl check, by check number.
     let heartbeats = Mutex<[Int: (time: Date, status: Status, note: String)]>([:])
+    /// Replica advice: the advisor, the newest advice, changes under way. One box passed from
+    /// engine to engine over reloads and registrations (a change started on one ends on its
+    /// successor).
+    let capacity: CapacityShared
     let control: ControlSocket?
     let controlBox: ControlBox?
 
@@ -161,6 +168,7 @@ public final class Engine: Sendable {
         ]
         self.scraper = Scraper(fetcher: fetcher)
         self.tailer = LogTailer(fetcher: fetcher)
+        capacity = old?.capacity ?? CapacityShared()
         if let old {
             logs = old.logs
             if logs.byteLimit != config.logIntake.maxBytes { logs.setByteLimit(config.logIntake.maxBytes) }
@@ -199,7 +207,11 @@ public final class Engine: Sendable {
         self.jobs = jobs
         self.intervals = intervals.map { max(1_000_000, $0) }
         stateStore = persisted?.store
-        scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names)).subtracting(SnapshotSeries.names)
+        let scalingNames = config.scaling.policies.compactMap { policy -> AlertExpression? in
+            if case .expression(let text) = policy.metric { return try? AlertExpression(parsing: text) }
+            return nil
+        }.flatMap(\.names)
+        scrapedNames = Set(config.alerting.rules.flatMap(\.expression.names) + scalingNames).subtracting(SnapshotSeries.names)
         nodeSeries = config.nodes.map { node in
             // A node's stored series carry over a reload while it is scraped the same way.
             if let old, let was = old.config.nodes.firstIndex(where: { $0.name == node.name }) {
@@ -248,6 +260,7 @@ public final class Engine: Sendable {
             reload = nil
             let seeded = Self.registeredTTLStatus(config: config, layout: layout)
             heartbeats.withLock { $0 = seeded }
+            capacity.adopt(config.scaling, engine: self)
             return
         }
         let counts = initial.adopt(old.state.withLock { $0 }, time: now())
@@ -286,6 +299,7 @@ public final class Engine: Sendable {
             keptChecks: counts.kept, changedChecks: counts.changed, addedChecks: counts.added, removedChecks: counts.removed,
             resolvedAlerts: resolved.resolved.count
         )
+        capacity.adopt(config.scaling, engine: self)
     }
 
     /// What a reload carried over, for the engine made by one (`replacing:`).

@@ -105,6 +105,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRegistration = "invalid_registration"
         case conflict
         case registrationLimit = "registration_limit"
+        /// A scale command that failed or ran out of time.
+        case scaleFailed = "scale_failed"
 
         public var status: Int {
             switch self {
@@ -116,7 +118,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             case .alreadyInState, .conflict: 409
             case .registrationLimit: 429
             case .payloadTooLarge: 413
-            case .reloadRefused: 422
+            case .reloadRefused, .scaleFailed: 422
             case .internalError: 500
             case .stateUnavailable, .unavailable: 503
             }

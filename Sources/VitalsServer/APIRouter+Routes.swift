@@ -97,6 +97,23 @@ extension APIRouter {
         return .done("\(target) in maintenance" + (duration.map { " for \($0.goString)" } ?? ""), extra: ["by": user])
     }
 
+    func scale(_ engine: Engine, service: String, _ request: APIRequest) async throws(APIError) -> APIResponse {
+        var fields = try JSONFields(request.body)
+        let replicas = try fields.int("replicas", in: 0...100_000)
+        let by = try fields.string("by", maxLength: 64)
+        try fields.finish()
+        let user = try Self.user(request, field: by)
+        guard let advice = engine.store.latest.capacity?.first(where: { $0.service == service }) else {
+            throw APIError(.notFound, "'\(service.sanitizedForTerminal)' has no scaling policy")
+        }
+        guard advice.canScale else { throw APIError(.invalidField, "\(service.sanitizedForTerminal) has no scale_command to run") }
+        guard !advice.scaling else { throw APIError(.alreadyInState, "\(service.sanitizedForTerminal) is being scaled") }
+        let said = await engine.scale(service: service, to: replicas ?? advice.desired, by: user)
+        log.info("scale", ["service": service, "by": user, "outcome": said, "remote": request.remote])
+        guard !said.contains("failed:") else { throw APIError(.scaleFailed, said) }
+        return .done(said, extra: ["by": user])
+    }
+
     func endMaintenance(_ engine: Engine, node: String, _ request: APIRequest) throws(APIError) -> APIResponse {
         let service = request.query["service"].flatMap { $0.isEmpty ? nil : $0 }
         let user = try Self.user(request, field: request.query["by"])

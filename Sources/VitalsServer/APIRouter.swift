@@ -35,6 +35,7 @@ public final class APIRouter: Sendable {
         APIRoute(method: "DELETE", pattern: "/v1/silences/{id}"),
         APIRoute(method: "PUT", pattern: "/v1/checks/{id...}/ttl"),
         APIRoute(method: "POST", pattern: "/v1/reload"),
+        APIRoute(method: "POST", pattern: "/v1/capacity/{service}/scale"),
         APIRoute(method: "GET", pattern: "/metrics"),
     ] + consulRoutes
 
@@ -173,6 +174,7 @@ public final class APIRouter: Sendable {
         case ("GET", "/v1/alerts"): return .json(AlertList(alerts: engine.store.latest.alerts, history: engine.store.latest.alertHistory))
         case ("GET", "/v1/silences"): return .json(SilenceList(silences: engine.store.latest.silences))
         case ("POST", "/v1/reload"): return try await reload(request)
+        case ("POST", "/v1/capacity/{service}/scale"): return try await scale(engine, service: parameters["service"] ?? "", request)
         case ("GET", "/metrics"): return metrics(engine)
         case (_, let pattern) where pattern.hasPrefix("/v1/agent/") || pattern.hasPrefix("/v1/catalog/") || pattern.hasPrefix("/v1/health/"):
             return try await consul(route, parameters, request)

@@ -35,6 +35,18 @@ struct JSONFields {
         return text
     }
 
+    mutating func int(_ key: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+        read.insert(key)
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        // JSONSerialization gives true and false as NSNumbers of type "c" (and 1 `is Bool` too):
+        // a boolean is not a count.
+        guard let number = value as? NSNumber, number.objCType.pointee != CChar(UInt8(ascii: "c")), number.doubleValue == number.doubleValue.rounded(),
+              let whole = Int(exactly: number.doubleValue), range.contains(whole) else {
+            throw APIError(.invalidField, "'\(key)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return whole
+    }
+
     mutating func stringMap(_ key: String) throws(APIError) -> [String: String]? {
         read.insert(key)
         guard let value = object[key], !(value is NSNull) else { return nil }

@@ -48,6 +48,9 @@ public struct SimulatedCondition: Sendable, Equatable {
     public var errorRatio: Double
     /// Why, in a few words, for logs and the UI ("scenario: postgres slow", "injected: down").
     public var cause: String?
+    /// The requests this instance serves, as a multiple of its usual rate (a surge shared by
+    /// fewer instances is more for each).
+    public var traffic: Double = 1
 
     public init(health: Health = .ok, extraLatency: Duration = .zero, extraLoad: Double = 0, errorRatio: Double = 0.002, cause: String? = nil) {
         self.health = health

@@ -64,7 +64,7 @@ struct NodeActivity: Sendable {
         cpuIdle += dt * Self.cores * (1 - load)
         cpuUser += dt * Self.cores * load * 0.8
         cpuSystem += dt * Self.cores * load * 0.2
-        let requests = dt * requestRate * (0.9 + random.unit() * 0.2)
+        let requests = dt * requestRate * condition.traffic * (0.9 + random.unit() * 0.2)
         requestsFailed += requests * condition.errorRatio
         requestsOK += requests * (1 - condition.errorRatio)
         bytesReceived += requests * (1_800 + random.unit() * 500)

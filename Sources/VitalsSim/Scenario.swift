@@ -10,13 +10,17 @@ public struct Scenario: Sendable {
         public var service: String
         public var node: String?
         public var condition: SimulatedCondition
+        /// The service's requests as a multiple of the usual (nil: unchanged), shared by however
+        /// many instances serve it then.
+        public var traffic: Double?
 
-        public init(start: Duration, end: Duration, service: String, node: String? = nil, condition: SimulatedCondition) {
+        public init(start: Duration, end: Duration, service: String, node: String? = nil, condition: SimulatedCondition = .healthy, traffic: Double? = nil) {
             self.start = start
             self.end = end
             self.service = service
             self.node = node
             self.condition = condition
+            self.traffic = traffic
         }
     }
 
@@ -50,7 +54,7 @@ public struct Scenario: Sendable {
     public func faster(by factor: Double) -> Scenario {
         func scale(_ duration: Duration) -> Duration { .milliseconds(Int64((duration.seconds * 1000 / factor).rounded())) }
         return Scenario(name: name, period: scale(period), steps: steps.map { step in
-            Step(start: scale(step.start), end: scale(step.end), service: step.service, node: step.node, condition: step.condition)
+            Step(start: scale(step.start), end: scale(step.end), service: step.service, node: step.node, condition: step.condition, traffic: step.traffic)
         })
     }
 
@@ -62,8 +66,24 @@ public struct Scenario: Sendable {
              condition: SimulatedCondition(health: .down, errorRatio: 1, cause: "scenario: orders-1 crashed (OOM-killed, exit 137)")),
     ])
 
+    /// Load on orders and cart triples for six minutes (each instance's CPU, latency and request
+    /// rate rise with its share of it) and then falls back: advice scales them out, and back in
+    /// after the scale-down window. Ten minutes a loop.
+    public static let trafficSurge = Scenario(name: "traffic-surge", period: .seconds(600), steps: [
+        Step(start: .seconds(20), end: .seconds(380), service: "orders", traffic: 3),
+        Step(start: .seconds(20), end: .seconds(380), service: "cart", traffic: 3),
+    ])
+
+    public static let all = [steady, cascadingFailure, lockHolderDies, trafficSurge]
+
     public static func named(_ name: String) -> Scenario? {
-        [steady, cascadingFailure, lockHolderDies].first { $0.name == name }
+        all.first { $0.name == name }
+    }
+
+    /// The traffic multiple of `service` now (1 when no step changes it).
+    public func traffic(of service: String, elapsed: Duration) -> Double {
+        let position = Duration.seconds(elapsed.seconds.truncatingRemainder(dividingBy: period.seconds))
+        return steps.filter { $0.service == service && $0.traffic != nil && $0.start <= position && position < $0.end }.compactMap(\.traffic).max() ?? 1
     }
 
     /// The condition of `node`, running `services`, `elapsed` since the simulation began.

@@ -156,7 +156,33 @@ public final class Simulator: Sendable {
     public func condition(of node: String) -> SimulatedCondition {
         let elapsed = self.elapsed
         if let fault = injectedFault(of: node) { return .injected(fault, elapsed: elapsed) }
-        return scenario.condition(node: node, services: services(of: node), elapsed: elapsed)
+        let services = services(of: node)
+        return Self.underTraffic(scenario.condition(node: node, services: services, elapsed: elapsed), share: trafficShare(services, elapsed: elapsed))
+    }
+
+    /// This instance's share of its service's traffic, 1 as usual: the scenario's multiple times
+    /// the instances the file has, over the instances serving it now (added ones included).
+    func trafficShare(_ services: [String], elapsed: Duration) -> Double {
+        guard let service = services.first else { return 1 }
+        let multiple = scenario.traffic(of: service, elapsed: elapsed)
+        // Usual: the file's instances and those the demo registers at its start.
+        let usual = servicesByNode.values.filter { $0.contains(service) }.count + (config.simulation?.register ?? []).filter { $0 == service }.count
+        let serving = usual + state.withLock { $0.added.values.filter { $0.services.contains { $0.name == service } }.count }
+        guard usual > 0, serving > 0 else { return multiple }
+        return multiple * Double(usual) / Double(serving)
+    }
+
+    /// More work than usual costs CPU and, past 1.3×, latency; less saves CPU.
+    static func underTraffic(_ condition: SimulatedCondition, share: Double) -> SimulatedCondition {
+        guard abs(share - 1) > 0.01 else { return condition }
+        var result = condition
+        result.traffic = share
+        result.extraLoad = max(-0.15, condition.extraLoad + 0.4 * (share - 1))
+        if share > 1.3 {
+            result.extraLatency = max(condition.extraLatency, .milliseconds(Int64((share - 1.3) * 250)))
+            result.cause = result.cause ?? "scenario: \(String(format: "%.1f", share))× the usual traffic"
+        }
+        return result
     }
 
     /// Whether `node` answers at all now (not hung, not down).

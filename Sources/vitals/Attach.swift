@@ -159,6 +159,8 @@ final class RemoteHost: DashboardHost {
                 return "silenced \(matchers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")) for \(duration.goString)"
             case .expireSilence(let id):
                 return try await client.message("DELETE", "/v1/silences/\(APIClient.segment(id))")
+            case .scale(let service, let replicas):
+                return try await client.message("POST", "/v1/capacity/\(APIClient.segment(service))/scale", json: ["replicas": replicas])
             case .beginMaintenance(let node, let service, let reason, let duration):
                 var body: [String: Any] = ["reason": reason]
                 if let service { body["service"] = service }

@@ -144,6 +144,8 @@ struct LiveHost: DashboardHost {
             case .endMaintenance(let node, let service):
                 let target = service.map { "\(node)/\($0)" } ?? node
                 return try engine.endMaintenance(node: node, service: service, by: user) ? "maintenance of \(target) ended" : "\(target) was not in maintenance"
+            case .scale(let service, let replicas):
+                return await engine.scale(service: service, to: replicas, by: user)
             }
         } catch {
             return "not saved: \(error)"

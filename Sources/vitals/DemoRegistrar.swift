@@ -33,6 +33,7 @@ final class DemoRegistrar: Sendable {
     ) throws -> DemoRegistrar? {
         guard let simulator = slot.simulator, server.configuration.tlsCertificate == nil else { return nil }
         let demo = try DemoRegistrar(simulator: simulator, config: config, api: server.url, token: server.configuration.token)
+        slot.demo.registrar = demo
         Task.detached { for line in await demo.start() { report(line) } }
         return demo
     }
@@ -77,6 +78,46 @@ final class DemoRegistrar: Sendable {
             await simulator.removeInstance(id)
             return "\(id) could not register: \(error)"
         }
+    }
+
+    /// Instances of `service` the simulator serves now (the file's and those added).
+    func instances(of service: String) -> [String] {
+        let fromFile = config.nodes.filter { node in node.services.contains { $0.name == service } && simulator.serves(node.name) }.map(\.name)
+        let added = simulator.addedInstances.filter { $0.value.services.contains { $0.name == service } }.map(\.key)
+        return fromFile + added.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+    }
+
+    /// Brings `service` to `replicas` instances: new ones start and register; removed ones (the
+    /// newest added first; the file's own stay) deregister, drain for `drain`, then stop.
+    func scale(service: String, to replicas: Int, drain: Duration = .seconds(2)) async -> (ok: Bool, summary: String) {
+        let running = instances(of: service)
+        if replicas > running.count {
+            var said: [String] = []
+            for _ in running.count..<replicas {
+                let line = await add(service: service)
+                said.append(line)
+                if !line.contains("registered itself") { return (false, said.joined(separator: "; ")) }
+            }
+            return (true, "started \(replicas - running.count): " + said.map { $0.split(separator: " ").first.map(String.init) ?? $0 }.joined(separator: ", "))
+        }
+        let removable = running.filter { simulator.addedInstances[$0] != nil }.reversed()
+        let surplus = Array(removable.prefix(running.count - replicas))
+        guard !surplus.isEmpty else { return (replicas == running.count, replicas == running.count ? "already \(replicas)" : "only added instances can be stopped") }
+        for node in surplus {
+            do {
+                _ = try await client.send("PUT", "/v1/agent/service/deregister/\(APIClient.segment(node))")
+            } catch {
+                return (false, "\(node) could not deregister: \(error)")
+            }
+        }
+        // Deregistered, it takes no new work; what it had finishes before it stops.
+        try? await Task.sleep(for: drain)
+        for node in surplus {
+            await simulator.removeInstance(node)
+            issued.withLock { _ = $0.names.remove(node) }
+        }
+        let short = running.count - surplus.count > replicas ? " (the file's instances stay)" : ""
+        return (true, "drained and stopped \(surplus.joined(separator: ", "))" + short)
     }
 
     /// Deregisters the demo instance `node` and stops it; returns a line for the footer.

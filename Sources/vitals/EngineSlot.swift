@@ -19,8 +19,16 @@ final class EngineSlot: Sendable {
     /// Why some registrations kept in the state file could not be taken back.
     var restoreProblems: [String] { registering.restoreProblems }
 
-    init(config: ClusterConfig, options: Engine.Options, persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?, simulator: Simulator?, scenario: Scenario?) {
+    /// The demo's registrar once it runs: scaling advice for a simulated service starts or stops
+    /// its instances through it.
+    let demo: DemoBox
+
+    init(
+        config: ClusterConfig, options: Engine.Options, persisted: (store: AlertStateStore, loaded: AlertStateStore.Loaded)?, simulator: Simulator?,
+        scenario: Scenario?, demo: DemoBox = DemoBox()
+    ) {
         self.scenario = scenario
+        self.demo = demo
         registering = RegisteringEngine(config: config, options: options, persisted: persisted)
         simulatorNow = Mutex(simulator)
     }
@@ -36,8 +44,17 @@ final class EngineSlot: Sendable {
         var options = Engine.Options()
         options.controlSocket = state.controlSocketPath
         options.onPublish = onPublish
+        let demo = DemoBox()
+        if simulator != nil {
+            // A policy without a scale_command scales simulated instances: the demo's own.
+            options.scaler = { service, replicas in
+                guard let registrar = demo.registrar else { return (false, "the demo's registration is not running") }
+                return await registrar.scale(service: service, to: replicas)
+            }
+        }
         return EngineSlot(
-            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.scenario.flatMap(Scenario.named)
+            config: config, options: options, persisted: persisted, simulator: simulator, scenario: simulation.chosenScenario(for: config),
+            demo: demo
         )
     }
 
@@ -106,5 +123,15 @@ final class EngineSlot: Sendable {
         if restartedSimulation { summary += "; simulation restarted" }
         if warnings > 0 { summary += " (\(warnings == 1 ? "1 warning" : "\(warnings) warnings"): vitals validate \(file))" }
         return ReloadReport(summary: summary)
+    }
+}
+
+/// Where the demo's registrar is found once it runs (it needs the API server, which needs the
+/// slot).
+final class DemoBox: Sendable {
+    private let current = Mutex<DemoRegistrar?>(nil)
+    var registrar: DemoRegistrar? {
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
     }
 }

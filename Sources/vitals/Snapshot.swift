@@ -119,7 +119,18 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Play another scenario (\(SimulationConfig.knownScenarios.joined(separator: ", "))).")
     var scenario: String?
 
+    @Option(help: ArgumentHelp("Play the scenario this many times faster (tests, demos in a hurry).", valueName: "factor"))
+    var scenarioSpeed: Double = 1
+
+    /// The scenario asked for (else the file's), at the speed asked for; nil: the file's at 1×.
+    func chosenScenario(for config: ClusterConfig) -> Scenario? {
+        let named = scenario.flatMap(Scenario.named)
+        guard scenarioSpeed != 1 else { return named }
+        return (named ?? Scenario.named(config.simulation?.scenario ?? "steady") ?? .steady).faster(by: scenarioSpeed)
+    }
+
     func validate() throws {
+        guard scenarioSpeed.isFinite, (0.01...1_000).contains(scenarioSpeed) else { throw ValidationError("--scenario-speed must be from 0.01 to 1000") }
         if let scenario, Scenario.named(scenario) == nil {
             throw ValidationError("unknown scenario '\(scenario)' (known: \(SimulationConfig.knownScenarios.joined(separator: ", ")))")
         }
@@ -128,7 +139,7 @@ struct SimulationOptions: ParsableArguments {
     /// Starts the simulator when the file has a simulation block and --no-sim is not given.
     func start(for config: ClusterConfig) async throws -> Simulator? {
         guard !noSim, config.simulation != nil else { return nil }
-        let simulator = Simulator(config: config, scenario: scenario.flatMap(Scenario.named))
+        let simulator = Simulator(config: config, scenario: chosenScenario(for: config))
         do {
             try await simulator.start()
         } catch {

@@ -117,7 +117,7 @@ import VitalsTesting
          cluster: x
          nodes: [ { name: a, address: 127.0.0.1 } ]
          simulation: { scenario: cascading }
-         """, "f.yaml:3:25: unknown scenario 'cascading' (known: steady, cascading-failure, lock-holder-dies)"),
+         """, "f.yaml:3:25: unknown scenario 'cascading' (known: steady, cascading-failure, lock-holder-dies, traffic-surge)"),
     ])
     func reportsEachMistakeWithItsPosition(yaml: String, expected: String) {
         let result = ClusterConfigLoader.check(text: yaml, file: "f.yaml")

@@ -249,11 +249,22 @@ locks:
   - { etcd: ["http://127.0.1.28:2379", "http://127.0.1.29:2379", "http://127.0.1.30:2379"], prefix: /locks/ }
   - { etcd: ["http://127.0.1.28:2379", "http://127.0.1.29:2379", "http://127.0.1.30:2379"], prefix: /election/, kind: election }
   - { etcd: ["http://127.0.1.28:2379", "http://127.0.1.29:2379", "http://127.0.1.30:2379"], leader_key: /service/postgres/leader }
+# How many replicas orders and cart need, with the arithmetic of Kubernetes' HPA (pane 6,
+# Capacity): desired = ceil(ready × CPU / target), nothing inside ±10 %, scale-down held for the
+# window. S applies the advice (it asks first); in the demo that starts or stops simulated
+# instances, which register themselves. Try `vitals --scenario traffic-surge`: their traffic
+# triples for six minutes, then falls back. A real cluster names a command instead:
+#   scale_command: [kubectl, scale, deployment/{service}, "--replicas={replicas}"]
+scaling:
+  interval: 5s                     # the HPA's is 15s: shorter, so the demo moves
+  policies:
+    - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, scale_down: { stabilization: 60s } }
+    - { service: cart, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, scale_down: { stabilization: 60s } }
 # Logs sent to Vitals: try `logger -n 127.0.0.1 -P 5514 -d -t redis -p local0.err "hello"` (lands on redis-1).
 log_intake: { syslog_udp: "127.0.0.1:5514", syslog_tcp: "127.0.0.1:5514", http: "127.0.0.1:9880" }
 simulation:
   nodes: all
-  scenario: cascading-failure      # or lock-holder-dies: orders-1 crashes holding the migration lock
+  scenario: cascading-failure      # or lock-holder-dies (orders-1 crashes holding the migration lock), traffic-surge
   locks:                           # what the simulated nodes hold and wait for in the simulated etcd
     - { mutex: /locks/orders-migration, contenders: [orders-1, orders-2], ttl: 10s }
     - { election: /election/inventory, contenders: [inventory-1, inventory-2], ttl: 10s }

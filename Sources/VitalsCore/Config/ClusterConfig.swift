@@ -21,6 +21,8 @@ public struct ClusterConfig: Sendable, Equatable {
     public var maxRegistrations = 10_000
     /// Bounds on scraped metrics (`metrics:` at the top of the file).
     public var metricsLimits = MetricsLimits()
+    /// Replica advice per service, and how it may be applied (`scaling:`).
+    public var scaling = ScalingConfig()
 
     public init(
         name: String, defaults: CheckDefaults = CheckDefaults(), nodes: [NodeConfig],
@@ -350,7 +352,7 @@ public struct LogFileConfig: Sendable, Equatable {
 /// Which nodes a file's simulator serves and which scenario it plays.
 public struct SimulationConfig: Sendable, Equatable {
     /// Scenarios the simulator knows.
-    public static let knownScenarios = ["steady", "cascading-failure", "lock-holder-dies"]
+    public static let knownScenarios = ["steady", "cascading-failure", "lock-holder-dies", "traffic-surge"]
 
     /// Faults a simulated node can be given (the dashboard's fault menu offers the same).
     public static let knownFaults = ["down", "slow", "errors", "flapping", "hang"]

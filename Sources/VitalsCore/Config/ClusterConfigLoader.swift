@@ -48,7 +48,7 @@ struct ClusterReader {
     func cluster(_ root: Node) -> ClusterConfig? {
         guard let fields = reader.mapping(
             root, "the cluster file", allowed: ["cluster", "defaults", "nodes", "simulation", "alerts", "alertmanager", "webhooks", "locks", "log_intake",
-                       "allow_api_exec_checks", "max_registrations", "metrics"],
+                       "allow_api_exec_checks", "max_registrations", "metrics", "scaling"],
             unsupported: Self.notYet
         ) else { return nil }
         let name = fields.string("cluster", required: true)
@@ -74,6 +74,7 @@ struct ClusterReader {
         config.allowAPIExecChecks = fields.bool("allow_api_exec_checks") ?? false
         config.maxRegistrations = fields.int("max_registrations", in: 0...1_000_000) ?? config.maxRegistrations
         if let node = fields.value("metrics") { config.metricsLimits = metricsLimits(node) }
+        if let node = fields.value("scaling") { config.scaling = scaling(node, services: config.serviceNames) }
         return config
     }
 

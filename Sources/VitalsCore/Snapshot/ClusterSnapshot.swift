@@ -45,6 +45,8 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
     public var stateProblem: String?
     /// How full the log store is (nil when logs are not kept).
     public var logStats: LogStats?
+    /// Replica advice per service with a scaling policy (nil when the file has none).
+    public var capacity: [CapacityAdvice]?
 
     public init(
         cluster: String, generation: UInt64, time: Date, nodes: [NodeSnapshot], services: [ServiceSnapshot],
@@ -66,6 +68,7 @@ public struct ClusterSnapshot: Sendable, Equatable, Codable {
         case alertHistory = "alert_history"
         case stateProblem = "state_problem"
         case logStats = "logs"
+        case capacity
     }
 
     /// How many nodes are in each status.

@@ -46,6 +46,8 @@ public enum Action: Sendable, Equatable {
     case showNodeLogs
     /// Services, Nodes, node view: ask for a reason and put the selection in maintenance, or end it.
     case toggleMaintenance
+    /// `S` in Capacity: apply the selected service's advice (asks first).
+    case scale
     /// Wide terminals: the overview in place of the Services pane, or Services alone.
     case toggleOverview
     /// Lists: sort by the column left / right of the current one (none: file order), or the other way.
@@ -89,6 +91,8 @@ public enum AlertCommand: Sendable, Equatable {
     case unacknowledge(ids: [String])
     case silence(matchers: [String: String], duration: Duration, comment: String)
     case expireSilence(id: String)
+    /// Bring `service` to `replicas` (its scale_command, or the demo's simulator).
+    case scale(service: String, replicas: Int)
 }
 
 /// The panes, in tab order, each with the digit that shows it.
@@ -98,6 +102,10 @@ public enum Pane: String, Sendable, CaseIterable {
     case locks = "Locks"
     case alerts = "Alerts"
     case logs = "Logs"
+    case capacity = "Capacity"
+
+    /// The tabs shown: Capacity only when the file has a scaling policy (its key works always).
+    public static func shown(capacity: Bool) -> [Pane] { capacity ? allCases : allCases.filter { $0 != .capacity } }
 
     public var key: Int {
         switch self {
@@ -106,6 +114,7 @@ public enum Pane: String, Sendable, CaseIterable {
         case .locks: 3
         case .alerts: 4
         case .logs: 5
+        case .capacity: 6
         }
     }
 }

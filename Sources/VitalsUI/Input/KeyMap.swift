@@ -29,7 +29,7 @@ public struct KeyBinding: Sendable {
             case .pane(let pane): state.detail == nil && state.pane == pane
             case .logs: state.detail == nil && state.pane == .logs
             case .detail: state.detail != nil
-            case .sortable: state.detail == nil && state.pane != .logs
+            case .sortable: state.detail == nil && state.pane != .logs && state.pane != .capacity
             case .maintainable: state.detail != nil || state.pane == .services || state.pane == .nodes
             }
         }
@@ -90,6 +90,7 @@ public enum KeyMap {
                    pairs: [(c("u"), .unacknowledge), (c("x"), .expireSilence), (c("v"), .cycleAlertView)]),
         KeyBinding(":", "command: :node cart-1 :sort cpu :theme :q (tab)", .act, keys: c(":"), .startCommand),
         KeyBinding("m", "maintenance on / off, with a reason", .act, .maintainable, keys: c("m"), .toggleMaintenance),
+        KeyBinding("S", "scale the service to the advice (asks first)", .act, .pane(.capacity), keys: c("S"), .scale),
         KeyBinding("f", "inject a fault (simulated nodes)", .act, keys: c("f"), .openFaultMenu),
         KeyBinding("r", "reload the cluster file", .act, keys: c("r"), .reload),
         KeyBinding("p  t", "pause updates · next theme", .act, pairs: [(c("p"), .togglePause), (c("t"), .cycleTheme)]),

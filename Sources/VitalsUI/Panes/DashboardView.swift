@@ -16,7 +16,7 @@ public enum DashboardView {
         let layout = Layout(size: state.size)
         screen.fill(layout.content, style: theme[.text])
         drawHeader(into: &screen, rect: layout.header, snapshot: snapshot, state: state, theme: theme, timeZone: timeZone)
-        drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme, firing: snapshot.alertCounts.firing)
+        drawTabs(into: &screen, rect: layout.tabs, state: state, theme: theme, firing: snapshot.alertCounts.firing, capacity: snapshot.capacityChanges)
         if let connection = state.connection {
             // Over the tabs, where the eye goes first: the panes below keep their last data,
             // which must not pass for live.
@@ -36,6 +36,7 @@ public enum DashboardView {
             case .locks: LocksPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             case .logs:
                 LogsPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme, logs: logs, timeZone: timeZone)
+            case .capacity: CapacityPane.draw(into: &screen, rect: layout.content, snapshot: snapshot, state: state, theme: theme)
             }
         }
         drawFooter(into: &screen, rect: layout.footer, state: state, theme: theme)
@@ -122,13 +123,14 @@ public enum DashboardView {
         }
     }
 
-    static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme, firing: Int = 0) {
+    static func drawTabs(into screen: inout Screen, rect: Rect, state: AppState, theme: Theme, firing: Int = 0, capacity: Int? = nil) {
         screen.fill(rect, style: theme[.tabInactive])
         var x = rect.x + 1
-        for pane in Pane.allCases {
+        for pane in Pane.shown(capacity: capacity != nil || state.pane == .capacity) {
             let active = pane == state.pane && state.detail == nil
-            // The Alerts tab says how many fire, so they are seen from any pane.
-            let count = pane == .alerts && firing > 0 ? " \(firing)" : ""
+            // The Alerts tab says how many fire, so they are seen from any pane; Capacity how
+            // many services its advice would change.
+            let count = pane == .alerts && firing > 0 ? " \(firing)" : pane == .capacity && (capacity ?? 0) > 0 ? " \(capacity ?? 0)" : ""
             x = screen.put(" \(pane.key) \(pane.rawValue)\(count) ", x: x, y: rect.y, style: active ? theme[.tabActive] : theme[.tabInactive]) + 1
         }
         if let detail = state.detail {

@@ -22,6 +22,8 @@ public struct Prompt: Sendable, Equatable {
         case logSearch
         /// A reason (and an optional duration) for maintenance of a node or service instance.
         case maintenance(node: String, service: String?)
+        /// Confirms a scaling: enter takes the advice, a number another count.
+        case scale(service: String, replicas: Int)
     }
 
     public var purpose: Purpose
@@ -169,6 +171,8 @@ public struct AppState: Sendable, Equatable {
             return logAction(action, logs: logs)
         case .toggleMaintenance:
             return maintenanceAction(snapshot: snapshot)
+        case .scale:
+            return scaleAction(snapshot: snapshot)
         case .showNodeLogs:
             guard let node = detail else { return nil }
             logsCameFrom = LogsOrigin(node: node, pane: pane, nodes: logView.nodes)
@@ -214,7 +218,7 @@ public struct AppState: Sendable, Equatable {
             logsCameFrom = nil
             pane = target
         case .nextPane, .previousPane:
-            let all = Pane.allCases
+            let all = Pane.shown(capacity: snapshot.capacity != nil || pane == .capacity)
             let index = all.firstIndex(of: pane) ?? 0
             pane = all[(index + (action == .nextPane ? 1 : all.count - 1)) % all.count]
             detail = nil
@@ -291,6 +295,29 @@ public struct AppState: Sendable, Equatable {
         return nil
     }
 
+    /// `S`: asks to confirm bringing the selected service to its advised count.
+    private mutating func scaleAction(snapshot: ClusterSnapshot) -> Effect? {
+        let rows = capacityRows(snapshot)
+        guard let advice = rows.first(where: { $0.service == selection[.capacity] }) ?? rows.first else {
+            message = "no scaling advice: add a scaling: policy to the cluster file"
+            return nil
+        }
+        guard advice.canScale else {
+            message = "\(advice.service) cannot be scaled from here: give its policy a scale_command"
+            return nil
+        }
+        guard !advice.scaling else {
+            message = "\(advice.service) is being scaled"
+            return nil
+        }
+        let what = advice.wantsChange ? "\(advice.current) → \(advice.desired)" : "stays at \(advice.current) (the advice)"
+        prompt = Prompt(
+            purpose: .scale(service: advice.service, replicas: advice.desired),
+            title: "scale \(advice.service) \(what) · enter confirms, or type a count: "
+        )
+        return nil
+    }
+
     /// `m`: asks why and puts the selected node or service instance in maintenance, or ends it.
     private mutating func maintenanceAction(snapshot: ClusterSnapshot) -> Effect? {
         var node: String?, service: String?
@@ -319,6 +346,17 @@ public struct AppState: Sendable, Equatable {
     /// The rows of each list pane as shown: filtered, and ordered as chosen.
     public func serviceRows(_ snapshot: ClusterSnapshot) -> [ServiceSnapshot] {
         Rows.services(snapshot, filter: filter, worstFirst: worstFirst, sort: sort[.services])
+    }
+
+    /// Capacity advice matching the filter: those that want a change first (the biggest change
+    /// first), then by name.
+    public func capacityRows(_ snapshot: ClusterSnapshot) -> [CapacityAdvice] {
+        let filter = RowFilter(filter)
+        let rows = (snapshot.capacity ?? []).filter { filter.isEmpty || filter.matches([$0.service, $0.metric, $0.reason]) }
+        return rows.sorted { a, b in
+            let (da, db) = (abs(a.desired - a.current), abs(b.desired - b.current))
+            return da != db ? da > db : a.service < b.service
+        }
     }
 
     public func nodeRows(_ snapshot: ClusterSnapshot) -> [NodeSnapshot] {
@@ -426,6 +464,13 @@ public struct AppState: Sendable, Equatable {
         case .acknowledge(let ids):
             self.prompt = nil
             return .alert(.acknowledge(ids: ids, comment: text))
+        case .scale(let service, let replicas):
+            guard text.isEmpty || Int(text) != nil, (Int(text) ?? replicas) >= 0 else {
+                message = "a count of replicas, like 3 (or nothing for the advice)"
+                return nil
+            }
+            self.prompt = nil
+            return .alert(.scale(service: service, replicas: Int(text) ?? replicas))
         case .maintenance(let node, let service):
             guard !text.isEmpty else {
                 message = "give a reason, like: kernel upgrade 30m"
@@ -487,7 +532,7 @@ public struct AppState: Sendable, Equatable {
         }
         let layout = Layout(size: size)
         if y == layout.tabs.y {
-            if let pane = Layout.tab(at: x, firing: snapshot.alertCounts.firing) {
+            if let pane = Layout.tab(at: x, firing: snapshot.alertCounts.firing, capacity: snapshot.capacityChanges) {
                 detail = nil
                 self.pane = pane
             }
@@ -519,7 +564,7 @@ public struct AppState: Sendable, Equatable {
         case .nodes: selectedNodeRow(in: snapshot)?.name
         case .alerts: selectedAlertRow(in: snapshot)?.alerts.first?.node
         case .locks: selectedLockRow(in: snapshot).flatMap { $0.waiter.map { $0.node } ?? $0.lock.holderNode }
-        case .logs: nil
+        case .logs, .capacity: nil
         }
     }
 
@@ -545,6 +590,7 @@ public struct AppState: Sendable, Equatable {
         case .nodes: nodeRows(snapshot).map(\.name)
         case .alerts: alertRows(snapshot).map(\.id)
         case .locks: lockRows(snapshot).map(\.id)
+        case .capacity: capacityRows(snapshot).map(\.service)
         case .logs: []
         }
     }

@@ -17,10 +17,12 @@ public struct Layout: Sendable, Equatable {
 
     /// The pane whose tab label covers column `x` of the tabs row (` 1 Services `, ` 2 Nodes `, ` 4 Alerts `).
     /// - Parameter firing: the count the Alerts tab shows (its width depends on it).
-    public static func tab(at x: Int, firing: Int = 0) -> Pane? {
+    /// - Parameter capacity: the services whose advice wants a change, or nil when the Capacity
+    ///   tab is not shown (the file has no scaling policy).
+    public static func tab(at x: Int, firing: Int = 0, capacity: Int? = nil) -> Pane? {
         var start = 1
-        for pane in Pane.allCases {
-            let count = pane == .alerts && firing > 0 ? " \(firing)" : ""
+        for pane in Pane.shown(capacity: capacity != nil) {
+            let count = pane == .alerts && firing > 0 ? " \(firing)" : pane == .capacity && (capacity ?? 0) > 0 ? " \(capacity ?? 0)" : ""
             let width = " \(pane.key) \(pane.rawValue)\(count) ".count
             if x >= start && x < start + width { return pane }
             start += width + 1

@@ -179,7 +179,7 @@ extension Rows {
         case .nodes: nodeColumns.map { ($0.title, $0.descendingFirst) }
         case .locks: lockColumns(now: now).map { ($0.title, $0.descendingFirst) }
         case .alerts: alertColumns(view: alertView, now: now).map { ($0.title, $0.descendingFirst) }
-        case .logs: []
+        case .logs, .capacity: []
         }
         return columns.map { (title: $0.0, descending: $0.1) }
     }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import VitalsTesting
+
+/// The demo's traffic surge on the release binary, headless: `vitals serve` with the e-commerce
+/// file's policies set to autoscale, the scenario played 6× faster. Orders' replicas rise while
+/// its traffic is tripled and come back down once it falls and the scale-down window passes,
+/// turning round once; every change is in the alert history.
+@Suite(.serialized, .enabled(if: ExternalTool.available("curl", package: "curl")))
+struct CapacityEndToEndTests {
+    @Test(.timeLimit(.minutes(4)))
+    func aSurgeIsAbsorbedByScalingOutAndScaledBackInWithoutOscillation() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-surge-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let demo = try String(contentsOfFile: Fixtures.path("sample-clusters/ecommerce.yaml"), encoding: .utf8)
+        let start = try #require(demo.range(of: "\nscaling:\n"))
+        let end = try #require(demo.range(of: "\n# Logs sent to Vitals", range: start.upperBound..<demo.endIndex))
+        let policies = """
+
+        scaling:
+          interval: 1s
+          policies:
+            - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, autoscale: true, scale_down: { stabilization: 10s } }
+        """
+        let file = "\(folder)/surge.yaml"
+        try (demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: policies)).write(toFile: file, atomically: true, encoding: .utf8)
+        let server = try BackgroundProcess(VitalsBinary.path, [
+            "serve", file, "--listen", "127.0.0.1:17951", "--state", "\(folder)/state.sqlite", "--scenario", "traffic-surge", "--scenario-speed", "6",
+        ])
+        defer { server.stop() }
+        try server.waitForOutput("listening", timeout: 30)
+
+        // The surge runs from 3 s to 63 s of each 100 s loop at this speed.
+        var counts: [Int] = []
+        var reasons: [String] = []
+        let began = Date()
+        while Date().timeIntervalSince(began) < 150 {
+            let (status, body) = try curl(["http://127.0.0.1:17951/v1/snapshot"])
+            if status == 200, let snapshot = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+               let orders = (snapshot["capacity"] as? [[String: Any]])?.first(where: { $0["service"] as? String == "orders" }),
+               let current = orders["current"] as? Int {
+                if counts.last != current { counts.append(current) }
+                if let reason = orders["reason"] as? String, reasons.last != reason { reasons.append(reason) }
+                // Up, then back down to where it began: done.
+                if let first = counts.first, let top = counts.max(), top > first, current <= first, Date().timeIntervalSince(began) > 60 { break }
+            }
+            usleep(500_000)
+        }
+        let first = try #require(counts.first, "no capacity advice for orders: \(server.output.suffix(2_000))")
+        let top = try #require(counts.max())
+        #expect(top > first, "orders was never scaled out: \(counts)\n\(reasons.suffix(10).joined(separator: "\n"))")
+        #expect(counts.last.map { $0 <= first } == true, "orders was not scaled back in: \(counts)\n\(reasons.suffix(10).joined(separator: "\n"))")
+        // No oscillation: the count rises, then falls, and turns round once.
+        let steps = zip(counts, counts.dropFirst()).map { $1 > $0 ? 1 : -1 }
+        let turns = zip(steps, steps.dropFirst()).filter { $0 != $1 }.count
+        #expect(turns <= 1, "the count went up and down more than once: \(counts)")
+        // The advice said why in words (autoscale applies it within a second, so the moment that
+        // said "→ N replicas (was M)" may fall between two looks; the history keeps it).
+        #expect(reasons.contains { $0.contains("orders: CPU") && $0.contains("vs target 60%") }, "\(reasons)")
+        print("orders replicas over the surge: \(counts)")
+        // The scale-in is written once its instances have drained and stopped.
+        var alerts = ""
+        for _ in 0..<60 {
+            alerts = try curl(["http://127.0.0.1:17951/v1/alerts"]).body
+            if alerts.contains("drained and stopped") { break }
+            usleep(500_000)
+        }
+        #expect(alerts.contains("\"Scaled\"") && alerts.contains("by autoscale"), "every change is in the history")
+        #expect(!alerts.contains("already"), "autoscale waited for its change to show instead of asking again: \(alerts)")
+        #expect(alerts.contains("drained and stopped"), "scaled in: instances deregistered, drained, stopped")
+    }
+}
