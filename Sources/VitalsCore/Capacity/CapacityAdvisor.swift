@@ -151,8 +151,8 @@ public struct CapacityAdvisor: Sendable {
             if raw.desired != desired { text += " → \(raw.desired)" }
         }
         switch limit {
-        case .scaleUpWindow(let lowest, let window)?: text += "; held to \(lowest) by the \(window.goString) scale-up window"
-        case .scaleDownWindow(let highest, let window)?: text += "; held to \(highest) by the \(window.goString) scale-down window"
+        case .scaleUpWindow(let lowest, let window)?: text += "; held by the \(window.goString) scale-up window (its lowest advice: \(lowest))"
+        case .scaleDownWindow(let highest, let window)?: text += "; held by the \(window.goString) scale-down window (its highest advice: \(highest))"
         case .step(let step, let period)?: text += "; at most \(step) per \(period.goString)"
         case .minReplicas(let n)?: text += "; min_replicas \(n)"
         case .maxReplicas(let n)?: text += "; max_replicas \(n)"
