@@ -89,10 +89,11 @@ extension Engine {
         let once = ScrapedOnce(scraped)
         let series = SnapshotSeries(snapshot, scraped: { once.samples($0) }, ranges: ranges)
         let canScale = options.scaler != nil
+        let index = CapacityReading.Index(snapshot)
         let (changed, automatic) = capacity.withLock { box -> (Bool, [(String, Int, Int)]) in
             var automatic: [(String, Int, Int)] = []
             let advice = policies.map { policy -> CapacityAdvice in
-                let reading = CapacityReading.read(policy, snapshot: snapshot, series: series, expression: box.expressions[policy.service])
+                let reading = CapacityReading.read(policy, index: index, series: series, expression: box.expressions[policy.service])
                 var advice = box.advisor.advise(policy, reading: reading, canScale: canScale || policy.scaleCommand != nil, at: time)
                 advice.scaling = box.inFlight.contains(policy.service)
                 if let pending = box.pending[policy.service], pending.replicas == advice.current || time.timeIntervalSince(pending.time) > CapacityBox.settleWithin {

@@ -10,7 +10,7 @@ struct VitalsBench: AsyncParsableCommand {
         commandName: "vitals-bench",
         abstract: "Benchmarks of vitals, each next to a baseline measured in the same run.",
         discussion: "Run from the repository: swift build -c release && .build/release/vitals-bench all",
-        subcommands: [IdleBench.self, ProbeBench.self, FleetBench.self, BlackHoleBench.self, FrameBench.self, LockBench.self, ParseBench.self, StoreBench.self, LogSearchBench.self, IngestBench.self, CheckTypesBench.self, HTTPSTarget.self, ServeBench.self, RegistryBench.self, HostileBench.self, CardinalityBench.self, FloodCommand.self],
+        subcommands: [IdleBench.self, ProbeBench.self, FleetBench.self, BlackHoleBench.self, FrameBench.self, LockBench.self, ParseBench.self, StoreBench.self, LogSearchBench.self, IngestBench.self, CheckTypesBench.self, HTTPSTarget.self, ServeBench.self, RegistryBench.self, HostileBench.self, CardinalityBench.self, CapacityBench.self, FloodCommand.self],
         defaultSubcommand: IdleBench.self
     )
 }

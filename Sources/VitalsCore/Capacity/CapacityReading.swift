@@ -5,8 +5,23 @@ extension CapacityReading {
     /// check passing; maintenance counts as not ready), or as a total for an expression whose
     /// result is not labelled by node.
     public static func read(_ policy: ScalingPolicy, snapshot: ClusterSnapshot, series: some AlertSeriesSource, expression: AlertExpression? = nil) -> CapacityReading {
-        let instances = snapshot.services.filter { $0.name == policy.service }
-        let nodes = Dictionary(snapshot.nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        read(policy, index: Index(snapshot), series: series, expression: expression)
+    }
+
+    /// A snapshot's instances by service and nodes by name, made once for every policy.
+    public struct Index: Sendable {
+        let instances: [String: [ServiceSnapshot]]
+        let nodes: [String: NodeSnapshot]
+
+        public init(_ snapshot: ClusterSnapshot) {
+            instances = Dictionary(grouping: snapshot.services, by: \.name)
+            nodes = Dictionary(snapshot.nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    public static func read(_ policy: ScalingPolicy, index: Index, series: some AlertSeriesSource, expression: AlertExpression? = nil) -> CapacityReading {
+        let instances = index.instances[policy.service] ?? []
+        let nodes = index.nodes
         func metrics(_ node: String) -> NodeMetrics? {
             guard let metrics = nodes[node]?.metrics, metrics.scrapeError == nil else { return nil }
             return metrics
