@@ -93,6 +93,13 @@ struct Serve: AsyncParsableCommand {
                 let target = [alert.node, alert.service].compactMap { $0 }.joined(separator: "/")
                 log.info("alert \(change): \(alert.name)" + (target.isEmpty ? "" : " on \(target)"), fields)
             }
+            // Scalings (by a person or autoscale) and what the engine deregistered: new at the
+            // top of the history.
+            let known = Set(last.alertHistory.map(\.id))
+            for entry in latest.alertHistory.prefix(while: { !known.contains($0.id) }).reversed()
+            where ["Scaled", "ScaleFailed", "Deregistered"].contains(entry.name) {
+                log.info(entry.summary, ["event": entry.name, "service": entry.service ?? ""])
+            }
             last = latest
         }
     }

@@ -22,12 +22,15 @@ public struct SnapshotDelta: Sendable, Equatable, Codable {
     /// Always sent: small, and nil is a value of its own here.
     public var stateProblem: String?
     public var logStats: LogStats?
+    /// The capacity advice, whole (it is small, and changes with every evaluation).
+    public var capacity: [CapacityAdvice]?
 
     enum CodingKeys: String, CodingKey {
         case base, generation, time, nodes, services, locks, alerts, silences
         case alertHistory = "alert_history"
         case stateProblem = "state_problem"
         case logStats = "logs"
+        case capacity
     }
 
     /// The delta from `old` to `new`, or nil when `new` lists other nodes or service instances
@@ -55,6 +58,7 @@ public struct SnapshotDelta: Sendable, Equatable, Codable {
         alertHistory = old.alertHistory == new.alertHistory ? nil : new.alertHistory
         stateProblem = new.stateProblem
         logStats = new.logStats
+        capacity = new.capacity
     }
 
     /// `snapshot` with this delta applied, or nil when it is not the generation the delta was
@@ -78,6 +82,7 @@ public struct SnapshotDelta: Sendable, Equatable, Codable {
         if let alertHistory { result.alertHistory = alertHistory }
         result.stateProblem = stateProblem
         result.logStats = logStats
+        result.capacity = capacity
         return result
     }
 }
