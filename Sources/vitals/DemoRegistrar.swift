@@ -63,7 +63,7 @@ final class DemoRegistrar: Sendable {
             while taken.contains("\(service)-\(number)") { number += 1 }
             issued.names.insert("\(service)-\(number)")
             issued.address += 1
-            return ("\(service)-\(number)", "127.0.2.\(10 + issued.address % 240)")
+            return ("\(service)-\(number)", "\(Self.addedRange(after: template.address)).\(10 + issued.address % 240)")
         }
         let node = Self.copy(of: template, named: id, at: address)
         do {
@@ -133,6 +133,14 @@ final class DemoRegistrar: Sendable {
         await simulator.removeInstance(node)
         issued.withLock { _ = $0.names.remove(node) }
         return "\(node) deregistered and stopped"
+    }
+
+    /// Where added instances go: the /24 after the file's (127.0.1.x → 127.0.2.x), so two demos on
+    /// different ranges do not meet.
+    static func addedRange(after address: String) -> String {
+        let parts = address.split(separator: ".")
+        guard parts.count == 4, let third = Int(parts[2]), third < 255 else { return "127.0.2" }
+        return "\(parts[0]).\(parts[1]).\(third + 1)"
     }
 
     /// `template` moved to `address`: its checks, metrics and logs follow.

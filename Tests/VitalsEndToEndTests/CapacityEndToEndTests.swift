@@ -24,7 +24,12 @@ struct CapacityEndToEndTests {
             - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, autoscale: true, scale_down: { stabilization: 10s } }
         """
         let file = "\(folder)/surge.yaml"
-        try (demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: policies)).write(toFile: file, atomically: true, encoding: .utf8)
+        // On addresses of its own (127.0.9.x, its added instances 127.0.10.x) and without the
+        // fixed log ports: the demo may be running in another test meanwhile.
+        let own = demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: policies)
+            .replacingOccurrences(of: "127.0.1.", with: "127.0.9.")
+            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("log_intake:") }.joined(separator: "\n")
+        try own.write(toFile: file, atomically: true, encoding: .utf8)
         let server = try BackgroundProcess(VitalsBinary.path, [
             "serve", file, "--listen", "127.0.0.1:17951", "--state", "\(folder)/state.sqlite", "--scenario", "traffic-surge", "--scenario-speed", "6",
         ])
