@@ -128,8 +128,9 @@ public struct CapacityAdvisor: Sendable {
         actions[service] = summary
     }
 
-    static func number(_ value: Double) -> String {
-        if value.isNaN || value.isInfinite { return "\(value)" }
+    /// A value as the advice shows it: whole above 100 or when whole, else 3 significant digits.
+    public static func number(_ value: Double) -> String {
+        if value.isNaN || value.isInfinite { return "-" }
         if abs(value) >= 100 || value == value.rounded() { return String(Int(value.rounded())) }
         return abs(value) >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
     }

@@ -32,8 +32,8 @@ public enum CapacityPane {
                 Table.Item(change, style),
                 Table.Item("\(advice.ready)/\(advice.current)", advice.ready < advice.current ? theme[.warning] : theme[.text]),
                 Table.Item(advice.metric, theme[.muted]),
-                Table.Item(advice.value.map { Self.number($0) + advice.unit } ?? "-", theme[.text]),
-                Table.Item(Self.number(advice.target) + advice.unit, theme[.muted]),
+                Table.Item(advice.value.map { CapacityAdvisor.number($0) + advice.unit } ?? "-", theme[.text]),
+                Table.Item(CapacityAdvisor.number(advice.target) + advice.unit, theme[.muted]),
                 Table.Item(spark, theme[.sparkline]),
                 Table.Item(why, theme[.text]),
             ]
@@ -42,11 +42,5 @@ public enum CapacityPane {
             ? "no scaling policies: add scaling: { policies: [{ service, metric: cpu, target: 60, max_replicas }] } to the cluster file"
             : "no advice matches '\(state.filter)'"
         table.draw(into: &screen, rect: rect, theme: theme, emptyMessage: empty)
-    }
-
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "-" }
-        if abs(value) >= 100 || value == value.rounded() { return String(Int(value.rounded())) }
-        return abs(value) >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
     }
 }
