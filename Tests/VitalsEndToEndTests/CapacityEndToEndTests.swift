@@ -6,30 +6,64 @@ import VitalsTesting
 /// file's policies set to autoscale, the scenario played 6× faster. Orders' replicas rise while
 /// its traffic is tripled and come back down once it falls and the scale-down window passes,
 /// turning round once; every change is in the alert history.
-@Suite(.serialized, .enabled(if: ExternalTool.available("curl", package: "curl")))
+@Suite(.serialized, .enabled(if: ExternalTool.available("curl", package: "curl") && ExternalTool.available("tmux", package: "tmux")))
 struct CapacityEndToEndTests {
+    /// The e-commerce demo with `policies` for its scaling block, on addresses of its own
+    /// (127.0.9.x, its added instances 127.0.10.x) and without the fixed log ports: the demo may
+    /// be running in another test meanwhile.
+    static func demoFile(in folder: String, policies: String) throws -> String {
+        let demo = try String(contentsOfFile: Fixtures.path("sample-clusters/ecommerce.yaml"), encoding: .utf8)
+        let start = try #require(demo.range(of: "\nscaling:\n"))
+        let end = try #require(demo.range(of: "\n# Logs sent to Vitals", range: start.upperBound..<demo.endIndex))
+        let own = demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "\nscaling:\n" + policies)
+            .replacingOccurrences(of: "127.0.1.", with: "127.0.9.")
+            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("log_intake:") }.joined(separator: "\n")
+        let file = "\(folder)/surge.yaml"
+        try own.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// In the dashboard: pane 6 shows the advice and why; S asks, enter applies it, and the new
+    /// instance registers and shows.
+    @Test(.timeLimit(.minutes(3)))
+    func sInTheCapacityPaneAsksThenScales() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-s-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try Self.demoFile(in: folder, policies: """
+              interval: 1s
+              policies:
+                - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8 }
+            """)
+        let session = try TmuxSession(width: 200, height: 40)
+        defer { session.close() }
+        try session.run("\(VitalsBinary.path) \(file) --scenario traffic-surge --scenario-speed 6 --state \(folder)/state.sqlite --no-bell; echo EXITED:$?")
+        try session.waitFor("web-1", "● passing", timeout: 30)
+        try session.press("6")
+        let advised = try session.waitFor("advice to scale out", timeout: 60) { screen in
+            screen.contains("6 Capacity 1") && screen.split(separator: "\n").contains { $0.contains("orders") && $0.contains("▲") && $0.contains("replicas (was 3)") }
+        }
+        #expect(advised.contains("SERVICE") && advised.contains("REPLICAS") && advised.contains("WHY"))
+        try session.press("S")
+        try session.waitFor("scale orders 3 → ", "enter confirms, or type a count")
+        try session.press("Enter")
+        try session.waitFor("scaled", timeout: 30) { $0.contains("orders: scaling to") && $0.contains("started") }
+        try session.press("2")
+        try session.waitFor("orders-4 registered", timeout: 30) { $0.contains("orders-4") && $0.contains("127.0.10.") }
+        try session.press("q")
+        try session.waitFor("EXITED:0")
+    }
+
     @Test(.timeLimit(.minutes(4)))
     func aSurgeIsAbsorbedByScalingOutAndScaledBackInWithoutOscillation() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-surge-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let demo = try String(contentsOfFile: Fixtures.path("sample-clusters/ecommerce.yaml"), encoding: .utf8)
-        let start = try #require(demo.range(of: "\nscaling:\n"))
-        let end = try #require(demo.range(of: "\n# Logs sent to Vitals", range: start.upperBound..<demo.endIndex))
-        let policies = """
-
-        scaling:
-          interval: 1s
-          policies:
-            - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, autoscale: true, scale_down: { stabilization: 10s } }
-        """
-        let file = "\(folder)/surge.yaml"
-        // On addresses of its own (127.0.9.x, its added instances 127.0.10.x) and without the
-        // fixed log ports: the demo may be running in another test meanwhile.
-        let own = demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: policies)
-            .replacingOccurrences(of: "127.0.1.", with: "127.0.9.")
-            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("log_intake:") }.joined(separator: "\n")
-        try own.write(toFile: file, atomically: true, encoding: .utf8)
+        let file = try Self.demoFile(in: folder, policies: """
+              interval: 1s
+              policies:
+                - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, autoscale: true, scale_down: { stabilization: 10s } }
+            """)
         let server = try BackgroundProcess(VitalsBinary.path, [
             "serve", file, "--listen", "127.0.0.1:17951", "--state", "\(folder)/state.sqlite", "--scenario", "traffic-surge", "--scenario-speed", "6",
         ])
