@@ -38,5 +38,23 @@ import VitalsTesting
         #expect(report.hasPrefix("cluster ecommerce  generation 42  2026-11-26T10:00:00.000Z  nodes: 17 passing, 1 warning, 3 critical"))
         #expect(report.contains("  postgres-primary     127.0.1.26      critical "))
         #expect(report.contains("      http       critical  1000.0ms  HTTP GET http://127.0.1.26:8008/health: timed out after 1s"))
+        #expect(!report.contains("CAPACITY"), "no section without policies")
+    }
+
+    /// The advice, headless: `vitals snapshot` over time shows replicas rise and fall.
+    @Test func textReportListsTheCapacityAdvice() throws {
+        var snapshot = try FixedSnapshot.ecommerceIncident()
+        var advice = CapacityAdvice(
+            service: "orders", current: 2, ready: 2, desired: 3, metric: "CPU", unit: "%", value: 86, target: 60, minReplicas: 2, maxReplicas: 8,
+            reason: "orders: CPU 86% vs target 60% → 3 replicas (was 2)", history: [3], autoscale: false, canScale: true
+        )
+        advice.lastAction = "orders 3 → 2 by alice at 10:00:00: done"
+        snapshot.capacity = [advice]
+        let report = snapshot.textReport
+        #expect(report.contains("\nCAPACITY\n  orders         2 → 3    2/2 ready  orders: CPU 86% vs target 60% → 3 replicas (was 2)\n      last: orders 3 → 2 by alice at 10:00:00: done\n"), "\(report)")
+        // And in the JSON contract.
+        let decoded = try ClusterSnapshot.decode(json: try snapshot.jsonData())
+        #expect(decoded.capacity == [advice])
+        #expect(String(decoding: try snapshot.jsonData(), as: UTF8.self).contains("\"min_replicas\" : 2"))
     }
 }

@@ -97,6 +97,15 @@ extension ClusterSnapshot {
                 lines.append("  \(pad(silence.matcherText, 40)) until \(Self.timestamp(silence.endsAt))  by \(silence.createdBy): \(silence.comment)")
             }
         }
+        if let capacity, !capacity.isEmpty {
+            lines.append("")
+            lines.append("CAPACITY")
+            for advice in capacity {
+                let change = advice.desired == advice.current ? "\(advice.current)" : "\(advice.current) → \(advice.desired)"
+                lines.append("  \(pad(advice.service, 14)) \(pad(change, 8)) \(pad("\(advice.ready)/\(advice.current) ready", 10)) \(advice.reason)")
+                if let action = advice.lastAction { lines.append("      last: \(action)") }
+            }
+        }
         // Names come from the cluster file and outputs from the network: neither may drive a terminal.
         return lines.map(\.sanitizedForTerminal).joined(separator: "\n") + "\n"
     }
