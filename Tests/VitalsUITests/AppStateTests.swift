@@ -118,6 +118,8 @@ import VitalsUI
         #expect(state.message == "no theme 'nope': default, light, solarized-dark")
         _ = press([.character(":")] + "silences".map { Key.character($0) } + [.enter], &state)
         #expect(state.pane == .alerts && state.alertView == .silences && state.detail == nil)
+        _ = press([.character(":")] + "capacity".map { Key.character($0) } + [.enter], &state)
+        #expect(state.pane == .capacity)
         _ = press([.character(":")] + "frobnicate".map { Key.character($0) } + [.enter], &state)
         #expect(state.message?.hasPrefix("no command 'frobnicate'") == true)
         _ = press([.character(":"), .character("x"), .backspace, .backspace], &state)

@@ -30,6 +30,7 @@ struct CommandSpec: Sendable {
         CommandSpec(name: "locks", aliases: ["3"], argument: .none, what: "the Locks pane"),
         CommandSpec(name: "alerts", aliases: ["4"], argument: .none, what: "the Alerts pane"),
         CommandSpec(name: "logs", aliases: ["5"], argument: .none, what: "the Logs pane"),
+        CommandSpec(name: "capacity", aliases: ["6", "scaling"], argument: .none, what: "the Capacity pane: replica advice"),
         CommandSpec(name: "overview", aliases: ["0"], argument: .none, what: "the overview, or Services alone"),
         CommandSpec(name: "node", aliases: [], argument: .node, what: "open a node's view"),
         CommandSpec(name: "sort", aliases: [], argument: .column, what: "sort by a column (asc, desc; off)"),
@@ -140,6 +141,7 @@ extension AppState {
         case "locks": return reduce(.showPane(.locks), snapshot: snapshot)
         case "alerts": return reduce(.showPane(.alerts), snapshot: snapshot)
         case "logs": return reduce(.showPane(.logs), snapshot: snapshot)
+        case "capacity": return reduce(.showPane(.capacity), snapshot: snapshot)
         case "active", "history", "silences":
             _ = reduce(.showPane(.alerts), snapshot: snapshot)
             alertView = AlertView(rawValue: spec.name) ?? .active
