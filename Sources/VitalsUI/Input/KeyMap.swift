@@ -67,7 +67,7 @@ public enum KeyMap {
         KeyBinding("PgUp PgDn  space", "a page at a time (Ctrl-B Ctrl-F)", .move,
                    pairs: [([.pageUp, .control("b"), .control("u")], .pageUp), ([.pageDown, .control("f"), .control("d")] + c(" "), .pageDown)]),
         KeyBinding("g G  Home End", "first / last row", .move, pairs: [([.home] + c("g"), .top), ([.end] + c("G"), .bottom)]),
-        KeyBinding("tab  1–5", "Services Nodes Locks Alerts Logs (or click a tab)", .move,
+        KeyBinding("tab  1–6", "Services Nodes Locks Alerts Logs Capacity", .move,
                    pairs: [([.tab], .nextPane), ([.backTab], .previousPane)] + Pane.allCases.map { (c(String($0.key)), Action.showPane($0)) }),
         KeyBinding("0", "overview (160×48 and up) or Services alone", .move, keys: c("0"), .toggleOverview),
         KeyBinding("enter  →  l", "open the node (or double-click)", .move, keys: [.enter, .right] + c("l"), .open),
