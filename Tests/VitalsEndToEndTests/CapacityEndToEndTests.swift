@@ -8,21 +8,6 @@ import VitalsTesting
 /// turning round once; every change is in the alert history.
 @Suite(.serialized, .enabled(if: ExternalTool.available("curl", package: "curl") && ExternalTool.available("tmux", package: "tmux")))
 struct CapacityEndToEndTests {
-    /// The e-commerce demo with `policies` for its scaling block, on addresses of its own
-    /// (127.0.9.x, its added instances 127.0.10.x) and without the fixed log ports: the demo may
-    /// be running in another test meanwhile.
-    static func demoFile(in folder: String, policies: String) throws -> String {
-        let demo = try String(contentsOfFile: Fixtures.path("sample-clusters/ecommerce.yaml"), encoding: .utf8)
-        let start = try #require(demo.range(of: "\nscaling:\n"))
-        let end = try #require(demo.range(of: "\n# Logs sent to Vitals", range: start.upperBound..<demo.endIndex))
-        let own = demo.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "\nscaling:\n" + policies)
-            .replacingOccurrences(of: "127.0.1.", with: "127.0.9.")
-            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("log_intake:") }.joined(separator: "\n")
-        let file = "\(folder)/surge.yaml"
-        try own.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-
     /// In the dashboard: pane 6 shows the advice and why; S asks, enter applies it, and the new
     /// instance registers and shows.
     @Test(.timeLimit(.minutes(3)))
@@ -30,7 +15,7 @@ struct CapacityEndToEndTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-s-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let file = try Self.demoFile(in: folder, policies: """
+        let file = try DemoFile.write(in: folder, policies: """
               interval: 1s
               policies:
                 - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8 }
@@ -59,7 +44,7 @@ struct CapacityEndToEndTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-surge-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let file = try Self.demoFile(in: folder, policies: """
+        let file = try DemoFile.write(in: folder, policies: """
               interval: 1s
               policies:
                 - { service: orders, metric: cpu, target: 60, min_replicas: 2, max_replicas: 8, autoscale: true, scale_down: { stabilization: 10s } }
