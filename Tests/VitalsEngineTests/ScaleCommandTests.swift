@@ -84,7 +84,7 @@ import Testing
             _ = engine.stepCapacity(snapshot, scraped: { [:] }, ranges: { _, _, _ in [] }, time: t0.addingTimeInterval(Double(second) * 2))
             try await Task.sleep(for: .milliseconds(50))
         }
-        for _ in 0..<100 where engine.store.latest.alertHistory.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<600 where engine.store.latest.alertHistory.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         let runs = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0
         #expect(runs == 1, "ran \(runs) times in 40 s of evaluations")
         #expect(engine.store.latest.alertHistory.first?.summary.contains("1 → 2 by autoscale") == true, "\(engine.store.latest.alertHistory.map(\.summary))")

@@ -156,7 +156,7 @@ import VitalsUI
         var runs = host.faultRuns.makeAsyncIterator()
         #expect(await runs.next() == "down web-1")
         // The report is appended right after the item returns.
-        for _ in 0..<200 where terminal.wakes == 0 { try? await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<1_000 where terminal.wakes == 0 { try? await Task.sleep(for: .milliseconds(10)) }
         #expect(terminal.wakes == 1)
     }
 
