@@ -163,7 +163,9 @@ public final class NcursesTerminal: TerminalBackend {
             return readAvailableKeys()
         }
         if input & Int16(POLLHUP) != 0 { return .hangUp }
-        return .timeout
+        // Woken (new data): keys ncurses already read ahead sit in its own queue, where poll(2)
+        // cannot see them; with no timer to look, they must be taken now or wait for the next key.
+        return readAvailableKeys()
     }
 
     /// Ctrl-Z: gives the terminal back to the shell, stops, and on `fg` takes it again. Reported
