@@ -143,10 +143,7 @@ extension Engine {
             (ok, said) = (false, "no scale_command in its policy")
         }
         let time = wallClock()
-        let local = Int(time.timeIntervalSince1970.rounded(.down)) + TimeZone.current.secondsFromGMT(for: time)
-        let second = ((local % 86_400) + 86_400) % 86_400
-        let clock = String(format: "%02d:%02d:%02d", second / 3600, (second % 3600) / 60, second % 60)
-        let summary = "\(service) \(current) → \(target) by \(who) at \(clock): " + (ok ? "done" : "failed") + " (\(said.sanitizedForTerminal))"
+        let summary = "\(service) \(current) → \(target) by \(who) at \(time.clock(in: .current)): " + (ok ? "done" : "failed") + " (\(said.sanitizedForTerminal))"
         capacity.withLock { box in
             box.inFlight.remove(service)
             box.advisor.recordAction(service: service, from: current, to: target, succeeded: ok, summary: summary, at: time)

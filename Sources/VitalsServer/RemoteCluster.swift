@@ -125,10 +125,5 @@ public final class RemoteCluster: Sendable {
         return String(reason[colon.upperBound...])
     }
 
-    private static func clock(_ date: Date, _ timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
-        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
-    }
+    private static func clock(_ date: Date, _ timeZone: TimeZone) -> String { date.clock(in: timeZone) }
 }

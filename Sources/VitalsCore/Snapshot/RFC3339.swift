@@ -84,3 +84,13 @@ enum RFC3339 {
         }
     }
 }
+
+extension Date {
+    /// `HH:mm:ss` in `timeZone`. Arithmetic on the offset instead of a Calendar: the screen calls
+    /// it every frame.
+    public func clock(in timeZone: TimeZone) -> String {
+        let local = Int(timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: self)
+        let second = ((local % 86_400) + 86_400) % 86_400
+        return String(format: "%02d:%02d:%02d", second / 3600, (second % 3600) / 60, second % 60)
+    }
+}

@@ -142,7 +142,7 @@ public final class DashboardRunner {
             // New data waits until `refreshMs` has passed since the last frame when the host wakes
             // the screen (a busy engine publishes four times a second); keys are drawn at once.
             let news = drawnGeneration != shown.generation
-            let sinceDrawn = drawnAt.map { Self.milliseconds(ContinuousClock.now - $0) } ?? Int.max
+            let sinceDrawn = drawnAt.map { Int((ContinuousClock.now - $0).milliseconds) } ?? Int.max
             var timeout = waits ? -1 : refreshMs
             if dirty || (news && (!waits || sinceDrawn >= refreshMs)) {
                 if news { ringForNewCriticalAlerts(shown) }
@@ -203,10 +203,6 @@ public final class DashboardRunner {
                 break
             }
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Rings once for each critical alert that fires, is no symptom of another, and nobody has

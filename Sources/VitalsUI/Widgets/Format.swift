@@ -85,12 +85,7 @@ public enum Format {
     }
 
     /// `HH:mm:ss` in `timeZone`.
-    public static func clock(_ date: Date, timeZone: TimeZone) -> String {
-        // Arithmetic on the offset instead of a Calendar: this runs every frame.
-        let local = Int(date.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: date)
-        let second = ((local % 86_400) + 86_400) % 86_400
-        return String(format: "%02d:%02d:%02d", second / 3600, (second % 3600) / 60, second % 60)
-    }
+    public static func clock(_ date: Date, timeZone: TimeZone) -> String { date.clock(in: timeZone) }
 
     /// The glyph shown before a status.
     public static func glyph(_ status: Status) -> String {
